@@ -1,0 +1,108 @@
+"""Small domain updates the engine emits while a turn runs; the CLI and the app consume them.
+
+The contract between `chat/` and its two front ends (headless CLI, Textual app).
+A turn always ends with exactly one `TurnFinished`, whatever happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from tui.store.models import ChainMode, Message, MessageStatus, Usage
+
+
+@dataclass(frozen=True, slots=True)
+class TurnStarted:
+    """The user's message is committed and the request is about to leave."""
+
+    conversation_id: int
+    user_message_id: int
+    assistant_message_id: int
+    mode: ChainMode
+
+
+@dataclass(frozen=True, slots=True)
+class Retrying:
+    """A retryable failure before the first byte; the engine waits `delay` seconds."""
+
+    attempt: int
+    delay: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainFallback:
+    """The server no longer knows the chained id; the turn is re-sent as a local replay."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseCreated:
+    response_id: str
+    expires_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """A piece of the reasoning summary ("thinking")."""
+
+    item_id: str
+    text: str
+
+
+@dataclass(slots=True)
+class ToolCall:
+    """A built-in tool call as the tool panel shows it; status moves in_progress -> ... -> completed."""
+
+    item_id: str
+    #: Wire item type: web_search_call | web_extractor_call | code_interpreter_call | function_call | ...
+    type: str
+    status: str = "in_progress"
+    query: str | None = None
+    sources: list[str] = field(default_factory=list)
+    goal: str | None = None
+    urls: list[str] = field(default_factory=list)
+    code: str | None = None
+    logs: str | None = None
+    output: str | None = None
+    name: str | None = None
+    arguments: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallUpdated:
+    call: ToolCall
+
+
+@dataclass(frozen=True, slots=True)
+class UsageUpdated:
+    usage: Usage
+
+
+@dataclass(frozen=True, slots=True)
+class TurnFinished:
+    """The last update of every turn. `message` is the stored assistant message as it now is."""
+
+    status: MessageStatus
+    error: str | None
+    message: Message
+
+
+Update = Union[
+    TurnStarted,
+    Retrying,
+    ChainFallback,
+    ResponseCreated,
+    TextDelta,
+    ReasoningDelta,
+    ToolCallUpdated,
+    UsageUpdated,
+    TurnFinished,
+]

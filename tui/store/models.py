@@ -1,0 +1,112 @@
+"""Plain records the store hands out: conversations, messages (a tree), output items, usage.
+
+These are the contract between `store/` and `chat/`; they carry no SQL and no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["user", "assistant", "system"]
+MessageStatus = Literal["pending", "streaming", "complete", "incomplete", "cancelled", "failed"]
+ChainMode = Literal["chain", "replay"]
+
+#: How long the server keeps a stored response usable as `previous_response_id`.
+RESPONSE_TTL_SECONDS = 7 * 24 * 3600
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token usage of one assistant turn (or a sum of turns)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    #: DashScope `usage.x_tools`, flattened to tool name -> call count.
+    x_tools: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        tools = dict(self.x_tools)
+        for name, count in other.x_tools.items():
+            tools[name] = tools.get(name, 0) + count
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cached_tokens + other.cached_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
+            tools,
+        )
+
+
+@dataclass(slots=True)
+class OutputItem:
+    """One output item of an assistant turn, in server order.
+
+    `type` is the wire item type (`reasoning`, `web_search_call`, `web_extractor_call`,
+    `code_interpreter_call`, `function_call`, ...). `data` holds its details as plain
+    JSON: for reasoning `{"summary": "..."}`; for tools e.g. `{"query", "sources",
+    "goal", "urls", "output", "code", "logs"}`.
+    """
+
+    item_id: str
+    type: str
+    status: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Conversation:
+    id: int
+    title: str
+    created_at: float
+    updated_at: float
+    model: str
+    endpoint: str
+    system_prompt: str | None = None
+    pinned: bool = False
+    archived: bool = False
+    #: Per-conversation options: {"tools": [...], "thinking": bool, "effort": str | None}.
+    options: dict[str, Any] = field(default_factory=dict)
+    #: Leaf message of the branch the person is on (None for an empty conversation).
+    head_message_id: int | None = None
+
+
+@dataclass(slots=True)
+class Message:
+    id: int
+    conversation_id: int
+    parent_id: int | None
+    role: Role
+    content: str
+    created_at: float
+    status: MessageStatus = "complete"
+    error: str | None = None
+    # Assistant turns only:
+    model: str | None = None
+    response_id: str | None = None
+    previous_response_id: str | None = None
+    response_created_at: float | None = None
+    expires_at: float | None = None
+    #: Whether the request was sent with `store` on (only then can the id be chained).
+    stored: bool = True
+    #: How the turn reached the server: chained on `previous_response_id`, or replayed.
+    mode: ChainMode | None = None
+    usage: Usage | None = None
+    items: list[OutputItem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SearchHit:
+    conversation_id: int
+    message_id: int
+    title: str
+    role: Role
+    #: Text around the match; matched terms wrapped in `[` and `]`.
+    snippet: str
+    created_at: float
