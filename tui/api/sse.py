@@ -1,0 +1,112 @@
+"""Incremental Server-Sent Events decoder (WHATWG rules): bytes in, complete events out.
+
+Handles `event:`/`id:`/`retry:`/comment lines, `data:` with or without a space, LF/CR/CRLF line
+ends (also split across chunks), multi-line data, a leading BOM, and blocks without data (which
+dispatch nothing). `[DONE]` is passed through as an ordinary event so the caller can stop on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_BOM = b"\xef\xbb\xbf"
+DONE = "[DONE]"
+
+
+@dataclass(slots=True)
+class ServerSentEvent:
+    """One dispatched event: its `event:` name (None if absent), data, last event id and `retry:`."""
+
+    event: str | None
+    data: str
+    id: str | None = None
+    retry: int | None = None
+
+
+class SSEDecoder:
+    """Feed it chunks as they arrive; it returns the events each chunk completes."""
+
+    __slots__ = ("_buf", "_started", "_data", "_event", "_last_id", "_retry")
+
+    def __init__(self) -> None:
+        self._buf = b""
+        self._started = False  # whether the BOM check at the start of the stream is done
+        self._data: list[bytes] = []
+        self._event: bytes | None = None
+        self._last_id: str | None = None
+        self._retry: int | None = None
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """Decode `chunk` and return the events it completes (possibly none)."""
+        buf = self._buf + chunk if self._buf else chunk
+        if not self._started:
+            if len(buf) < 3 and _BOM.startswith(buf):
+                self._buf = buf  # could still be the start of a BOM
+                return []
+            self._started = True
+            if buf.startswith(_BOM):
+                buf = buf[3:]
+        if b"\r" in buf:
+            # A trailing CR may be the first half of a CRLF: keep it for the next chunk.
+            held = buf.endswith(b"\r")
+            if held:
+                buf = buf[:-1]
+            lines = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+            self._buf = lines.pop() + (b"\r" if held else b"")
+        else:
+            lines = buf.split(b"\n")
+            self._buf = lines.pop()
+        return self._lines(lines)
+
+    def close(self) -> list[ServerSentEvent]:
+        """The stream ended cleanly: dispatch what is pending, as if a blank line followed.
+
+        WHATWG discards an unterminated last event; we keep it because some servers omit the
+        final blank line. (A connection that breaks mid-event is the client's to report.)
+        """
+        rest, self._buf = self._buf, b""
+        if not self._started and _BOM.startswith(rest):
+            rest = b""
+        self._started = True
+        lines = rest.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n") if rest else []
+        if lines and lines[-1] == b"":
+            lines.pop()
+        lines.append(b"")
+        return self._lines(lines)
+
+    def _lines(self, lines: list[bytes]) -> list[ServerSentEvent]:
+        """Apply complete lines to the pending event; return the events blank lines dispatched."""
+        events: list[ServerSentEvent] = []
+        data = self._data
+        for line in lines:
+            if not line:
+                if data:
+                    event = self._event
+                    events.append(
+                        ServerSentEvent(
+                            event.decode("utf-8", "replace") if event else None,
+                            (data[0] if len(data) == 1 else b"\n".join(data)).decode("utf-8", "replace"),
+                            self._last_id,
+                            self._retry,
+                        )
+                    )
+                    data = self._data = []
+                self._event = None
+                self._retry = None
+                continue
+            if line[0] == 58:  # b":" starts a comment (DashScope sends ":HTTP_STATUS/200")
+                continue
+            field, colon, value = line.partition(b":")
+            if colon and value[:1] == b" ":
+                value = value[1:]
+            if field == b"data":
+                data.append(value)
+            elif field == b"event":
+                self._event = value
+            elif field == b"id":
+                if b"\0" not in value:
+                    self._last_id = value.decode("utf-8", "replace") or None
+            elif field == b"retry":
+                if value.isdigit():
+                    self._retry = int(value)
+        return events
