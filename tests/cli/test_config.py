@@ -1,0 +1,152 @@
+"""Settings precedence (flags > env > TOML > defaults), the key sources, and saving without the key."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.config import ConfigError, Settings, load_settings, save_settings
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An isolated config/data dir with none of the developer's qwen-tui variables set."""
+    for name in list(os.environ):
+        if name.startswith("QWEN_TUI_") or name == "DASHSCOPE_API_KEY":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path
+
+
+def write_config(home: Path, text: str) -> Path:
+    path = home / "config" / "qwen-tui" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_file_or_environment(home: Path) -> None:
+    settings = load_settings({})
+    assert settings.model == "qwen3-max-2026-01-23"
+    assert settings.region == "singapore"
+    assert settings.endpoint == "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"
+    assert settings.db_path == home / "data" / "qwen-tui" / "chats.db"
+    assert settings.api_key is None
+    assert settings.masked_key == "(not set)"
+    assert settings.source("model") == "default"
+
+
+def test_flags_beat_environment_beat_file(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_config(home, 'model = "from-file"\nregion = "beijing"\ntools = ["web_search"]\nthinking = true\n')
+    monkeypatch.setenv("QWEN_TUI_MODEL", "from-env")
+    monkeypatch.setenv("QWEN_TUI_DB", str(home / "env.db"))
+    settings = load_settings({"model": "from-flag", "region": None})
+    assert settings.model == "from-flag"
+    assert settings.source("model") == "flag --model"
+    assert settings.db_path == home / "env.db"
+    assert settings.source("db_path") == "env QWEN_TUI_DB"
+    assert settings.region == "beijing"
+    assert settings.source("region") == f"file {path}"
+    assert settings.endpoint == "https://dashscope.aliyuncs.com/compatible-mode/v1"
+    assert settings.tools == ["web_search"]
+    assert settings.thinking is True
+
+
+def test_base_url_overrides_region(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QWEN_TUI_BASE_URL", "http://127.0.0.1:9/compatible-mode/v1/")
+    settings = load_settings({"region": "beijing"})
+    assert settings.endpoint == "http://127.0.0.1:9/compatible-mode/v1"
+
+
+def test_config_path_override(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = home / "elsewhere.toml"
+    other.write_text('model = "other"\n', encoding="utf-8")
+    monkeypatch.setenv("QWEN_TUI_CONFIG", str(other))
+    settings = load_settings({})
+    assert settings.model == "other"
+    assert settings.config_path == other
+
+
+def test_bad_toml_names_the_file_and_the_line(home: Path) -> None:
+    path = write_config(home, 'model = "ok"\n\nregion = singapore\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings({})
+    message = str(caught.value)
+    assert str(path) in message
+    assert "line 3" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('region = "mars"\n', "unknown region 'mars'"),
+        ('tools = ["web_search", "teleport"]\n', "unknown tool 'teleport'"),
+        ('colour = "red"\n', "unknown setting 'colour'"),
+        ('api_key = "sk-secret"\n', "DASHSCOPE_API_KEY"),
+        ("thinking = 3\n", "thinking"),
+    ],
+)
+def test_bad_values_in_the_file_are_one_clear_line(home: Path, text: str, fragment: str) -> None:
+    write_config(home, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings({})
+    assert fragment in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_key_from_environment_wins_over_key_file(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key_file = home / "key.txt"
+    key_file.write_text("sk-from-the-key-file-0000\n", encoding="utf-8")
+    write_config(home, f"key_file = {str(key_file)!r}\n".replace("'", '"'))
+    assert load_settings({}).api_key.get_secret_value() == "sk-from-the-key-file-0000"
+    monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-from-the-environment-1111")
+    settings = load_settings({})
+    assert settings.api_key.get_secret_value() == "sk-from-the-environment-1111"
+    assert settings.masked_key == "sk-…1111"
+    assert "environment" not in settings.masked_key
+
+
+def test_key_from_command(home: Path) -> None:
+    script = home / "print_key.py"
+    script.write_text("print('sk-from-a-command-2222')\n", encoding="utf-8")
+    write_config(home, f'key_command = "{sys.executable} {script}"\n')
+    settings = load_settings({})
+    assert settings.api_key.get_secret_value() == "sk-from-a-command-2222"
+    assert settings.source("api_key") == "key_command"
+
+
+def test_unreadable_key_file_is_reported_only_as_a_problem(home: Path) -> None:
+    write_config(home, f'key_file = "{home / "missing.txt"}"\n')
+    settings = load_settings({})
+    assert settings.api_key is None
+    assert "missing.txt" in (settings.key_problem or "")
+
+
+def test_save_writes_toml_that_loads_back_without_the_key(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-never-written-3333")
+    settings = load_settings({})
+    settings.model = 'qwen "quoted" \\ model'
+    settings.tools = ["web_search", "code_interpreter"]
+    settings.thinking = True
+    settings.system_prompt = "Line one\nLine two — ünïcode"
+    path = save_settings(settings)
+    text = path.read_text(encoding="utf-8")
+    assert "sk-never-written" not in text
+    assert "region" not in text  # defaults are not written
+    monkeypatch.delenv("DASHSCOPE_API_KEY")
+    again = load_settings({})
+    assert again.model == 'qwen "quoted" \\ model'
+    assert again.tools == ["web_search", "code_interpreter"]
+    assert again.thinking is True
+    assert again.system_prompt == "Line one\nLine two — ünïcode"
+    assert again.api_key is None
+
+
+def test_settings_reject_unknown_effort() -> None:
+    with pytest.raises(ValueError):
+        Settings(effort="extreme")

@@ -1,0 +1,281 @@
+"""Settings for qwen-tui: flags > environment > TOML file in the user config dir > defaults.
+
+The API key is read from the environment or from a `key_file` / `key_command` named in the
+TOML file; it is never written back, logged or exported (`save_settings` leaves it out).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from tui.api.endpoints import DEFAULT_REGION, REGIONS, resolve_base_url
+
+APP_NAME = "qwen-tui"
+DEFAULT_MODEL = "qwen3-max-2026-01-23"
+KEY_ENV = "DASHSCOPE_API_KEY"
+CONFIG_ENV = "QWEN_TUI_CONFIG"
+KNOWN_TOOLS = ("web_search", "web_extractor", "code_interpreter")
+EFFORTS = ("low", "medium", "high")
+
+#: Settings a person may set in the TOML file, and the environment variable for each.
+ENV_VARS: dict[str, str] = {
+    "model": "QWEN_TUI_MODEL",
+    "region": "QWEN_TUI_REGION",
+    "base_url": "QWEN_TUI_BASE_URL",
+    "db_path": "QWEN_TUI_DB",
+    "tools": "QWEN_TUI_TOOLS",
+    "thinking": "QWEN_TUI_THINKING",
+    "effort": "QWEN_TUI_EFFORT",
+    "system_prompt": "QWEN_TUI_SYSTEM_PROMPT",
+    "theme": "QWEN_TUI_THEME",
+}
+#: Keys the TOML file accepts: the settings above plus where the key comes from.
+FILE_KEYS = (*ENV_VARS, "key_file", "key_command")
+#: Keys `load_settings(flags)` accepts (None values are ignored).
+FLAG_KEYS = (*ENV_VARS, "demo", "debug")
+#: Command-line spelling of settings whose flag differs from the field name.
+FLAG_NAMES = {"db_path": "db", "tools": "tool"}
+
+
+class ConfigError(Exception):
+    """A setting could not be read; str() is one line naming the file or variable and the fix."""
+
+
+def default_config_path() -> Path:
+    """`$QWEN_TUI_CONFIG`, else `config.toml` in the user config dir (XDG on Linux)."""
+    override = os.environ.get(CONFIG_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def default_db_path() -> Path:
+    """`chats.db` in the user data dir."""
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "chats.db"
+
+
+def demo_db_path() -> Path:
+    """`demo.db` in the user data dir, so simulator chats stay out of the real history."""
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "demo.db"
+
+
+class Settings(BaseModel):
+    """Effective settings; `sources` says where each non-default value came from."""
+
+    model_config = ConfigDict(validate_assignment=True, extra="forbid")
+
+    api_key: SecretStr | None = None
+    region: str = DEFAULT_REGION
+    base_url: str | None = None
+    model: str = DEFAULT_MODEL
+    db_path: Path = Field(default_factory=default_db_path)
+    tools: list[str] = Field(default_factory=list)
+    thinking: bool = False
+    effort: str | None = None
+    system_prompt: str | None = None
+    theme: str | None = None
+    demo: bool = False
+    debug: bool = False
+    key_file: Path | None = None
+    key_command: str | None = None
+    #: The TOML file these settings were read from (whether or not it exists).
+    config_path: Path = Field(default_factory=default_config_path)
+    #: Setting name -> "flag --x" / "env VAR" / "file PATH" / "default" / "demo".
+    sources: dict[str, str] = Field(default_factory=dict)
+    #: Why the key could not be read from key_file/key_command, if that failed (shown when a key is needed).
+    key_problem: str | None = None
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        name = value.strip().lower()
+        if name not in REGIONS:
+            raise ValueError(f"unknown region {value!r}; choose one of: {', '.join(REGIONS)}")
+        return name
+
+    @field_validator("tools")
+    @classmethod
+    def _known_tools(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in KNOWN_TOOLS]
+        if unknown:
+            raise ValueError(f"unknown tool {unknown[0]!r}; choose from: {', '.join(KNOWN_TOOLS)}")
+        return list(dict.fromkeys(value))
+
+    @field_validator("effort")
+    @classmethod
+    def _known_effort(cls, value: str | None) -> str | None:
+        if value is not None and value not in EFFORTS:
+            raise ValueError(f"unknown effort {value!r}; choose from: {', '.join(EFFORTS)}")
+        return value
+
+    @field_validator("db_path", "key_file")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL requests go to: a custom `base_url`, else the region's preset."""
+        return resolve_base_url(self.region, self.base_url)
+
+    @property
+    def masked_key(self) -> str:
+        """The key for display: its first 3 and last 4 characters, or "(not set)"."""
+        return mask_secret(self.api_key.get_secret_value() if self.api_key else None)
+
+    def source(self, name: str) -> str:
+        """Where setting `name` came from."""
+        return self.sources.get(name, "default")
+
+
+def mask_secret(secret: str | None) -> str:
+    """Show a secret as `sk-…abcd`; short secrets are hidden entirely."""
+    if not secret:
+        return "(not set)"
+    if len(secret) < 12:
+        return "****"
+    return f"{secret[:3]}…{secret[-4:]}"
+
+
+def load_settings(flags: Mapping[str, Any] | None = None, *, env: Mapping[str, str] | None = None) -> Settings:
+    """Merge flags > environment > TOML file > defaults; raise ConfigError with one clear line."""
+    env = os.environ if env is None else env
+    override = env.get(CONFIG_ENV)
+    path = Path(override).expanduser() if override else default_config_path()
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {"config_path": f"env {CONFIG_ENV}"} if override else {}
+
+    for name, value in _read_file(path).items():
+        values[name] = value
+        sources[name] = f"file {path}"
+    for name, var in ENV_VARS.items():
+        raw = env.get(var)
+        if raw is not None and raw.strip() != "":
+            values[name] = _from_env(name, raw)
+            sources[name] = f"env {var}"
+    for name, value in (flags or {}).items():
+        if name not in FLAG_KEYS:
+            raise ConfigError(f"unknown setting {name!r}")
+        if value is not None:
+            values[name] = value
+            sources[name] = f"flag --{FLAG_NAMES.get(name, name.replace('_', '-'))}"
+
+    key_problem = None
+    key = env.get(KEY_ENV, "").strip()
+    if key:
+        sources["api_key"] = f"env {KEY_ENV}"
+    else:
+        try:
+            key = _key_from_file_or_command(values.get("key_file"), values.get("key_command"), path)
+        except ConfigError as exc:
+            key_problem = str(exc)
+        if key:
+            sources["api_key"] = "key_file" if values.get("key_file") else "key_command"
+    try:
+        return Settings(
+            **values, api_key=key or None, config_path=path, sources=sources, key_problem=key_problem
+        )
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "setting"
+        origin = sources.get(name, "")
+        where = f" (from {origin})" if origin else ""
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"bad value for {name}{where}: {message}") from None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    """Read the TOML file (a missing file is empty); any problem is one line naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    if "api_key" in data:
+        raise ConfigError(
+            f"config file {path}: api_key is not read from the file; set {KEY_ENV} or name a key_file / key_command"
+        )
+    unknown = [name for name in data if name not in FILE_KEYS]
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown setting {unknown[0]!r}; known: {', '.join(FILE_KEYS)}")
+    return data
+
+
+def _from_env(name: str, raw: str) -> Any:
+    """Turn an environment string into the setting's type (lists are comma-separated)."""
+    if name == "tools":
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if name == "thinking":
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"bad value for {ENV_VARS[name]}: {raw!r} (use 1 or 0)")
+    return raw
+
+
+def _key_from_file_or_command(key_file: Any, key_command: Any, config_path: Path) -> str:
+    """Read the key from `key_file` (first line) or the stdout of `key_command`; '' if neither is set."""
+    if key_file:
+        path = Path(str(key_file)).expanduser()
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read key_file {path} (named in {config_path}): {exc.strerror}") from None
+    if key_command:
+        try:
+            done = subprocess.run(
+                shlex.split(str(key_command)), capture_output=True, text=True, timeout=30, check=False
+            )
+        except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+            raise ConfigError(f"key_command in {config_path} could not run: {exc}") from None
+        if done.returncode != 0:
+            raise ConfigError(f"key_command in {config_path} failed with exit status {done.returncode}")
+        return done.stdout.strip()
+    return ""
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write the settings that differ from the defaults to the TOML file, never the key; returns the path."""
+    path = path or settings.config_path
+    defaults = Settings(db_path=default_db_path(), config_path=path)
+    lines = ["# qwen-tui settings (the API key is never stored here)"]
+    for name in FILE_KEYS:
+        value = getattr(settings, name)
+        if value == getattr(defaults, name) or value is None:
+            continue
+        if name == "base_url" and settings.demo:
+            continue
+        if name == "db_path" and settings.demo and settings.source("db_path") == "demo":
+            continue
+        lines.append(f"{name} = {_toml_value(value)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _toml_value(value: Any) -> str:
+    """A TOML literal for a str, Path, bool or list of str (JSON string escapes are valid TOML)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
