@@ -1,0 +1,320 @@
+"""`ResponsesClient`: `POST {base_url}/responses` over httpx, as one response or a stream of typed events.
+
+Retries 429, 5xx and connection failures with bounded exponential backoff (honouring Retry-After),
+but only before the first byte of an answer: once a stream has started, a failure is raised to the
+caller (`StreamDropped`, `ProtocolError`) so nothing is ever shown twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from tui.api.errors import (
+    ApiError,
+    AuthError,
+    BadRequestError,
+    NetworkError,
+    PreviousResponseNotFound,
+    ProtocolError,
+    RateLimitError,
+    ServerError,
+    StreamDropped,
+)
+from tui.api.sse import DONE, ServerSentEvent, SSEDecoder
+from tui.api.types import TERMINAL_EVENT_TYPES, ErrorEvent, Response, ResponseRequest, parse_event
+
+log = logging.getLogger(__name__)
+
+#: A Retry-After longer than this is not waited for; the person sees the rate limit instead.
+MAX_RETRY_AFTER = 60.0
+
+RetryCallback = Callable[[int, float, ApiError], None]
+
+
+class ResponsesClient:
+    """Async client of the Responses API; use `async with` or call `aclose()`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        timeout: float = 60.0,
+        connect_timeout: float = 10.0,
+        max_retries: int = 2,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url + "/responses"
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self._secret = api_key or ""
+        all_headers = {"Accept": "application/json", **(headers or {})}
+        if api_key:
+            all_headers["Authorization"] = f"Bearer {api_key}"
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            transport=transport,
+            headers=all_headers,
+        )
+
+    def __repr__(self) -> str:
+        return f"ResponsesClient({self.base_url!r})"
+
+    async def __aenter__(self) -> ResponsesClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def create(
+        self, req: ResponseRequest, *, on_retry: RetryCallback | None = None
+    ) -> Response:
+        """Send `req` without streaming and return the finished `Response`."""
+        body = req.to_body()
+        body.pop("stream", None)
+        response = await self._open(body, on_retry)
+        try:
+            raw = await response.aread()
+        except httpx.TimeoutException:
+            raise NetworkError(f"no reply from the server within {self.timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise NetworkError(self._redact(f"reading the reply failed: {_reason(exc)}")) from None
+        finally:
+            await response.aclose()
+        try:
+            return Response.model_validate_json(raw)
+        except ValidationError as exc:
+            raise ProtocolError(
+                f"the reply is not a valid response ({exc.error_count()} problems)",
+                status=response.status_code,
+                request_id=_request_id(response.headers, None),
+            ) from None
+
+    async def stream(
+        self, req: ResponseRequest, *, on_retry: RetryCallback | None = None
+    ) -> AsyncIterator[Any]:
+        """Send `req` with `stream: true` and yield its typed events, ending with the terminal one.
+
+        Closing the generator (or cancelling the task iterating it) closes the HTTP response.
+        """
+        body = req.to_body()
+        body["stream"] = True
+        response = await self._open(body, on_retry)
+        try:
+            if "json" in response.headers.get("content-type", ""):
+                raise self._json_instead_of_stream(response, await response.aread())
+            error_event: ErrorEvent | None = None
+            async for batch in self._sse_batches(response):
+                for sse in batch:
+                    if sse.data == DONE:
+                        raise self._unfinished(error_event, "the server ended the stream early")
+                    event = parse_event(sse.data, sse.event)
+                    yield event
+                    kind = event.type
+                    if kind in TERMINAL_EVENT_TYPES:
+                        return
+                    if kind == "error":
+                        error_event = event
+            raise self._unfinished(error_event, "the stream ended before the answer was complete")
+        finally:
+            await response.aclose()
+
+    async def _sse_batches(self, response: httpx.Response) -> AsyncIterator[list[ServerSentEvent]]:
+        """The SSE events of `response`, one list per chunk; transport failures become StreamDropped."""
+        decoder = SSEDecoder()
+        try:
+            async for chunk in response.aiter_bytes():
+                batch = decoder.feed(chunk)
+                if batch:
+                    yield batch
+        except httpx.TimeoutException:
+            raise StreamDropped(
+                f"no data from the server for {self.timeout:g} s", status=response.status_code
+            ) from None
+        except httpx.HTTPError as exc:
+            raise StreamDropped(
+                self._redact(f"the connection was lost: {_reason(exc)}"), status=response.status_code
+            ) from None
+        yield decoder.close()
+
+    async def _open(self, body: dict[str, Any], on_retry: RetryCallback | None) -> httpx.Response:
+        """POST `body` and return a 2xx response with its body unread, retrying what is safe to retry."""
+        content = json.dumps(body, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json"}
+        if body.get("stream"):
+            headers["Accept"] = "text/event-stream"
+        attempt = 0
+        while True:
+            try:
+                request = self._http.build_request("POST", self.url, content=content, headers=headers)
+                response = await self._http.send(request, stream=True)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
+                # Nothing reached the model (or a pooled connection was stale): safe to retry.
+                error: ApiError = NetworkError(self._redact(f"cannot reach {self.base_url}: {_reason(exc)}"))
+                retry_after = None
+            except httpx.TimeoutException:
+                raise NetworkError(f"no reply from the server within {self.timeout:g} s") from None
+            except httpx.HTTPError as exc:
+                raise NetworkError(self._redact(f"the request failed: {_reason(exc)}")) from None
+            else:
+                if response.status_code < 400:
+                    return response
+                try:
+                    raw = await response.aread()
+                except httpx.HTTPError:
+                    raw = b""
+                finally:
+                    await response.aclose()
+                error = self._error(response, raw)
+                if not isinstance(error, (RateLimitError, ServerError)):
+                    raise error
+                retry_after = error.retry_after if isinstance(error, RateLimitError) else None
+            if attempt >= self.max_retries or (retry_after or 0) > MAX_RETRY_AFTER:
+                raise error
+            attempt += 1
+            if retry_after is not None:
+                delay = retry_after
+            else:
+                delay = min(self.backoff * 2 ** (attempt - 1), self.max_backoff)
+                delay *= 1 - 0.25 * random.random()
+            log.warning("retry %d/%d in %.2f s after: %s", attempt, self.max_retries, delay, error)
+            if on_retry is not None:
+                on_retry(attempt, delay, error)
+            await asyncio.sleep(delay)
+
+    def _error(self, response: httpx.Response, raw: bytes) -> ApiError:
+        """The typed error for an error reply, from its status, headers and body."""
+        error = error_from_reply(response.status_code, response.headers, raw)
+        error.message = self._redact(error.message)
+        log.info("error reply: %s", error)
+        return error
+
+    def _json_instead_of_stream(self, response: httpx.Response, raw: bytes) -> ApiError:
+        """The error for a stream request answered with a plain JSON body (gateways do this for errors)."""
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            payload = None
+        if isinstance(payload, dict) and ("error" in payload or "code" in payload):
+            return self._error(response, raw)
+        return ProtocolError("expected an event stream but got a JSON body", status=response.status_code)
+
+    def _unfinished(self, error_event: ErrorEvent | None, why: str) -> ApiError:
+        """The error for a stream that stopped without a terminal event."""
+        if error_event is None:
+            return StreamDropped(why)
+        return _classify(None, error_event.code, self._redact(error_event.message or why), None, None)
+
+    def _redact(self, text: str) -> str:
+        """`text` with the API key blanked out, should a server or library ever echo it."""
+        if self._secret and len(self._secret) >= 4:
+            return text.replace(self._secret, "***")
+        return text
+
+
+def error_from_reply(status: int, headers: httpx.Headers, raw: bytes) -> ApiError:
+    """Map an HTTP error reply to a typed error.
+
+    Understands the OpenAI envelope `{"error": {"message", "type", "code", "param"}}` and
+    DashScope's native `{"code", "message", "request_id"}`.
+    """
+    message = code = param = body_request_id = None
+    try:
+        payload = json.loads(raw) if raw else None
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict):
+        envelope = payload.get("error")
+        source = envelope if isinstance(envelope, dict) else payload
+        message = source.get("message")
+        code = source.get("code") or source.get("type")
+        param = source.get("param")
+        body_request_id = payload.get("request_id") or source.get("request_id")
+        if message is None and isinstance(envelope, str):
+            message = envelope
+    elif raw:
+        message = raw.decode("utf-8", "replace").strip()[:200]
+    text = str(message) if message else httpx.codes.get_reason_phrase(status) or "error"
+    request_id = _request_id(headers, body_request_id)
+    return _classify(status, str(code) if code is not None else None, text, request_id, param, headers)
+
+
+def _classify(
+    status: int | None,
+    code: str | None,
+    message: str,
+    request_id: str | None,
+    param: Any,
+    headers: httpx.Headers | None = None,
+) -> ApiError:
+    """Choose the error class from status, code and message."""
+    kwargs: dict[str, Any] = {"status": status, "code": code, "request_id": request_id}
+    lowered = message.lower()
+    if (code or "").lower() == "previous_response_not_found" or (
+        status in (None, 400, 404)
+        and (param == "previous_response_id" or ("previous" in lowered and "response" in lowered))
+        and any(w in lowered for w in ("not found", "expired", "not exist", "invalid", "unknown"))
+    ):
+        return PreviousResponseNotFound(message, **kwargs)
+    if status in (401, 403) or (code or "").lower() in ("invalidapikey", "invalid_api_key"):
+        return AuthError(message, **kwargs)
+    if status == 429 or (status is None and code and ("rate" in code.lower() or "limit" in code.lower())):
+        return RateLimitError(message, retry_after=_retry_after(headers), **kwargs)
+    if status is not None and 400 <= status < 500:
+        return BadRequestError(message, **kwargs)
+    if status is None or status >= 500:
+        return ServerError(message, **kwargs)
+    return ApiError(message, **kwargs)
+
+
+def _retry_after(headers: httpx.Headers | None) -> float | None:
+    """Seconds the server asks us to wait: `retry-after-ms`, or `retry-after` in seconds or as an HTTP date."""
+    if headers is None:
+        return None
+    value = headers.get("retry-after-ms")
+    if value:
+        try:
+            return max(0.0, float(value) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _request_id(headers: httpx.Headers, fallback: str | None) -> str | None:
+    return headers.get("x-request-id") or headers.get("x-dashscope-request-id") or fallback
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    """A short reason for a transport error (its message, or its class name if it has none)."""
+    return str(exc) or type(exc).__name__
