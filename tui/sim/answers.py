@@ -1,0 +1,136 @@
+"""Markdown answer templates of the scripted model, and the long answer used by benchmarks."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+_LONG_SECTIONS = (
+    "## {n}. Streaming and rendering\n\n"
+    "A terminal client receives the answer as a **stream of small deltas**. Each delta is appended to the "
+    "message pane, and the Markdown is re-rendered only for the block that changed, so long answers stay "
+    "smooth even over a slow SSH link.\n\n",
+    "### Checklist {n}\n\n"
+    "- Keep the composer usable while the answer streams\n"
+    "- Store the partial text every few hundred milliseconds\n"
+    "- Show tool activity (`web_search`, `code_interpreter`) beside the text\n"
+    "- Report token usage when the response completes\n\n",
+    "| Step | What happens | Cost |\n"
+    "|------|--------------|------|\n"
+    "| {n}.1 | the request leaves with `previous_response_id` | one round trip |\n"
+    "| {n}.2 | `response.created` arrives | the id is stored for 7 days |\n"
+    "| {n}.3 | deltas stream in | a few bytes each |\n"
+    "| {n}.4 | `response.completed` | usage is recorded |\n\n",
+    "```python\n"
+    "async def consume(stream):  # section {n}\n"
+    "    text = []\n"
+    "    async for event in stream:\n"
+    "        if event.type == \"response.output_text.delta\":\n"
+    "            text.append(event.delta)\n"
+    "    return \"\".join(text)\n"
+    "```\n\n",
+    "1. Open the conversation list with the keyboard.\n"
+    "2. Search the full text of every saved answer.\n"
+    "3. Continue, fork or export the conversation you found.\n\n"
+    "> Note {n}: after seven days the server forgets the chain, and the client replays the transcript instead.\n\n",
+)
+
+
+@functools.lru_cache(maxsize=8)
+def long_answer(deltas: int) -> tuple[str, ...]:
+    """Exactly `deltas` chunks of realistic Markdown (headings, lists, tables, code), cut a few words each."""
+    chunks: list[str] = ["# A long answer\n\n"]
+    section = 0
+    while len(chunks) < deltas:
+        section += 1
+        template = _LONG_SECTIONS[(section - 1) % len(_LONG_SECTIONS)]
+        text = template.format(n=section)
+        pieces = re.findall(r"\s*\S+", text)
+        pieces[-1] += text[len(text.rstrip()) :]
+        for piece in pieces:
+            chunks.append(piece)
+            if len(chunks) == deltas:
+                break
+    return tuple(chunks[:deltas])
+
+
+def nice_to_meet_answer(name: str) -> str:
+    return (
+        f"Nice to meet you, **{name}**! I'll remember your name for the rest of our conversation.\n\n"
+        "Here is what I can help you with:\n\n"
+        "- Answering questions and explaining ideas\n"
+        "- Writing and reviewing code\n"
+        "- Summarising documents and web pages\n"
+    )
+
+
+def name_known_answer(name: str) -> str:
+    return f"Yes, **{name}**! I remember your name. How can I assist you today?"
+
+
+def name_unknown_answer() -> str:
+    return (
+        "I'm sorry, but I don't know your name yet — you haven't told me in this conversation. "
+        "What should I call you?"
+    )
+
+
+def greeting_answer(name: str | None) -> str:
+    who = f", **{name}**" if name else ""
+    return f"Hello{who}! I'm Qwen, a large language model. How can I help you today?"
+
+
+def _table_section(topic: str) -> str:
+    return (
+        f"| Aspect | Summary for {topic} |\n"
+        "|--------|---------|\n"
+        "| Definition | what it is and where it comes from |\n"
+        "| Use | the problems it solves in practice |\n"
+        "| Limits | what to watch out for |\n\n"
+    )
+
+
+def _code_section(topic: str) -> str:
+    return (
+        "```python\n"
+        "def summarise(text: str, limit: int = 3) -> list[str]:\n"
+        f"    \"\"\"Return the first sentences of a note about {topic!r}.\"\"\"\n"
+        "    sentences = [s.strip() for s in text.split(\".\") if s.strip()]\n"
+        "    return sentences[:limit]\n"
+        "```\n\n"
+    )
+
+
+def _list_section() -> str:
+    return (
+        "1. **Start small** — get one example working end to end.\n"
+        "2. **Measure** — find out where the time really goes.\n"
+        "3. **Iterate** — improve one thing at a time.\n\n"
+        "- Keep notes of what you tried\n"
+        "- Share what worked\n\n"
+    )
+
+
+def topic_answer(topic: str, lowered: str, variant: int, searched: bool) -> str:
+    """A Markdown answer about `topic`; keywords in the prompt choose a table, code or lists."""
+    parts = [f"## {topic[:1].upper()}{topic[1:]}\n\n"]
+    opening = (
+        "Here is a short overview based on the sources I found.",
+        "Here is a concise answer.",
+        "Let me break this down.",
+    )[0 if searched else 1 + variant % 2]
+    parts.append(f"{opening} The key points about **{topic}** are below.\n\n")
+    wants_table = "table" in lowered or "compare" in lowered
+    wants_code = "code" in lowered or "python" in lowered or "function" in lowered
+    wants_list = "list" in lowered or "steps" in lowered
+    if wants_table:
+        parts.append(_table_section(topic))
+    if wants_code:
+        parts.append(_code_section(topic))
+    if wants_list or not (wants_table or wants_code):
+        parts.append(_list_section())
+    if searched:
+        parts.append("Sources: the web search results listed with this answer.\n")
+    else:
+        parts.append("Let me know if you would like more detail on any of these points.\n")
+    return "".join(parts)

@@ -1,0 +1,163 @@
+"""The deterministic scripted model: reads the context and requested tools, decides what a reply consists of."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+
+from tui.sim.answers import (
+    greeting_answer,
+    long_answer,
+    name_known_answer,
+    name_unknown_answer,
+    nice_to_meet_answer,
+    topic_answer,
+)
+
+_NAME_TOLD = re.compile(
+    r"\b(?:my name is|my name's|call me|i am called|i'm called|the user's name is|the user is called)\s+"
+    r"([A-Za-z][A-Za-z'\-]*)",
+    re.IGNORECASE,
+)
+_NAME_ASKED = re.compile(r"\b(?:remember my name|what(?: is|'s) my name|who am i|know my name)\b", re.IGNORECASE)
+_GREETING = re.compile(r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening))\b[\s!.,]*$", re.IGNORECASE)
+_SPEAKERS = frozenset({"user", "system", "developer"})
+BUILTIN_TOOLS = ("web_search", "web_extractor", "code_interpreter")
+
+
+@dataclass(frozen=True)
+class Reasoning:
+    """A reasoning item whose summary streams as `reasoning_summary_text` deltas."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class WebSearch:
+    query: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WebExtractor:
+    goal: str
+    urls: tuple[str, ...]
+    output: str
+
+
+@dataclass(frozen=True)
+class CodeInterpreter:
+    code: str
+    logs: str
+
+
+Step = Reasoning | WebSearch | WebExtractor | CodeInterpreter
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the model produces for one request: steps before the answer, then the Markdown answer."""
+
+    steps: tuple[Step, ...] = ()
+    text: str = ""
+    deltas: tuple[str, ...] = field(default=())
+
+
+def remembered_name(context: list[tuple[str, str]]) -> str | None:
+    """The last name the person (or a system prompt) told the model, capitalised."""
+    name: str | None = None
+    for role, text in context:
+        if role in _SPEAKERS:
+            for match in _NAME_TOLD.finditer(text):
+                name = match.group(1)[0].upper() + match.group(1)[1:]
+    return name
+
+
+def split_deltas(text: str) -> tuple[str, ...]:
+    """Cut text into stream deltas of one to three words, like DashScope's chunks (deterministic)."""
+    words = re.findall(r"\s*\S+|\s+$", text)
+    deltas: list[str] = []
+    i = 0
+    while i < len(words):
+        size = 1 + (i * 7 + len(words[i])) % 3
+        deltas.append("".join(words[i : i + size]))
+        i += size
+    return tuple(deltas) or ("",)
+
+
+_LEAD_IN = re.compile(
+    r"^(?:(?:please|can you|could you|would you|show me|tell me about|tell me|explain|describe|give me|write)\s+)+",
+    re.IGNORECASE,
+)
+
+
+def _topic(prompt: str) -> str:
+    topic = _LEAD_IN.sub("", " ".join(prompt.split())).rstrip("?.! ")
+    return topic if len(topic) <= 60 else topic[:57].rstrip() + "..."
+
+
+def _slug(prompt: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", prompt)[:4] or ["Qwen"]
+    return "_".join(word.capitalize() for word in words)
+
+
+def _tool_steps(prompt: str, tools: tuple[str, ...], thinking: bool) -> list[Step]:
+    topic = _topic(prompt)
+    slug = _slug(prompt)
+    sources = (f"https://en.wikipedia.org/wiki/{slug}", f"https://www.alibabacloud.com/help/en/search?k={slug}")
+    steps: list[Step] = []
+    if "web_search" in tools:
+        if thinking:
+            steps.append(Reasoning(f"The user asks about \"{topic}\". I should search the web for current sources first."))
+        steps.append(WebSearch(query=topic, sources=sources))
+    if "web_extractor" in tools:
+        if thinking:
+            steps.append(Reasoning("The search results point to a reference page; I will extract its key points."))
+        steps.append(
+            WebExtractor(
+                goal=f"Extract the key facts about {topic}",
+                urls=sources[:1],
+                output=f"Key facts about {topic}: definition, history, main uses and current state.",
+            )
+        )
+    if "code_interpreter" in tools:
+        if thinking:
+            steps.append(Reasoning("Counting the words of the request with a short Python script will ground the answer."))
+        code = f"text = {prompt!r}\nwords = text.split()\nprint(len(words))"
+        steps.append(CodeInterpreter(code=code, logs=f"{len(prompt.split())}\n"))
+    return steps
+
+
+def compose_reply(
+    context: list[tuple[str, str]],
+    *,
+    tools: tuple[str, ...] = (),
+    thinking: bool = False,
+    long_deltas: int | None = None,
+) -> Reply:
+    """Decide the reply to the last user message in `context`; same inputs always give the same reply."""
+    prompt = next((text for role, text in reversed(context) if role == "user"), "")
+    name = remembered_name(context)
+    steps = _tool_steps(prompt, tools, thinking)
+    if long_deltas:
+        deltas = long_answer(long_deltas)
+        text = "".join(deltas)
+    else:
+        text = _answer_text(prompt, name, tools)
+        deltas = split_deltas(text)
+    if thinking and not any(isinstance(step, Reasoning) for step in steps):
+        steps.insert(0, Reasoning(f"The user wrote: \"{_topic(prompt)}\". I will answer clearly, in Markdown."))
+    return Reply(steps=tuple(steps), text=text, deltas=deltas)
+
+
+def _answer_text(prompt: str, name: str | None, tools: tuple[str, ...]) -> str:
+    told = _NAME_TOLD.search(prompt)
+    if told and not _NAME_ASKED.search(prompt):
+        return nice_to_meet_answer(told.group(1)[0].upper() + told.group(1)[1:])
+    if _NAME_ASKED.search(prompt):
+        return name_known_answer(name) if name else name_unknown_answer()
+    if _GREETING.match(prompt):
+        return greeting_answer(name)
+    searched = "web_search" in tools
+    return topic_answer(_topic(prompt) or "your question", prompt.lower(), zlib.crc32(prompt.encode()), searched)

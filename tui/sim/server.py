@@ -1,0 +1,168 @@
+"""`SimServer`: runs the simulator under uvicorn on a daemon thread; `serve_forever` runs it in the foreground."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+from tui.sim.app import SimApp, SimState
+from tui.sim.clock import SimClock
+
+NEW_PREFIX = "/compatible-mode/v1"
+LEGACY_PREFIX = "/api/v2/apps/protocols/compatible-mode/v1"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def _config(state: SimState) -> uvicorn.Config:
+    return uvicorn.Config(
+        SimApp(state),
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=1,
+        timeout_keep_alive=30,
+    )
+
+
+class SimServer:
+    """A local DashScope-like Responses server; `with SimServer() as sim:` starts it and stops it."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        clock: SimClock | None = None,
+        speed: float | None = None,
+        long_answer: int | None = None,
+        api_key: str | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.state = SimState(clock=clock, speed=speed, long_answer=long_answer, api_key=api_key)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def clock(self) -> SimClock:
+        return self.state.clock
+
+    @property
+    def requests(self) -> list[dict]:
+        """JSON bodies received by `POST .../responses`, in order."""
+        return self.state.requests
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return self.origin + NEW_PREFIX
+
+    @property
+    def legacy_base_url(self) -> str:
+        return self.origin + LEGACY_PREFIX
+
+    @property
+    def speed(self) -> float | None:
+        return self.state.speed
+
+    @speed.setter
+    def speed(self, value: float | None) -> None:
+        self.state.speed = value
+
+    @property
+    def long_answer(self) -> int | None:
+        return self.state.long_answer
+
+    @long_answer.setter
+    def long_answer(self, value: int | None) -> None:
+        self.state.long_answer = value
+
+    def inject(
+        self,
+        kind: str,
+        *,
+        times: int = 1,
+        retry_after: float | None = None,
+        after_deltas: int | None = None,
+        seconds: float | None = None,
+    ) -> None:
+        """Queue a fault for the next `times` requests ("forget" drops every stored id at once)."""
+        self.state.inject(kind, times=times, retry_after=retry_after, after_deltas=after_deltas, seconds=seconds)
+
+    def start(self) -> SimServer:
+        """Bind, start uvicorn on a daemon thread and wait until it accepts connections."""
+        if self._thread is not None:
+            raise RuntimeError("the simulator is already running")
+        sock = _bind(self.host, self.port)
+        self.port = sock.getsockname()[1]
+        server = uvicorn.Server(_config(self.state))
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                asyncio.run(server.serve(sockets=[sock]))
+            except BaseException as exc:  # surfaced by start() below
+                errors.append(exc)
+            finally:
+                sock.close()
+
+        self._server = server
+        self._thread = threading.Thread(target=run, name=f"sim-{self.port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if errors or not self._thread.is_alive():
+                self._thread = None
+                raise RuntimeError(f"the simulator failed to start: {errors[0] if errors else 'unknown error'}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the simulator did not start within 10 s")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        """Stop at once: open streams are cut, the port is released."""
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._server.force_exit = True
+        self._thread.join(timeout=10)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> SimServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def serve_forever(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    speed: float | None = None,
+    long_answer: int | None = None,
+    api_key: str | None = None,
+) -> None:
+    """Run the simulator in the foreground until interrupted, printing its base URL first."""
+    state = SimState(speed=speed, long_answer=long_answer, api_key=api_key)
+    sock = _bind(host, port)
+    bound = sock.getsockname()[1]
+    print(f"http://{host}:{bound}{NEW_PREFIX}", flush=True)
+    uvicorn.Server(_config(state)).run(sockets=[sock])
