@@ -1,0 +1,51 @@
+"""Helpers shared by the store tests: a hand-moved clock and raw reads of the database file."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+
+class FakeClock:
+    """A clock the test moves by hand (seconds since the epoch)."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.value = start
+
+    def __call__(self) -> float:
+        return self.value
+
+    def advance(self, seconds: float) -> None:
+        self.value += seconds
+
+
+def raw_rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Read the file with a separate plain sqlite3 connection (what another process would see)."""
+    connection = sqlite3.connect(path, timeout=5)
+    try:
+        return connection.execute(sql, params).fetchall()
+    finally:
+        connection.close()
+
+
+def raw_execute(path: Path, sql: str, params: tuple[Any, ...] = ()) -> None:
+    """Change the file behind the store's back, as another program would."""
+    connection = sqlite3.connect(path, timeout=5)
+    try:
+        with connection:
+            connection.execute(sql, params)
+    finally:
+        connection.close()
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited and been reaped."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+WORKER = Path(__file__).with_name("store_worker.py")

@@ -1,0 +1,95 @@
+"""Messages as a tree: head movement, siblings for regenerations and edits, paths and leaves."""
+
+from __future__ import annotations
+
+import pytest
+from store_support import FakeClock
+
+from tui.store import Conversation, OutputItem, Store, StoreError, Usage
+
+
+async def _conversation(store: Store) -> Conversation:
+    return await store.create_conversation(title="tree", model="qwen3-max", endpoint="e")
+
+
+async def _answer(store: Store, conversation_id: int, parent_id: int, text: str) -> int:
+    turn = await store.start_assistant(conversation_id, parent_id=parent_id, model="qwen3-max", mode="replay", stored=True)
+    writer = store.turn_writer(turn.id)
+    writer.append(text)
+    await writer.finish("complete")
+    return turn.id
+
+
+async def test_user_message_is_committed_and_becomes_the_head(store: Store, clock: FakeClock) -> None:
+    conversation = await _conversation(store)
+    clock.advance(5)
+    user = await store.add_message(conversation.id, role="user", content="What is WAL?", parent_id=None)
+    assert (user.role, user.content, user.status, user.parent_id) == ("user", "What is WAL?", "complete", None)
+    after = await store.get_conversation(conversation.id)
+    assert after is not None
+    assert after.head_message_id == user.id
+    assert after.updated_at == clock.value
+
+
+async def test_assistant_turn_starts_pending_under_its_question(store: Store) -> None:
+    conversation = await _conversation(store)
+    user = await store.add_message(conversation.id, role="user", content="q", parent_id=None)
+    turn = await store.start_assistant(conversation.id, parent_id=user.id, model="qwen3-max", mode="chain", stored=False)
+    assert (turn.status, turn.content, turn.parent_id, turn.mode, turn.stored) == ("pending", "", user.id, "chain", False)
+    assert (await store.get_conversation(conversation.id)).head_message_id == turn.id
+
+
+async def test_regenerations_and_edits_are_siblings_with_their_own_branches(store: Store) -> None:
+    conversation = await _conversation(store)
+    q1 = await store.add_message(conversation.id, role="user", content="q1", parent_id=None)
+    a1 = await _answer(store, conversation.id, q1.id, "a1")
+    q2 = await store.add_message(conversation.id, role="user", content="q2", parent_id=a1)
+    a2 = await _answer(store, conversation.id, q2.id, "a2")
+    a2_again = await _answer(store, conversation.id, q2.id, "a2 regenerated")
+    q2_edit = await store.add_message(conversation.id, role="user", content="q2 edited", parent_id=a1)
+    a2_edit = await _answer(store, conversation.id, q2_edit.id, "a2 for the edit")
+
+    assert [m.content for m in await store.children(q2.id)] == ["a2", "a2 regenerated"]
+    assert [m.content for m in await store.children(a1)] == ["q2", "q2 edited"]
+    assert [m.id for m in await store.branch_leaves(conversation.id)] == [a2, a2_again, a2_edit]
+    assert [m.content for m in await store.path_to(a2)] == ["q1", "a1", "q2", "a2"]
+    assert [m.content for m in await store.head_branch(conversation.id)] == ["q1", "a1", "q2 edited", "a2 for the edit"]
+
+    await store.set_head(conversation.id, a2_again)
+    assert [m.content for m in await store.head_branch(conversation.id)] == ["q1", "a1", "q2", "a2 regenerated"]
+    assert len(await store.conversation_messages(conversation.id)) == 7
+    assert [m.content for m in await store.roots(conversation.id)] == ["q1"]
+
+
+async def test_messages_cannot_hang_under_another_conversation(store: Store) -> None:
+    first = await _conversation(store)
+    second = await _conversation(store)
+    foreign = await store.add_message(first.id, role="user", content="x", parent_id=None)
+    with pytest.raises(StoreError, match="not part of conversation"):
+        await store.add_message(second.id, role="user", content="y", parent_id=foreign.id)
+    with pytest.raises(StoreError, match="not part of conversation"):
+        await store.set_head(second.id, foreign.id)
+    with pytest.raises(StoreError, match="does not exist"):
+        await store.add_message(second.id + 10, role="user", content="y", parent_id=None)
+    assert await store.children(foreign.id) == []
+
+
+async def test_path_carries_usage_and_items_in_order(store: Store) -> None:
+    conversation = await _conversation(store)
+    user = await store.add_message(conversation.id, role="user", content="search it", parent_id=None)
+    turn = await store.start_assistant(conversation.id, parent_id=user.id, model="qwen3-max", mode="replay", stored=True)
+    writer = store.turn_writer(turn.id)
+    items = [
+        OutputItem("rs_1", "reasoning", None, {"summary": "Look it up."}),
+        OutputItem("ws_1", "web_search_call", "completed", {"query": "sqlite wal", "sources": ["https://sqlite.org/wal.html"]}),
+        OutputItem("ci_1", "code_interpreter_call", "completed", {"code": "print(1)", "logs": "1"}),
+    ]
+    await writer.set_items(items[:1])
+    await writer.set_items(items)
+    writer.append("Found it.")
+    await writer.finish("complete", usage=Usage(120, 30, 100, 12, {"web_search": 1, "code_interpreter": 1}))
+
+    path = await store.path_to(turn.id)
+    assert path[0].items == [] and path[0].usage is None
+    assert path[1].items == items
+    assert path[1].usage == Usage(120, 30, 100, 12, {"web_search": 1, "code_interpreter": 1})
