@@ -1,0 +1,117 @@
+"""Chain or replay: how a turn reaches the server, and the request body it takes.
+
+A turn chains on the server (`previous_response_id`) when the message it answers follows an
+assistant turn whose response is known, was stored, and has not expired by the local clock;
+otherwise it replays the branch as an `input` array. The system prompt always travels as a
+system message (the legacy endpoint ignores `instructions`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from tui.api.endpoints import is_legacy
+from tui.api.types import ResponseRequest
+from tui.store.models import ChainMode, Conversation, Message
+
+#: Treat an id as expired this long before the server would, so a turn never races the deadline.
+EXPIRY_MARGIN_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class ChainState:
+    """How the next turn of a conversation would go: chained (until `expires_at`), replayed, or new."""
+
+    mode: Literal["chain", "replay", "new"]
+    expires_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TurnOptions:
+    """Everything besides the transcript that shapes a request: engine defaults overridden per conversation."""
+
+    model: str
+    endpoint: str
+    tools: tuple[str, ...] = ()
+    thinking: bool = False
+    effort: str | None = None
+    system_prompt: str | None = None
+    store: bool = True
+
+
+def chain_state(head: Message | None, *, chainable: bool) -> ChainState:
+    """What the status line shows for a branch ending at `head` (`chainable`: its response is still valid)."""
+    if head is None:
+        return ChainState("new")
+    if chainable:
+        return ChainState("chain", head.expires_at)
+    return ChainState("replay")
+
+
+def replay_input(path: Sequence[Message], system_prompt: str | None) -> list[dict[str, Any]]:
+    """The branch as an `input` array: system prompt first, then every message with text, in order."""
+    items: list[dict[str, Any]] = []
+    if system_prompt and system_prompt.strip():
+        items.append({"role": "system", "content": system_prompt})
+    for message in path:
+        if message.content:
+            items.append({"role": message.role, "content": message.content})
+    return items
+
+
+def build_request(
+    options: TurnOptions,
+    path: Sequence[Message],
+    *,
+    mode: ChainMode,
+    previous_response_id: str | None = None,
+) -> ResponseRequest:
+    """The streaming request for a turn answering the last message of `path` (root..user message).
+
+    In chain mode only that last message is sent, on top of `previous_response_id`.
+    """
+    if mode == "chain":
+        if not previous_response_id:
+            raise ValueError("chain mode needs a previous_response_id")
+        turn_input = [{"role": "user", "content": path[-1].content}]
+    else:
+        previous_response_id = None
+        turn_input = replay_input(path, options.system_prompt)
+    reasoning = None
+    if options.thinking and options.effort and not is_legacy(options.endpoint):
+        reasoning = {"effort": options.effort}
+    return ResponseRequest(
+        model=options.model,
+        input=turn_input,
+        previous_response_id=previous_response_id,
+        stream=True,
+        store=options.store,
+        tools=[{"type": name} for name in options.tools] or None,
+        enable_thinking=options.thinking,
+        reasoning=reasoning,
+    )
+
+
+def turn_options(
+    conversation: Conversation,
+    *,
+    model: str,
+    endpoint: str,
+    tools: Sequence[str],
+    thinking: bool,
+    effort: str | None,
+    store: bool,
+) -> TurnOptions:
+    """Engine defaults, overridden by the conversation's own options; its system prompt is its own."""
+    own = conversation.options or {}
+    return TurnOptions(
+        model=conversation.model or model,
+        endpoint=endpoint,
+        tools=tuple(own.get("tools", tools) or ()),
+        thinking=bool(own.get("thinking", thinking)),
+        effort=own.get("effort", effort),
+        system_prompt=conversation.system_prompt,
+        store=store,
+    )
