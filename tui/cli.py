@@ -33,7 +33,7 @@ from tui.api.errors import (
 )
 from tui.config import FILE_KEYS, KEY_ENV, KNOWN_TOOLS, ConfigError, Settings, demo_db_path, load_settings
 from tui.log import setup_logging
-from tui.store.errors import StoreError
+from tui.store import Conversation, Message, OutputItem, Store, StoreError
 
 log = logging.getLogger("tui.cli")
 
@@ -359,3 +359,368 @@ def _show_value(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(value) if value else "(none)"
     return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Read-only commands: list, show, export, import, search
+
+
+@contextlib.asynccontextmanager
+async def _opened_store(settings: Settings) -> AsyncIterator[Store]:
+    """The conversation database, for commands that send nothing."""
+    store = await Store.open(settings.db_path)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+async def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    """One line per conversation, newest first: id, last update, message count mark, title."""
+    async with _opened_store(settings) as store:
+        conversations = await store.list_conversations(limit=max(args.limit, 0))
+    conversations.sort(key=lambda conversation: (conversation.updated_at, conversation.id), reverse=True)
+    for conversation in conversations:
+        pin = " *" if conversation.pinned else ""
+        _out(f"{conversation.id}  {_when(conversation.updated_at)}  {_one_line(conversation.title)}{pin}\n")
+    return EXIT_OK
+
+
+async def _cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    """The conversation's current branch: each message under a header with its role and status."""
+    async with _opened_store(settings) as store:
+        conversation = await _conversation(store, args.id)
+        messages = await store.head_branch(conversation.id)
+        usage = await store.conversation_usage(conversation.id)
+    _out(f"#{conversation.id} {conversation.title}\n")
+    _out(f"model {conversation.model} · {conversation.endpoint} · {len(messages)} messages · "
+         f"tokens {usage.input_tokens} in / {usage.output_tokens} out\n")
+    if conversation.system_prompt:
+        _out(f"system: {conversation.system_prompt}\n")
+    for message in messages:
+        _out("\n" + _message_header(message) + "\n")
+        for item in message.items:
+            _out(f"  · {_describe_item(item)}\n")
+        if message.content:
+            _out(message.content if message.content.endswith("\n") else message.content + "\n")
+    return EXIT_OK
+
+
+def _message_header(message: Message) -> str:
+    """`── you ──` / `── assistant (qwen3-max, chain) [incomplete: why] ──`."""
+    details = ", ".join(part for part in (message.model, message.mode) if part)
+    label = message.role + (f" ({details})" if details else "")
+    if message.status != "complete":
+        label += f" [{message.status}" + (f": {message.error}" if message.error else "") + "]"
+    return f"── {label} ──"
+
+
+def _describe_item(item: OutputItem) -> str:
+    """One line for a stored output item (reasoning or a tool call)."""
+    data = item.data
+    if item.type == "reasoning":
+        return f"thinking: {_one_line(str(data.get('summary') or ''), 100)}"
+    parts = [item.type]
+    for key in ("query", "goal", "name"):
+        if data.get(key):
+            parts.append(_one_line(str(data[key]), 80))
+    for key in ("sources", "urls"):
+        if data.get(key):
+            parts.append(f"{len(data[key])} {key}")
+    if item.status and item.status != "completed":
+        parts.append(f"[{item.status}]")
+    return " · ".join(parts)
+
+
+async def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Markdown or JSON (with a Responses-API-ready input array) to stdout or a file."""
+    async with _opened_store(settings) as store:
+        conversation = await _conversation(store, args.id)
+        if args.format == "json":
+            text = json.dumps(await store.export_json(conversation.id), ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = await store.export_markdown(conversation.id)
+    if args.output is None:
+        _out(text)
+        return EXIT_OK
+    try:
+        Path(args.output).expanduser().write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
+    _say(f"exported conversation {conversation.id} to {args.output}")
+    return EXIT_OK
+
+
+async def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Import a JSON export as a new conversation; prints its new id and title."""
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{args.file} is not JSON ({exc}); export one with '{PROG} export ID --format json'") from None
+    if not isinstance(data, dict):
+        raise CliError(f"{args.file} is not a qwen-tui JSON export (expected an object)")
+    async with _opened_store(settings) as store:
+        try:
+            conversation = await store.import_json(data)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.info("import failed", exc_info=True)
+            raise CliError(f"{args.file} is not a qwen-tui JSON export ({type(exc).__name__}: {exc})") from None
+    _out(f"{conversation.id}  {_one_line(conversation.title)}\n")
+    return EXIT_OK
+
+
+async def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    """Full-text hits, newest first: conversation id, message id, role, title and snippet."""
+    query = " ".join(args.query)
+    async with _opened_store(settings) as store:
+        hits = await store.search(query, limit=max(args.limit, 0))
+    for hit in hits:
+        _out(f"{hit.conversation_id}  #{hit.message_id}  {hit.role}  {_one_line(hit.title, 40)}: "
+             f"{_one_line(hit.snippet)}\n")
+    if not hits:
+        _say(f"no messages match {query!r}")
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+async def _conversation(store: Store, conversation_id: int) -> Conversation:
+    conversation = await store.get_conversation(conversation_id)
+    if conversation is None:
+        raise CliError(f"there is no conversation {conversation_id}; '{PROG} list' shows their ids")
+    return conversation
+
+
+def _when(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
+def _one_line(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _out(text: str, stream: TextIO | None = None) -> None:
+    """Write to stdout (or `stream`) and flush, so a reader sees it at once."""
+    target = stream or sys.stdout
+    target.write(text)
+    target.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# ask
+
+
+class TurnPrinter:
+    """Shows a running turn: answer text to stdout, reasoning and tool activity to stderr.
+
+    Tool calls arrive as repeated updates of one mutable record; each detail is printed once,
+    when it first becomes known, so stderr reads as a log of what the model did.
+    """
+
+    def __init__(self, *, stream_text: bool, out: TextIO, err: TextIO) -> None:
+        self.stream_text = stream_text
+        self.out = out
+        self.err = err
+        self.text: list[str] = []
+        self.finished: TurnFinished | None = None
+        self.conversation_id: int | None = None
+        self.broken_pipe = False
+        self._printed: dict[str, set[str]] = {}
+        self._reasoning_item: str | None = None
+        self._err_mid_line = False
+
+    def handle(self, update: Update) -> None:
+        if isinstance(update, TurnStarted):
+            self.conversation_id = update.conversation_id
+        elif isinstance(update, TextDelta):
+            self.text.append(update.text)
+            if self.stream_text:
+                self._write_out(update.text)
+        elif isinstance(update, ReasoningDelta):
+            if self._reasoning_item != update.item_id:
+                self._err_line_break()
+                self._write_err("thinking: ")
+                self._reasoning_item = update.item_id
+            self._write_err(update.text)
+            self._err_mid_line = not update.text.endswith("\n")
+        elif isinstance(update, ToolCallUpdated):
+            self._tool(update.call)
+        elif isinstance(update, Retrying):
+            self._note(f"{update.reason}; retrying in {update.delay:.1f} s (attempt {update.attempt})")
+        elif isinstance(update, ChainFallback):
+            self._note(f"the server no longer has this conversation ({update.reason}); resending it in full")
+        elif isinstance(update, TurnFinished):
+            self.finished = update
+            self._err_line_break()
+
+    def _tool(self, call: ToolCall) -> None:
+        """Print what is new about a tool call: query, sources, goal, urls, code, logs, failure."""
+        printed = self._printed.setdefault(call.item_id, set())
+        lines: list[str] = []
+
+        def once(key: str, line: str | None) -> None:
+            if line is not None and key not in printed:
+                printed.add(key)
+                lines.append(line)
+
+        name = call.type.removesuffix("_call")
+        once("start", f"[{name}] started")
+        if call.query:
+            once("query", f"[{name}] query: {call.query}")
+        if call.goal:
+            once("goal", f"[{name}] goal: {call.goal}")
+        if call.name:
+            once("name", f"[{name}] {call.name}({call.arguments or ''})")
+        settled = call.status not in ("in_progress", "searching")
+        if call.code and settled:
+            once("code", f"[{name}] code:\n" + _indent(call.code))
+        for key, urls in (("sources", call.sources), ("urls", call.urls)):
+            for url in urls:
+                once(f"{key}:{url}", f"[{name}] {'source' if key == 'sources' else 'url'}: {url}")
+        if call.logs and call.status in ("completed", "failed", "incomplete"):
+            once("logs", f"[{name}] logs:\n" + _indent(call.logs))
+        if call.status in ("completed", "failed", "incomplete"):
+            once("end", f"[{name}] {call.status}")
+        if lines:
+            self._err_line_break()
+            self._reasoning_item = None
+            self._write_err("\n".join(lines) + "\n")
+
+    def _note(self, text: str) -> None:
+        self._err_line_break()
+        self._write_err(f"{PROG}: {text}\n")
+
+    def _err_line_break(self) -> None:
+        if self._err_mid_line:
+            self._write_err("\n")
+            self._err_mid_line = False
+
+    def _write_err(self, text: str) -> None:
+        self.err.write(text)
+        self.err.flush()
+
+    def _write_out(self, text: str) -> None:
+        """Write answer text; a closed stdout (`| head`) ends the output quietly instead of failing."""
+        if self.broken_pipe:
+            return
+        try:
+            self.out.write(text)
+            self.out.flush()
+        except BrokenPipeError:
+            self.broken_pipe = True
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.rstrip("\n").splitlines())
+
+
+def _read_prompt(args: argparse.Namespace) -> str:
+    """The prompt from the arguments, or stdin for '-' / no argument with piped input."""
+    words = list(args.prompt)
+    if words in ([], ["-"]):
+        if not words and sys.stdin.isatty():
+            raise CliError(f"no prompt: give one, e.g. {PROG} ask \"hello\", or pipe it on stdin", EXIT_USAGE)
+        text = sys.stdin.read()
+    else:
+        text = " ".join(words)
+    if not text.strip():
+        raise CliError("the prompt is empty; nothing to send", EXIT_USAGE)
+    return text
+
+
+async def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Send one message (new conversation, or `-c` to continue one) and show the answer as it streams."""
+    prompt = _read_prompt(args)
+    with _demo(settings) as effective:
+        _require_key(effective)
+        from tui.chat.factory import open_engine
+
+        async with open_engine(effective) as engine:
+            conversation_id = await _target_conversation(engine, args, effective)
+            turn = await engine.send(conversation_id, prompt)
+            printer = TurnPrinter(
+                stream_text=not (args.no_stream or args.json), out=sys.stdout, err=sys.stderr
+            )
+            stopped_by = await _drive(turn, printer)
+    return _finish_ask(args, printer, stopped_by)
+
+
+async def _drive(turn: Any, printer: TurnPrinter) -> int | None:
+    """Feed the turn's updates to the printer; SIGINT/SIGTERM cancel it (the partial answer is kept).
+
+    Returns the signal number that stopped the turn, if any.
+    """
+    loop = asyncio.get_running_loop()
+    stopped_by: list[int] = []
+
+    def stop(signum: int) -> None:
+        stopped_by.append(signum)
+        turn.cancel()
+
+    watched = (signal.SIGINT, signal.SIGTERM)
+    for signum in watched:
+        loop.add_signal_handler(signum, stop, signum)
+    try:
+        async for update in turn:
+            printer.handle(update)
+            if printer.broken_pipe and not stopped_by:
+                stopped_by.append(signal.SIGPIPE)
+                turn.cancel()
+    finally:
+        for signum in watched:
+            loop.remove_signal_handler(signum)
+    return stopped_by[0] if stopped_by else None
+
+
+def _finish_ask(args: argparse.Namespace, printer: TurnPrinter, stopped_by: int | None) -> int:
+    """Print the end of the answer (or the JSON object) and the outcome; return the exit status."""
+    finished = printer.finished
+    if finished is None:  # the engine promises a TurnFinished; never end silently if it did not come
+        raise CliError("the answer ended without a result; see the log file")
+    message = finished.message
+    text = "".join(printer.text) or message.content
+    if stopped_by == signal.SIGPIPE:
+        return 128 + signal.SIGPIPE
+    if args.json:
+        _out(json.dumps(_turn_json(finished, text), ensure_ascii=False) + "\n")
+    elif text and not printer.stream_text:
+        _out(text if text.endswith("\n") else text + "\n")
+    elif text and not text.endswith("\n"):
+        _out("\n")
+    where = f"conversation {message.conversation_id} ('{PROG} show {message.conversation_id}')"
+    if finished.status == "complete":
+        return EXIT_OK
+    if finished.status == "cancelled":
+        _say(f"stopped; the partial answer is kept in {where}")
+        return EXIT_SIGTERM if stopped_by == signal.SIGTERM else EXIT_SIGINT
+    reason = " ".join((finished.error or f"the answer is {finished.status}").split())
+    kept = f"; the partial answer is kept in {where}" if text else ""
+    _say(f"error: {reason}{kept}")
+    return EXIT_FAILURE
+
+
+def _turn_json(finished: TurnFinished, text: str) -> dict[str, Any]:
+    message = finished.message
+    usage = message.usage
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "response_id": message.response_id,
+        "model": message.model,
+        "mode": message.mode,
+        "status": finished.status,
+        "error": finished.error,
+        "text": text,
+        "usage": None if usage is None else {
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "total_tokens": usage.total_tokens,
+            "cached_tokens": usage.cached_tokens,
+            "reasoning_tokens": usage.reasoning_tokens,
+            "x_tools": usage.x_tools,
+        },
+    }

@@ -1,0 +1,77 @@
+"""Helpers to run the real `qwen-tui` command as a subprocess, isolated in tmp_path."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TEST_KEY = "sk-test-0123456789abcdef"
+#: Generous bound so a broken build fails instead of hanging; never a speed assertion.
+PROCESS_TIMEOUT = 60.0
+
+
+@dataclass
+class Cli:
+    """The command line as a person runs it, with its own XDG dirs and database."""
+
+    root: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def db(self) -> Path:
+        return self.root / "chats.db"
+
+    def argv(self, args: tuple[str, ...], base_url: str | None) -> list[str]:
+        extra = ["--base-url", base_url] if base_url else []
+        return [sys.executable, "-m", "tui", *args, "--db", str(self.db), *extra]
+
+    def run(
+        self, *args: str, base_url: str | None = None, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run to completion; stdout and stderr captured as text."""
+        return subprocess.run(
+            self.argv(args, base_url),
+            input=stdin if stdin is not None else "",
+            capture_output=True,
+            text=True,
+            env={**self.env, **(env or {})},
+            timeout=PROCESS_TIMEOUT,
+            cwd=self.root,
+        )
+
+    def start(self, *args: str, base_url: str | None = None) -> subprocess.Popen[bytes]:
+        """Start without waiting (for signals mid-stream); stdout/stderr are pipes."""
+        return subprocess.Popen(
+            self.argv(args, base_url),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=self.env,
+            cwd=self.root,
+        )
+
+
+def read_until(process: subprocess.Popen[bytes], predicate, timeout: float = PROCESS_TIMEOUT) -> bytes:
+    """Read the process's stdout as it arrives until `predicate(bytes_so_far)` holds."""
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    data = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while not predicate(data):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(remaining):
+                raise AssertionError(f"timed out waiting for output; got {data!r}")
+            chunk = os.read(process.stdout.fileno(), 4096)
+            if not chunk:
+                raise AssertionError(f"stdout closed early; got {data!r}")
+            data += chunk
+    finally:
+        selector.close()
+    return data
