@@ -24,7 +24,8 @@ LIMIT ?
 
 def match_expression(text: str) -> str | None:
     """An FTS5 MATCH expression for `text`, or None when it holds nothing searchable."""
-    tokens = [token for token in text.split() if any(ch.isalnum() for ch in token)]
+    # A NUL would end the expression early inside SQLite, leaving a quote unterminated.
+    tokens = [token for token in text.replace("\x00", " ").split() if any(ch.isalnum() for ch in token)]
     if not tokens:
         return None
     phrases = ['"' + token.replace('"', '""') + '"' for token in tokens]

@@ -1,0 +1,71 @@
+"""Full-text search: snippets with [ ] markers, prefix matching, and safety for any typed text."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tui.store import Store
+
+
+async def _seed(store: Store) -> dict[str, int]:
+    first = await store.create_conversation(title="Databases", model="m", endpoint="e")
+    second = await store.create_conversation(title="Cooking", model="m", endpoint="e")
+    ids = {}
+    ids["wal"] = (await store.add_message(first.id, role="user", content="How does the write-ahead log in SQLite work?", parent_id=None)).id
+    ids["quote"] = (await store.add_message(first.id, role="user", content='He said "NEAR" AND left (quietly) col:umn', parent_id=ids["wal"])).id
+    ids["risotto"] = (await store.add_message(second.id, role="user", content="A risotto needs patience and good stock", parent_id=None)).id
+    ids["café"] = (await store.add_message(second.id, role="user", content="Café au lait with risotto?", parent_id=ids["risotto"])).id
+    return ids
+
+
+async def test_hits_name_the_conversation_and_mark_the_match(store: Store) -> None:
+    ids = await _seed(store)
+    hits = await store.search("write-ahead")
+    assert len(hits) == 1
+    hit = hits[0]
+    assert (hit.conversation_id, hit.message_id, hit.title, hit.role) == (1, ids["wal"], "Databases", "user")
+    assert hit.snippet == "How does the [write-ahead] log in SQLite work?"
+
+
+async def test_results_are_newest_first_and_limited(store: Store) -> None:
+    ids = await _seed(store)
+    assert [h.message_id for h in await store.search("risotto")] == [ids["café"], ids["risotto"]]
+    assert [h.message_id for h in await store.search("risotto", limit=1)] == [ids["café"]]
+
+
+async def test_last_word_matches_as_a_prefix_while_typing(store: Store) -> None:
+    ids = await _seed(store)
+    assert [h.message_id for h in await store.search("risotto pati")] == [ids["risotto"]]
+    assert [h.message_id for h in await store.search("SQLi")] == [ids["wal"]]
+    # Only the last word is a prefix; earlier words must match whole.
+    assert await store.search("SQLi work") == []
+
+
+async def test_case_and_accents_do_not_matter(store: Store) -> None:
+    ids = await _seed(store)
+    assert [h.message_id for h in await store.search("CAFE")] == [ids["café"]]
+
+
+async def test_fts_syntax_in_the_query_is_plain_text(store: Store) -> None:
+    ids = await _seed(store)
+    assert [h.message_id for h in await store.search('"NEAR" AND')] == [ids["quote"]]
+    assert [h.message_id for h in await store.search("(quietly)")] == [ids["quote"]]
+    assert [h.message_id for h in await store.search("col:umn")] == [ids["quote"]]
+    # Operators are words here, not logic: OR would otherwise match every message with "risotto".
+    assert await store.search("risotto OR patience") == []
+    assert await store.search("content:risotto") == []
+    for nothing in ("", "   ", '"', "*", "()", "^", "-", '""""'):
+        assert await store.search(nothing) == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.sampled_from(string.printable + "«»€中文ß\u0301\x00"), max_size=40))
+async def test_any_typed_text_searches_without_error(store: Store, text: str) -> None:
+    if not await store.count_conversations():
+        await _seed(store)
+    hits = await store.search(text)
+    assert all(hit.snippet for hit in hits)
+    assert len(await store.list_conversations()) == 2
