@@ -1,0 +1,40 @@
+"""Engine fixtures: a real simulator on loopback, a real SQLite file in tmp_path, the engine between them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chat_support import MakeEngine
+
+from tui.api.client import ResponsesClient
+from tui.chat.engine import ChatEngine, EngineSettings
+from tui.sim import SimServer
+from tui.store import Store
+
+MODEL = "qwen3-max-2026-01-23"
+
+
+@pytest.fixture
+async def make_engine(tmp_path: Path) -> AsyncIterator[MakeEngine]:
+    """`await make_engine(sim, **settings)`: an engine on `sim` whose clock is the simulator's clock."""
+    opened: list[tuple[Store, ResponsesClient]] = []
+
+    async def make(sim: SimServer, *, db: str = "chat.db", **settings: Any) -> ChatEngine:
+        store = await Store.open(tmp_path / db, clock=sim.clock.now)
+        client = ResponsesClient(sim.base_url, "sk-test-key", backoff=0.01, max_backoff=0.05)
+        opened.append((store, client))
+        engine_settings = EngineSettings(model=MODEL, endpoint=sim.base_url, **settings)
+        return ChatEngine(store, client, settings=engine_settings, clock=sim.clock.now, flush_interval=0.02)
+
+    yield make
+    for store, client in opened:
+        await client.aclose()
+        await store.close()
+
+
+@pytest.fixture
+async def engine(sim: SimServer, make_engine: MakeEngine) -> ChatEngine:
+    return await make_engine(sim)

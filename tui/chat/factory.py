@@ -1,0 +1,49 @@
+"""`open_engine(settings)`: the store and the API client opened together, closed together."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from tui.api.client import ResponsesClient
+from tui.chat.engine import ChatEngine, EngineSettings
+from tui.chat.errors import EngineError
+from tui.store import Store
+
+if TYPE_CHECKING:
+    from tui.config import Settings
+
+
+def engine_settings(settings: Settings) -> EngineSettings:
+    """The engine's defaults taken from the person's settings."""
+    return EngineSettings(
+        model=settings.model,
+        endpoint=settings.endpoint,
+        tools=list(settings.tools),
+        thinking=settings.thinking,
+        effort=settings.effort,
+        system_prompt=settings.system_prompt,
+    )
+
+
+@asynccontextmanager
+async def open_engine(
+    settings: Settings, *, require_key: bool = True, clock: Callable[[], float] = time.time
+) -> AsyncIterator[ChatEngine]:
+    """Open the database at `settings.db_path` and a client for `settings.endpoint`, as one engine.
+
+    With `require_key` (the default) a missing API key is an `EngineError` naming the fix; commands
+    that only read the database pass `require_key=False`.
+    """
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    if require_key and not key:
+        why = f" ({settings.key_problem})" if settings.key_problem else ""
+        raise EngineError(f"no API key{why}: set DASHSCOPE_API_KEY, or try the simulator with --demo")
+    store = await Store.open(settings.db_path, clock=clock)
+    try:
+        async with ResponsesClient(settings.endpoint, key) as client:
+            yield ChatEngine(store, client, settings=engine_settings(settings), clock=clock)
+    finally:
+        await store.close()

@@ -1,0 +1,228 @@
+"""`Turn`: one assistant answer streaming in its own task, its updates queued for one consumer.
+
+Running as a task means `cancel()` can always stop it and the consumer still gets exactly one
+final `TurnFinished`, with whatever text had arrived kept in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+
+from tui.api.client import ResponsesClient
+from tui.api.errors import ApiError, PreviousResponseNotFound
+from tui.chat.chain import TurnOptions, build_request
+from tui.chat.fold import TurnFold
+from tui.chat.updates import (
+    ChainFallback,
+    ResponseCreated,
+    Retrying,
+    TextDelta,
+    ToolCallUpdated,
+    TurnFinished,
+    TurnStarted,
+    Update,
+)
+from tui.api.types import ResponseRequest
+from tui.store import Store, TurnWriter
+from tui.store.models import RESPONSE_TTL_SECONDS, ChainMode, Message, MessageStatus
+
+log = logging.getLogger("tui.chat")
+
+
+@dataclass(frozen=True, slots=True)
+class TurnPlan:
+    """What a turn answers and how: the branch up to the user message, the mode and its options."""
+
+    conversation_id: int
+    path: list[Message]
+    assistant_message_id: int
+    mode: ChainMode
+    previous_response_id: str | None
+    options: TurnOptions
+
+
+class Turn:
+    """An answer being streamed. `async for update in turn` ends with one `TurnFinished`; `cancel()` stops it."""
+
+    def __init__(
+        self,
+        plan: TurnPlan,
+        *,
+        store: Store,
+        client: ResponsesClient,
+        clock: Callable[[], float],
+        flush_interval: float = 0.25,
+    ) -> None:
+        self.conversation_id = plan.conversation_id
+        self.user_message_id = plan.path[-1].id
+        self.assistant_message_id = plan.assistant_message_id
+        #: The way the request finally went (a chained turn becomes "replay" after a fallback).
+        self.mode: ChainMode = plan.mode
+        self.finished: TurnFinished | None = None
+        self._plan = plan
+        self._store = store
+        self._client = client
+        self._clock = clock
+        self._flush_interval = flush_interval
+        self._queue: asyncio.Queue[Update] = asyncio.Queue()
+        self._fold = TurnFold()
+        self._cancelled = False
+        self._finalizing = False
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"turn-{self.assistant_message_id}")
+        self._task.add_done_callback(self._on_task_done)
+
+    # --- consumer side -----------------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncIterator[Update]:
+        return self._updates()
+
+    async def _updates(self) -> AsyncIterator[Update]:
+        while True:
+            update = await self._queue.get()
+            yield update
+            if isinstance(update, TurnFinished):
+                return
+
+    async def wait(self) -> TurnFinished:
+        """Drain the updates (for callers that only want the outcome) and return the final one."""
+        async for update in self:
+            if isinstance(update, TurnFinished):
+                return update
+        raise AssertionError("a turn always ends with TurnFinished")
+
+    @property
+    def text(self) -> str:
+        """The answer text received so far."""
+        return self._fold.text
+
+    @property
+    def done(self) -> bool:
+        return self.finished is not None
+
+    def cancel(self) -> None:
+        """Stop the answer; the text so far is kept and the turn ends as `cancelled`."""
+        if self._cancelled or self._finalizing or self._task.done():
+            return
+        self._cancelled = True
+        self._task.cancel()
+
+    # --- the task ----------------------------------------------------------------------------
+
+    def _push(self, update: Update) -> None:
+        self._queue.put_nowait(update)
+
+    def _on_retry(self, attempt: int, delay: float, error: ApiError) -> None:
+        self._push(Retrying(attempt, delay, str(error)))
+
+    async def _run(self) -> None:
+        plan = self._plan
+        self._push(TurnStarted(plan.conversation_id, self.user_message_id, self.assistant_message_id, plan.mode))
+        writer = self._store.turn_writer(self.assistant_message_id, flush_interval=self._flush_interval)
+        status: MessageStatus
+        error: str | None = None
+        try:
+            status, error = await self._stream(writer)
+        except asyncio.CancelledError:
+            status = "cancelled"
+        except ApiError as exc:
+            status, error = ("incomplete" if self._fold.started else "failed"), str(exc)
+        except Exception as exc:  # a bug or a store failure: keep what we have, say one line
+            log.exception("turn %s failed unexpectedly", self.assistant_message_id)
+            status = "incomplete" if self._fold.started else "failed"
+            error = f"unexpected error: {' '.join(str(exc).split()) or type(exc).__name__}"
+        self._finalizing = True
+        await self._finish(writer, status, error)
+
+    async def _stream(self, writer: TurnWriter) -> tuple[MessageStatus, str | None]:
+        """Send the request (falling back once from chain to replay) and fold its events into the store."""
+        plan = self._plan
+        mode, previous = plan.mode, plan.previous_response_id
+        while True:
+            request = build_request(plan.options, plan.path, mode=mode, previous_response_id=previous)
+            try:
+                await self._consume(request, writer, previous)
+            except PreviousResponseNotFound as exc:
+                if mode != "chain" or self._fold.started:
+                    raise
+                log.info("chain id %s is gone (%s); replaying the transcript", previous, exc)
+                mode, previous = "replay", None
+                self.mode = mode
+                await self._store.set_message_mode(self.assistant_message_id, mode)
+                self._push(ChainFallback(str(exc)))
+                continue
+            break
+        if self._fold.terminal is None:
+            return "incomplete", self._fold.error or "the answer stream ended before the answer was complete"
+        return self._fold.terminal, self._fold.error
+
+    async def _consume(self, request: ResponseRequest, writer: TurnWriter, previous: str | None) -> None:
+        fold = self._fold
+        async with aclosing(self._client.stream(request, on_retry=self._on_retry)) as events:
+            async for event in events:
+                updates = fold.apply(event)
+                if event.type == "response.created" and fold.response_id:
+                    created = self._clock()
+                    await writer.set_response(fold.response_id, previous, created)
+                    self._push(ResponseCreated(fold.response_id, created + RESPONSE_TTL_SECONDS))
+                items_changed = False
+                for update in updates:
+                    if isinstance(update, TextDelta):
+                        writer.append(update.text)
+                    elif isinstance(update, ToolCallUpdated):
+                        items_changed = True
+                    self._push(update)
+                if items_changed or event.type == "response.output_item.done":
+                    await writer.set_items(fold.items())
+                if fold.terminal is not None:
+                    return
+
+    async def _finish(self, writer: TurnWriter, status: MessageStatus, error: str | None) -> None:
+        """Store the final status, items and usage, then emit the one `TurnFinished`."""
+        fold = self._fold
+        try:
+            items = fold.items()
+            if items:
+                await writer.set_items(items)
+            await writer.finish(status, error=error, usage=fold.usage)
+            message = await self._store.get_message(self.assistant_message_id)
+        except Exception as exc:
+            log.exception("could not store the end of turn %s", self.assistant_message_id)
+            status, error = "failed", f"could not save the answer: {' '.join(str(exc).split())}"
+            message = None
+        if message is None:
+            message = _unsaved(self, fold.text, status, error)
+        self._emit_finished(TurnFinished(status, error, message))
+
+    def _emit_finished(self, finished: TurnFinished) -> None:
+        if self.finished is None:
+            self.finished = finished
+            self._push(finished)
+
+    def _on_task_done(self, task: asyncio.Task[None]) -> None:
+        """A task cancelled before it ever ran never reached `_finish`; finish it now."""
+        if self.finished is None and task.cancelled():
+            self._finalizing = True
+            asyncio.get_running_loop().create_task(self._finish_unstarted())
+
+    async def _finish_unstarted(self) -> None:
+        writer = self._store.turn_writer(self.assistant_message_id, flush_interval=self._flush_interval)
+        await self._finish(writer, "cancelled", None)
+
+
+def _unsaved(turn: Turn, text: str, status: MessageStatus, error: str | None) -> Message:
+    """The assistant message as it stands when the store could not be read back."""
+    return Message(
+        id=turn.assistant_message_id,
+        conversation_id=turn.conversation_id,
+        parent_id=turn.user_message_id,
+        role="assistant",
+        content=text,
+        created_at=0.0,
+        status=status,
+        error=error,
+        mode=turn.mode,
+    )
