@@ -6,14 +6,13 @@ so two processes opening a fresh file at the same time cannot both apply it.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 
 import aiosqlite
 
 from tui.store.errors import StoreError
-
-#: Statuses whose text is still being written; such messages are kept out of the FTS index.
-LIVE_STATUSES = ("pending", "streaming")
 
 _V1 = """
 CREATE TABLE conversations (
@@ -103,11 +102,25 @@ async def configure(db: aiosqlite.Connection, busy_timeout: float) -> None:
     """Per-connection settings: WAL, busy timeout, foreign keys, synchronous=NORMAL."""
     await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     await db.execute("PRAGMA foreign_keys = ON")
-    cursor = await db.execute("PRAGMA journal_mode = WAL")
-    row = await cursor.fetchone()
+    row = await _switch_to_wal(db, busy_timeout)
     if row is None or str(row[0]).lower() != "wal":
         raise StoreError("the database cannot use write-ahead logging here; choose a path on a local disk")
     await db.execute("PRAGMA synchronous = NORMAL")
+
+
+async def _switch_to_wal(db: aiosqlite.Connection, busy_timeout: float) -> sqlite3.Row | None:
+    """Set WAL mode, retrying while another process holds the lock: SQLite's busy handler
+    is not consulted for this switch, so two processes opening a new file at once would
+    otherwise fail at once."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            cursor = await db.execute("PRAGMA journal_mode = WAL")
+            return await cursor.fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        await asyncio.sleep(0.01)
 
 
 async def user_version(db: aiosqlite.Connection) -> int:

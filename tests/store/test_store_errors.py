@@ -1,0 +1,158 @@
+"""Unusable database files: one clear line, the file left exactly as it was, never recreated."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tui.store import Store, StoreError
+from tui.store.schema import SCHEMA_VERSION
+
+
+def _one_line(error: pytest.ExceptionInfo[StoreError]) -> str:
+    text = str(error.value)
+    assert text and "\n" not in text and "Traceback" not in text
+    return text
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+async def test_garbage_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "chats.db"
+    path.write_bytes(os.urandom(8192))
+    before = _snapshot(tmp_path)
+    with pytest.raises(StoreError) as caught:
+        await Store.open(path)
+    assert "damaged or is not a qwen-tui database" in _one_line(caught)
+    assert str(path) in str(caught.value)
+    assert _snapshot(tmp_path) == before
+
+
+async def test_truncated_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "chats.db"
+    store = await Store.open(path)
+    await store.create_conversation(title="precious", model="m", endpoint="e")
+    await store.close()
+    path.write_bytes(path.read_bytes()[:3000])
+    before = _snapshot(tmp_path)
+    with pytest.raises(StoreError) as caught:
+        await Store.open(path)
+    _one_line(caught)
+    assert _snapshot(tmp_path) == before
+
+
+async def test_a_folder_is_not_a_database(tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as caught:
+        await Store.open(tmp_path)
+    assert "is a folder" in _one_line(caught)
+
+
+async def test_a_path_that_cannot_be_created_is_refused(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    with pytest.raises(StoreError) as caught:
+        await Store.open(blocker / "chats.db")
+    assert "cannot create the folder" in _one_line(caught)
+    assert blocker.read_text() == "a file where a folder should be"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write read-only files")
+async def test_read_only_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "chats.db"
+    store = await Store.open(path)
+    await store.close()
+    path.chmod(0o444)
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as caught:
+        await Store.open(path)
+    assert "not writable" in _one_line(caught)
+    assert path.read_bytes() == before
+
+
+async def test_another_programs_database_is_not_adopted(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as other:
+        other.execute("CREATE TABLE notes (body TEXT)")
+        other.execute("INSERT INTO notes VALUES ('keep me')")
+    other.close()
+    before = _snapshot(tmp_path)
+    with pytest.raises(StoreError) as caught:
+        await Store.open(path)
+    assert "another program" in _one_line(caught)
+    assert _snapshot(tmp_path) == before
+
+
+async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "chats.db"
+    store = await Store.open(path)
+    await store.close()
+    with sqlite3.connect(path) as raw:
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    raw.close()
+    with pytest.raises(StoreError) as caught:
+        await Store.open(path)
+    assert "newer qwen-tui" in _one_line(caught)
+
+
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+async def test_a_database_locked_past_the_busy_timeout_gives_one_line(tmp_path: Path, journal: str) -> None:
+    path = tmp_path / "chats.db"
+    if journal == "wal":
+        existing = await Store.open(path)
+        await existing.create_conversation(title="mine", model="m", endpoint="e")
+        await existing.close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("CREATE TABLE IF NOT EXISTS lock_probe (x)")
+    try:
+        before = _snapshot(tmp_path)
+        with pytest.raises(StoreError) as caught:
+            await Store.open(path, busy_timeout=0.2)
+        assert "busy" in _one_line(caught)
+        assert _snapshot(tmp_path) == before
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    # Once the lock is gone the same file opens normally.
+    store = await Store.open(path)
+    assert await store.count_conversations() == (1 if journal == "wal" else 0)
+    await store.close()
+
+
+async def test_a_write_blocked_past_the_busy_timeout_gives_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "chats.db"
+    store = await Store.open(path, busy_timeout=0.2)
+    conversation = await store.create_conversation(title="t", model="m", endpoint="e")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError) as caught:
+            await store.add_message(conversation.id, role="user", content="hello", parent_id=None)
+        assert "busy" in _one_line(caught)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    # The store is still usable: the same message goes in once the lock is released.
+    message = await store.add_message(conversation.id, role="user", content="hello", parent_id=None)
+    assert [m.content for m in await store.head_branch(conversation.id)] == ["hello"]
+    assert message.content == "hello"
+    await store.close()
+
+
+async def test_reopening_keeps_data_and_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "chats.db"
+    store = await Store.open(path)
+    conversation = await store.create_conversation(title="persisted", model="m", endpoint="e")
+    await store.close()
+    again = await Store.open(path)
+    assert (await again.get_conversation(conversation.id)).title == "persisted"
+    await again.close()
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    raw.close()
