@@ -18,7 +18,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from pydantic import SecretStr
 
@@ -31,9 +31,25 @@ from tui.api.errors import (
     ServerError,
     StreamDropped,
 )
+from tui.chat.errors import EngineError
+from tui.chat.updates import (
+    ChainFallback,
+    ReasoningDelta,
+    Retrying,
+    TextDelta,
+    ToolCall,
+    ToolCallUpdated,
+    TurnFinished,
+    TurnStarted,
+    Update,
+)
 from tui.config import FILE_KEYS, KEY_ENV, KNOWN_TOOLS, ConfigError, Settings, demo_db_path, load_settings
 from tui.log import setup_logging
-from tui.store import Conversation, Message, OutputItem, Store, StoreError
+from tui.store import Conversation, Message, OutputItem, StoreError
+
+if TYPE_CHECKING:
+    from tui.chat.engine import ChatEngine
+    from tui.chat.turn import Turn
 
 log = logging.getLogger("tui.cli")
 
@@ -199,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted")
         return EXIT_SIGINT
-    except (CliError, ConfigError, StoreError, ApiError) as exc:
+    except (CliError, ConfigError, StoreError, ApiError, EngineError) as exc:
         log.info("failed: %s", exc, exc_info=settings.debug)
         return _fail(exc)
     except Exception as exc:  # the last line of defence: one line for a person, the rest to the log
@@ -215,20 +231,31 @@ def _fail(exc: Exception) -> int:
     return code
 
 
+#: What to do about each kind of API failure (most specific first).
+_API_HINTS: tuple[tuple[type[ApiError], str], ...] = (
+    (AuthError, f"check {KEY_ENV} (or run with --demo)"),
+    (RateLimitError, "wait a moment and try again"),
+    (StreamDropped, "run the command again to retry"),
+    (NetworkError, "check your connection, --region or --base-url"),
+    (ServerError, "the service had a problem; try again in a moment"),
+)
+
+
 def explain(exc: BaseException) -> str:
     """One line for a person: what happened and what to do about it."""
     text = " ".join(str(exc).split())
-    if isinstance(exc, AuthError):
-        return f"{text}; check {KEY_ENV} (or run with --demo)"
-    if isinstance(exc, RateLimitError):
-        return f"{text}; wait a moment and try again"
-    if isinstance(exc, StreamDropped):
-        return f"{text}; the partial answer is saved, run the command again to retry"
-    if isinstance(exc, NetworkError):
-        return f"{text}; check your connection, --region or --base-url"
-    if isinstance(exc, ServerError):
-        return f"{text}; try again in a moment"
+    for kind, hint in _API_HINTS:
+        if isinstance(exc, kind):
+            return f"{text}; {hint}"
     return text
+
+
+def _hint_for(error: str) -> str | None:
+    """The hint for a turn's stored error text, recognised by the API error's summary it starts with."""
+    for kind, hint in _API_HINTS:
+        if error.startswith(kind.summary):
+            return hint
+    return None
 
 
 def _say(line: str) -> None:
@@ -366,19 +393,18 @@ def _show_value(value: Any) -> str:
 
 
 @contextlib.asynccontextmanager
-async def _opened_store(settings: Settings) -> AsyncIterator[Store]:
-    """The conversation database, for commands that send nothing."""
-    store = await Store.open(settings.db_path)
-    try:
-        yield store
-    finally:
-        await store.close()
+async def _reader(settings: Settings) -> AsyncIterator[ChatEngine]:
+    """The engine for commands that only read or import (no key needed, nothing is sent)."""
+    from tui.chat.factory import open_engine
+
+    async with open_engine(settings, require_key=False) as engine:
+        yield engine
 
 
 async def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     """One line per conversation, newest first: id, last update, message count mark, title."""
-    async with _opened_store(settings) as store:
-        conversations = await store.list_conversations(limit=max(args.limit, 0))
+    async with _reader(settings) as engine:
+        conversations = await engine.list_conversations(limit=max(args.limit, 0))
     conversations.sort(key=lambda conversation: (conversation.updated_at, conversation.id), reverse=True)
     for conversation in conversations:
         pin = " *" if conversation.pinned else ""
@@ -388,10 +414,10 @@ async def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     """The conversation's current branch: each message under a header with its role and status."""
-    async with _opened_store(settings) as store:
-        conversation = await _conversation(store, args.id)
-        messages = await store.head_branch(conversation.id)
-        usage = await store.conversation_usage(conversation.id)
+    async with _reader(settings) as engine:
+        conversation = await _conversation(engine, args.id)
+        messages = await engine.transcript(conversation.id)
+        usage = await engine.conversation_usage(conversation.id)
     _out(f"#{conversation.id} {conversation.title}\n")
     _out(f"model {conversation.model} · {conversation.endpoint} · {len(messages)} messages · "
          f"tokens {usage.input_tokens} in / {usage.output_tokens} out\n")
@@ -412,7 +438,7 @@ def _message_header(message: Message) -> str:
     label = message.role + (f" ({details})" if details else "")
     if message.status != "complete":
         label += f" [{message.status}" + (f": {message.error}" if message.error else "") + "]"
-    return f"── {label} ──"
+    return f"── #{message.id} {label} ──"
 
 
 def _describe_item(item: OutputItem) -> str:
@@ -434,12 +460,12 @@ def _describe_item(item: OutputItem) -> str:
 
 async def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Markdown or JSON (with a Responses-API-ready input array) to stdout or a file."""
-    async with _opened_store(settings) as store:
-        conversation = await _conversation(store, args.id)
+    async with _reader(settings) as engine:
+        conversation = await _conversation(engine, args.id)
         if args.format == "json":
-            text = json.dumps(await store.export_json(conversation.id), ensure_ascii=False, indent=2) + "\n"
+            text = json.dumps(await engine.export_json(conversation.id), ensure_ascii=False, indent=2) + "\n"
         else:
-            text = await store.export_markdown(conversation.id)
+            text = await engine.export_markdown(conversation.id)
     if args.output is None:
         _out(text)
         return EXIT_OK
@@ -463,9 +489,9 @@ async def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"{args.file} is not JSON ({exc}); export one with '{PROG} export ID --format json'") from None
     if not isinstance(data, dict):
         raise CliError(f"{args.file} is not a qwen-tui JSON export (expected an object)")
-    async with _opened_store(settings) as store:
+    async with _reader(settings) as engine:
         try:
-            conversation = await store.import_json(data)
+            conversation = await engine.import_json(data)
         except (KeyError, TypeError, ValueError) as exc:
             log.info("import failed", exc_info=True)
             raise CliError(f"{args.file} is not a qwen-tui JSON export ({type(exc).__name__}: {exc})") from None
@@ -476,8 +502,8 @@ async def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 async def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     """Full-text hits, newest first: conversation id, message id, role, title and snippet."""
     query = " ".join(args.query)
-    async with _opened_store(settings) as store:
-        hits = await store.search(query, limit=max(args.limit, 0))
+    async with _reader(settings) as engine:
+        hits = await engine.search(query, limit=max(args.limit, 0))
     for hit in hits:
         _out(f"{hit.conversation_id}  #{hit.message_id}  {hit.role}  {_one_line(hit.title, 40)}: "
              f"{_one_line(hit.snippet)}\n")
@@ -487,11 +513,11 @@ async def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-async def _conversation(store: Store, conversation_id: int) -> Conversation:
-    conversation = await store.get_conversation(conversation_id)
-    if conversation is None:
-        raise CliError(f"there is no conversation {conversation_id}; '{PROG} list' shows their ids")
-    return conversation
+async def _conversation(engine: ChatEngine, conversation_id: int) -> Conversation:
+    try:
+        return await engine.conversation(conversation_id)
+    except EngineError:
+        raise CliError(f"there is no conversation {conversation_id}; '{PROG} list' shows their ids") from None
 
 
 def _when(timestamp: float) -> str:
@@ -583,7 +609,7 @@ class TurnPrinter:
                 once(f"{key}:{url}", f"[{name}] {'source' if key == 'sources' else 'url'}: {url}")
         if call.logs and call.status in ("completed", "failed", "incomplete"):
             once("logs", f"[{name}] logs:\n" + _indent(call.logs))
-        if call.status in ("completed", "failed", "incomplete"):
+        if call.status in ("failed", "incomplete"):
             once("end", f"[{name}] {call.status}")
         if lines:
             self._err_line_break()
@@ -635,10 +661,10 @@ def _read_prompt(args: argparse.Namespace) -> str:
 async def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Send one message (new conversation, or `-c` to continue one) and show the answer as it streams."""
     prompt = _read_prompt(args)
+    from tui.chat.factory import open_engine
+
     with _demo(settings) as effective:
         _require_key(effective)
-        from tui.chat.factory import open_engine
-
         async with open_engine(effective) as engine:
             conversation_id = await _target_conversation(engine, args, effective)
             turn = await engine.send(conversation_id, prompt)
@@ -649,7 +675,7 @@ async def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return _finish_ask(args, printer, stopped_by)
 
 
-async def _drive(turn: Any, printer: TurnPrinter) -> int | None:
+async def _drive(turn: Turn, printer: TurnPrinter) -> int | None:
     """Feed the turn's updates to the printer; SIGINT/SIGTERM cancel it (the partial answer is kept).
 
     Returns the signal number that stopped the turn, if any.
@@ -698,9 +724,37 @@ def _finish_ask(args: argparse.Namespace, printer: TurnPrinter, stopped_by: int 
         _say(f"stopped; the partial answer is kept in {where}")
         return EXIT_SIGTERM if stopped_by == signal.SIGTERM else EXIT_SIGINT
     reason = " ".join((finished.error or f"the answer is {finished.status}").split())
-    kept = f"; the partial answer is kept in {where}" if text else ""
-    _say(f"error: {reason}{kept}")
+    hint = _hint_for(reason)
+    if text:
+        hint = f"the partial answer is kept in {where}"
+    _say(f"error: {reason}" + (f"; {hint}" if hint else ""))
     return EXIT_FAILURE
+
+
+async def _target_conversation(engine: ChatEngine, args: argparse.Namespace, settings: Settings) -> int:
+    """A new conversation (with this run's tools/thinking/effort), or the one `-c` names, updated with new flags."""
+    chosen = {"tools": settings.tools, "thinking": settings.thinking, "effort": settings.effort}
+    options = {name: value for name, value in chosen.items() if value is not None}
+    if args.continue_ is None:
+        conversation = await engine.new_conversation(system_prompt=settings.system_prompt, options=options)
+        return conversation.id
+    if args.system is not None:
+        raise CliError("--system applies to a new conversation only; drop -c to start one", EXIT_USAGE)
+    if args.continue_ == "latest":
+        latest = await engine.latest_conversation()
+        if latest is None:
+            _say("no conversation to continue yet; starting a new one")
+            conversation = await engine.new_conversation(system_prompt=settings.system_prompt, options=options)
+            return conversation.id
+        conversation_id = latest.id
+    else:
+        conversation_id = int(args.continue_)
+        await _conversation(engine, conversation_id)
+    given = {"tools": args.tools, "thinking": args.thinking, "effort": args.effort}
+    changes = {name: value for name, value in given.items() if value is not None}
+    if changes:
+        await engine.set_options(conversation_id, **changes)
+    return conversation_id
 
 
 def _turn_json(finished: TurnFinished, text: str) -> dict[str, Any]:

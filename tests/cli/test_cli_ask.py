@@ -1,0 +1,241 @@
+"""`qwen-tui ask` as a person runs it, against the simulator: chaining, fallback, tools, faults, signals."""
+
+from __future__ import annotations
+
+import json
+import signal
+from typing import Any
+
+import pytest
+from cli_process import Cli, read_until
+
+SEVEN_DAYS = 7 * 24 * 3600
+
+
+def ask_json(cli: Cli, sim: Any, *args: str) -> dict[str, Any]:
+    done = cli.run("ask", "--json", *args, base_url=sim.base_url)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def input_texts(request: dict[str, Any]) -> list[str]:
+    """The text of every input message a request carried (a bare string counts as one)."""
+    value = request["input"]
+    if isinstance(value, str):
+        return [value]
+    texts = []
+    for item in value:
+        content = item.get("content")
+        if isinstance(content, str):
+            texts.append(content)
+        else:
+            texts.extend(part.get("text", "") for part in content or [])
+    return texts
+
+
+def exported(cli: Cli, conversation_id: int) -> dict[str, Any]:
+    done = cli.run("export", str(conversation_id), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def only_error_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("qwen-tui: error: ")
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def test_answer_streams_to_stdout_and_is_saved(cli: Cli, sim) -> None:
+    done = cli.run("ask", "My name is John, please remember it.", base_url=sim.base_url)
+    assert done.returncode == 0, done.stderr
+    assert "Nice to meet you, **John**!" in done.stdout
+    assert done.stderr == ""
+    listing = cli.run("list")
+    assert listing.stdout.splitlines()[0].startswith("1  ")
+    shown = cli.run("show", "1")
+    assert "My name is John, please remember it." in shown.stdout
+    assert done.stdout.strip() in shown.stdout
+
+
+def test_continue_chains_with_only_the_new_message(cli: Cli, sim) -> None:
+    first = ask_json(cli, sim, "My name is John, please remember it.")
+    done = cli.run("ask", "-c", "Do you remember my name?", base_url=sim.base_url)
+    assert done.returncode == 0, done.stderr
+    assert "John" in done.stdout
+    second = sim.requests[-1]
+    assert second["previous_response_id"] == first["response_id"]
+    assert input_texts(second) == ["Do you remember my name?"]
+    assert len(sim.requests) == 2
+
+
+def test_continue_a_named_conversation(cli: Cli, sim) -> None:
+    ask_json(cli, sim, "My name is John.")
+    ask_json(cli, sim, "My name is Ada.")
+    answer = ask_json(cli, sim, "--continue", "1", "What is my name?")
+    assert answer["conversation_id"] == 1
+    assert "John" in answer["text"]
+
+
+@pytest.mark.parametrize("how", ["expired", "forgotten"])
+def test_lost_chain_falls_back_to_replay_and_still_remembers(cli: Cli, sim, how: str) -> None:
+    first = ask_json(cli, sim, "My name is John, please remember it.")
+    if how == "expired":
+        sim.clock.advance(SEVEN_DAYS + 1)
+    else:
+        sim.inject("forget")
+    done = cli.run("ask", "-c", "Do you remember my name?", base_url=sim.base_url)
+    assert done.returncode == 0, done.stderr
+    assert "Yes, **John**! I remember your name." in done.stdout
+    chained, replayed = sim.requests[-2:]
+    assert chained["previous_response_id"] == first["response_id"]
+    assert "previous_response_id" not in replayed or replayed["previous_response_id"] is None
+    assert input_texts(replayed)[0] == "My name is John, please remember it."
+    assert input_texts(replayed)[-1] == "Do you remember my name?"
+    assert "resending it in full" in done.stderr
+    assert exported(cli, 1)["messages"][-1]["mode"] == "replay"
+
+
+def test_tools_and_thinking_go_to_stderr_and_only_the_answer_to_stdout(cli: Cli, sim) -> None:
+    done = cli.run(
+        "ask", "--thinking", "--tool", "web_search", "--tool", "web_extractor", "--tool", "code_interpreter",
+        "How fast is a cheetah?", base_url=sim.base_url,
+    )
+    assert done.returncode == 0, done.stderr
+    request = sim.requests[-1]
+    assert {tool["type"] for tool in request["tools"]} == {"web_search", "web_extractor", "code_interpreter"}
+    assert request["enable_thinking"] is True
+    answer = exported(cli, 1)["messages"][-1]["content"]
+    assert done.stdout.rstrip("\n") == answer.rstrip("\n")
+    err = done.stderr
+    assert "thinking: " in err
+    assert "[web_search] query: " in err
+    assert "[web_search] source: https://" in err
+    assert "[web_extractor] goal: " in err
+    assert "[web_extractor] url: https://" in err
+    assert "[code_interpreter] code:\n    " in err
+    assert "[code_interpreter] logs:\n    " in err
+
+
+def test_options_stay_with_the_conversation(cli: Cli, sim) -> None:
+    ask_json(cli, sim, "--tool", "web_search", "Tell me about otters")
+    ask_json(cli, sim, "-c", "And about beavers")
+    assert [tool["type"] for tool in sim.requests[-1]["tools"]] == ["web_search"]
+
+
+def test_dropped_stream_fails_with_one_line_and_keeps_the_partial_answer(cli: Cli, sim_factory) -> None:
+    sim = sim_factory(long_answer=40)
+    sim.inject("drop", after_deltas=6)
+    done = cli.run("ask", "Tell me a long story", base_url=sim.base_url)
+    assert done.returncode == 1
+    line = only_error_line(done.stderr)
+    assert "cut off" in line and "qwen-tui show 1" in line
+    partial = done.stdout.rstrip("\n")
+    assert partial
+    shown = cli.run("show", "1")
+    assert "Tell me a long story" in shown.stdout
+    assert "[incomplete" in shown.stdout
+    assert partial in shown.stdout
+
+
+def test_sigkill_mid_stream_loses_nothing(cli: Cli, sim_factory) -> None:
+    sim = sim_factory(speed=40, long_answer=2000)
+    process = cli.start("ask", "Tell me a very long story", base_url=sim.base_url)
+    seen = read_until(process, lambda data: len(data.split()) >= 40).decode()
+    process.kill()
+    process.wait()
+    shown = cli.run("show", "1")
+    assert shown.returncode == 0, shown.stderr
+    assert "Tell me a very long story" in shown.stdout
+    assert "[incomplete: interrupted" in shown.stdout
+    stored = exported(cli, 1)["messages"][-1]["content"]
+    assert len(stored.split()) >= 20  # flushed while streaming, not only at the end
+    assert seen.startswith(stored) or stored.startswith(seen)
+
+
+def test_ctrl_c_stops_cleanly_with_130_and_keeps_the_partial_answer(cli: Cli, sim_factory) -> None:
+    sim = sim_factory(speed=40, long_answer=2000)
+    process = cli.start("ask", "Tell me a very long story", base_url=sim.base_url)
+    seen = read_until(process, lambda data: len(data.split()) >= 10)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Traceback" not in err.decode()
+    assert "stopped; the partial answer is kept in conversation 1" in err.decode()
+    message = exported(cli, 1)["messages"][-1]
+    assert message["status"] == "cancelled"
+    assert message["content"].strip()
+    printed = (seen + out).decode()  # everything printed, before and after the signal
+    assert printed.rstrip("\n") == message["content"].rstrip("\n")
+
+
+def test_rate_limit_then_success(cli: Cli, sim) -> None:
+    sim.inject("rate_limit", retry_after=0.1)
+    done = cli.run("ask", "hello", base_url=sim.base_url)
+    assert done.returncode == 0, done.stderr
+    assert "Hello" in done.stdout
+    assert "retrying" in done.stderr
+    assert len(sim.requests) == 2
+
+
+def test_server_errors_that_persist_fail_with_one_line(cli: Cli, sim) -> None:
+    sim.inject("server_error", times=10)
+    done = cli.run("ask", "hello there, how are you", base_url=sim.base_url)
+    assert done.returncode == 1
+    line = only_error_line("\n".join(l for l in done.stderr.splitlines() if "retrying" not in l))
+    assert "try again" in line
+    shown = cli.run("show", "1")
+    assert "hello there, how are you" in shown.stdout  # what the person typed is kept
+    assert "[failed" in shown.stdout
+
+
+def test_rejected_key_is_one_line_naming_the_key(cli: Cli, sim_factory) -> None:
+    sim = sim_factory(api_key="sk-the-right-key-0000")
+    done = cli.run("ask", "hello", base_url=sim.base_url)
+    assert done.returncode == 1
+    line = only_error_line(done.stderr)
+    assert "API key" in line and "DASHSCOPE_API_KEY" in line
+    assert done.stdout == ""
+
+
+def test_unreachable_server_is_one_line(cli: Cli, sim_factory) -> None:
+    sim = sim_factory()
+    url = sim.base_url
+    sim.stop()
+    done = cli.run("ask", "hello", base_url=url)
+    assert done.returncode == 1
+    line = only_error_line("\n".join(l for l in done.stderr.splitlines() if "retrying" not in l))
+    assert "--base-url" in line
+
+
+def test_prompt_from_stdin(cli: Cli, sim) -> None:
+    for args in (("ask", "-"), ("ask",)):
+        done = cli.run(*args, base_url=sim.base_url, stdin="My name is Ada.\n")
+        assert done.returncode == 0, done.stderr
+        assert "**Ada**" in done.stdout
+    assert input_texts(sim.requests[-1]) == ["My name is Ada.\n"]
+
+
+def test_json_and_no_stream_print_the_same_answer(cli: Cli, sim) -> None:
+    result = ask_json(cli, sim, "hello")
+    assert result["conversation_id"] == 1
+    assert result["status"] == "complete"
+    assert result["usage"]["output_tokens"] > 0
+    assert result["response_id"]
+    plain = cli.run("ask", "--no-stream", "hello", base_url=sim.base_url)
+    assert plain.stdout.rstrip("\n") == result["text"].rstrip("\n")
+
+
+def test_system_prompt_travels_with_the_conversation(cli: Cli, sim) -> None:
+    ask_json(cli, sim, "--system", "The user's name is Grace.", "Who am I?")
+    assert "Grace" in exported(cli, 1)["messages"][-1]["content"]
+    done = cli.run("ask", "-c", "--system", "other", "hi", base_url=sim.base_url)
+    assert done.returncode == 2
+    only_error_line(done.stderr)
+
+
+def test_demo_answers_with_no_key_at_all(cli: Cli) -> None:
+    done = cli.run("--demo", "ask", "My name is John.", env={"DASHSCOPE_API_KEY": ""})
+    assert done.returncode == 0, done.stderr
+    assert "**John**" in done.stdout
