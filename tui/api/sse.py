@@ -75,26 +75,28 @@ class SSEDecoder:
         return self._lines(lines)
 
     def _lines(self, lines: list[bytes]) -> list[ServerSentEvent]:
-        """Apply complete lines to the pending event; return the events blank lines dispatched."""
+        """Apply complete lines to the pending event; return the events blank lines dispatched.
+
+        Hot path: state lives in locals while the lines of a chunk are applied.
+        """
         events: list[ServerSentEvent] = []
-        data = self._data
+        data, event, last_id, retry = self._data, self._event, self._last_id, self._retry
         for line in lines:
             if not line:
                 if data:
-                    event = self._event
                     events.append(
                         ServerSentEvent(
                             event.decode("utf-8", "replace") if event else None,
                             (data[0] if len(data) == 1 else b"\n".join(data)).decode("utf-8", "replace"),
-                            self._last_id,
-                            self._retry,
+                            last_id,
+                            retry,
                         )
                     )
-                    data = self._data = []
-                self._event = None
-                self._retry = None
+                    data = []
+                event = retry = None
                 continue
-            if line[0] == 58:  # b":" starts a comment (DashScope sends ":HTTP_STATUS/200")
+            first = line[0]
+            if first == 58:  # b":" starts a comment (DashScope sends ":HTTP_STATUS/200")
                 continue
             field, colon, value = line.partition(b":")
             if colon and value[:1] == b" ":
@@ -102,11 +104,13 @@ class SSEDecoder:
             if field == b"data":
                 data.append(value)
             elif field == b"event":
-                self._event = value
+                event = value
             elif field == b"id":
                 if b"\0" not in value:
-                    self._last_id = value.decode("utf-8", "replace") or None
+                    last_id = value.decode("utf-8", "replace") or None
             elif field == b"retry":
                 if value.isdigit():
-                    self._retry = int(value)
+                    retry = int(value)
+        self._data, self._event, self._last_id, self._retry = data, event, last_id, retry
         return events
+
