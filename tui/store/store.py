@@ -395,6 +395,11 @@ class Store:
                 (response_id, previous_response_id, created, created + RESPONSE_TTL_SECONDS, message_id),
             )
 
+    async def set_message_mode(self, message_id: int, mode: ChainMode) -> None:
+        """Record how a turn finally reached the server (a chained turn the server refused is replayed)."""
+        async with self._write() as tx:
+            await tx.execute("UPDATE messages SET mode = ? WHERE id = ?", (mode, message_id))
+
     async def replace_items(self, message_id: int, items: list[OutputItem]) -> None:
         """Replace a turn's output items with `items`, kept in the given order."""
         async with self._write() as tx:
