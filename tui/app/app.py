@@ -1,0 +1,641 @@
+"""`QwenApp`: the chat screen wired to the engine; streaming happens in one exclusive async worker."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from typing import TYPE_CHECKING, Any, Literal
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Input, Static
+
+from tui.app.commands import QwenCommands
+from tui.app.formatting import endpoint_label
+from tui.app.text_safety import one_line
+from tui.app.widgets.composer import Composer
+from tui.app.widgets.conversation_list import ConversationList, Sidebar
+from tui.app.widgets.message_pane import MessagePane
+from tui.app.widgets.message_view import MessageView
+from tui.app.widgets.status_line import StatusLine
+from tui.app.widgets.tool_panel import ToolPanel
+from tui.chat.updates import (
+    ChainFallback,
+    ReasoningDelta,
+    ResponseCreated,
+    Retrying,
+    TextDelta,
+    ToolCallUpdated,
+    TurnFinished,
+    TurnStarted,
+    UsageUpdated,
+)
+from tui.store.models import Message
+
+if TYPE_CHECKING:
+    from tui.chat.engine import ChatEngine
+    from tui.chat.turn import Turn
+    from tui.config import Settings
+
+log = logging.getLogger("tui.app")
+
+EngineFactory = Callable[["Settings"], AbstractAsyncContextManager["ChatEngine"]]
+TurnKind = Literal["send", "edit", "regenerate"]
+
+TOO_SMALL_TEXT = "The terminal is too small for qwen-tui.\nMake it at least 60×16, or press ctrl+q to quit."
+
+
+def default_engine_factory(settings: Settings) -> AbstractAsyncContextManager[ChatEngine]:
+    """`tui.chat.factory.open_engine`, imported only when the app really opens an engine."""
+    from tui.chat.factory import open_engine
+
+    return open_engine(settings)
+
+
+class QwenApp(App[int]):
+    """The full-screen chat client; build it with an engine factory and clock for tests."""
+
+    CSS_PATH = "qwen.tcss"
+    TITLE = "qwen-tui"
+    ESCAPE_TO_MINIMIZE = False
+    COMMANDS = App.COMMANDS | {QwenCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (60, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
+    BINDING_GROUP_TITLE = "Chat"
+    BINDINGS = [
+        Binding("escape", "stop", "Stop", id="app.stop"),
+        Binding("ctrl+n", "new_conversation", "New", priority=True, id="app.new"),
+        Binding("ctrl+f", "search", "Search", priority=True, id="app.search"),
+        Binding("ctrl+l", "focus_list", "Chats list", show=False, priority=True, id="app.list"),
+        Binding("ctrl+r", "regenerate", "Regenerate", priority=True, id="app.regenerate"),
+        Binding("ctrl+o", "edit_message", "Edit & fork", priority=True, id="app.edit"),
+        Binding("alt+up", "select_message(-1)", "Previous message", show=False, priority=True, id="app.select-up"),
+        Binding("alt+down", "select_message(1)", "Next message", show=False, priority=True, id="app.select-down"),
+        Binding("alt+left", "branch(-1)", "Previous branch", show=False, priority=True, id="app.branch-prev"),
+        Binding("alt+right", "branch(1)", "Next branch", show=False, priority=True, id="app.branch-next"),
+        Binding("alt+c", "copy_answer", "Copy answer", show=False, priority=True, id="app.copy"),
+        Binding("alt+k", "copy_code", "Copy code block", show=False, priority=True, id="app.copy-code"),
+        Binding("alt+r", "toggle_reasoning", "Toggle reasoning", show=False, priority=True, id="app.reasoning"),
+        Binding("ctrl+b", "toggle_sidebar", "Chats", priority=True, id="app.sidebar"),
+        Binding("ctrl+t", "toggle_tools", "Tools", priority=True, id="app.tools"),
+        Binding("ctrl+g", "focus_composer", "Composer", show=False, priority=True, id="app.composer"),
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("f2", "settings", "Settings", id="app.settings"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine_factory: EngineFactory | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.engine_factory = engine_factory or default_engine_factory
+        self.clock = clock
+        self.engine: ChatEngine | None = None
+        self.conversation_id: int | None = None
+        self.turn: Turn | None = None
+        self._exit_stack: AsyncExitStack | None = None
+        self._code_index = 0
+        if settings.theme:
+            self.theme = settings.theme
+
+    # ------------------------------------------------------------------ layout
+    @property
+    def needs_first_run(self) -> bool:
+        return self.settings.api_key is None and not self.settings.demo
+
+    def compose(self):
+        with Horizontal(id="main"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="centre"):
+                yield MessagePane(id="messages")
+                yield Composer(id="composer", cursor_blink=False)
+            yield ToolPanel(id="tools")
+        yield StatusLine(
+            id="status",
+            model=self.settings.model,
+            endpoint=endpoint_label(self.settings.region, self.settings.base_url, self.settings.demo),
+            clock=self.clock,
+        )
+        yield Static(TOO_SMALL_TEXT, id="too-small", markup=False)
+        yield Footer(id="footer", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(Composer).focus()
+        self.query_one("#search", Input).cursor_blink = False
+        if self.needs_first_run:
+            from tui.app.screens.first_run import FirstRunScreen
+
+            self.push_screen(FirstRunScreen())
+        else:
+            self._open_engine()
+
+    async def on_unmount(self) -> None:
+        if self.turn is not None:
+            self.turn.cancel()
+        await self._close_engine()
+
+    # ------------------------------------------------------------------ engine
+    @work(group="engine", exclusive=True, exit_on_error=False)
+    async def _open_engine(self) -> None:
+        """Open store and client after the first frame, so launch is not held up by I/O."""
+        await self._close_engine()
+        stack = AsyncExitStack()
+        try:
+            self.engine = await stack.enter_async_context(self.engine_factory(self.settings))
+        except Exception as exc:  # one line for the person; the details go to the log
+            log.exception("could not open the engine")
+            await stack.aclose()
+            self._problem(f"Cannot start: {exc}")
+            return
+        self._exit_stack = stack
+        conversations = self.query_one(ConversationList)
+        conversations.engine = self.engine
+        await conversations.reload(keep=self.conversation_id)
+        if self.conversation_id is not None:
+            await self.open_conversation(self.conversation_id)
+
+    async def _close_engine(self) -> None:
+        stack, self._exit_stack, self.engine = self._exit_stack, None, None
+        if stack is not None:
+            await stack.aclose()
+
+    def _require_engine(self) -> ChatEngine | None:
+        if self.engine is None:
+            self.notify("Still connecting — try again in a moment.", severity="warning")
+        return self.engine
+
+    def _problem(self, text: str) -> None:
+        """Show a failure as one line: a notification and the status line note."""
+        line = one_line(text, 200)
+        self.notify(line, severity="error", timeout=8)
+        self.query_one(StatusLine).set_fields(note=line)
+
+    # ------------------------------------------------------------- conversations
+    @property
+    def pane(self) -> MessagePane:
+        return self.query_one(MessagePane)
+
+    @property
+    def streaming(self) -> bool:
+        return self.turn is not None
+
+    async def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
+        """Show a conversation's current branch (mounting only the newest messages) and its state."""
+        engine = self.engine
+        if engine is None:
+            return
+        messages = await engine.transcript(conversation_id)
+        self.conversation_id = conversation_id
+        self._code_index = 0
+        labels = await self._branch_labels(messages[-40:])
+        await self.pane.show(messages, labels)
+        if message_id is not None:
+            for view in self.pane.views:
+                if view.message.id == message_id:
+                    self.pane.set_selected(view)
+        last_answer = next((m for m in reversed(messages) if m.role == "assistant"), None)
+        self.query_one(ToolPanel).show_items(last_answer.items if last_answer else [], last_answer.usage if last_answer else None)
+        await self._refresh_status(last_answer)
+
+    async def _branch_labels(self, messages: list[Message]) -> dict[int, str]:
+        """ "branch 2/3" for messages that have alternatives (edits or regenerations)."""
+        assert self.engine is not None
+        labels: dict[int, str] = {}
+        for message in messages:
+            siblings = await self.engine.siblings(message.id)
+            if len(siblings) > 1:
+                index = next((i for i, s in enumerate(siblings) if s.id == message.id), 0)
+                labels[message.id] = f"branch {index + 1}/{len(siblings)} (alt+←/→)"
+        return labels
+
+    async def _refresh_status(self, last_answer: Message | None) -> None:
+        """Chain state and token counts of the open conversation."""
+        status = self.query_one(StatusLine)
+        if self.engine is None or self.conversation_id is None:
+            status.set_fields(turn_tokens=None, conversation_tokens=None)
+            status.set_chain("new", None)
+            return
+        state = await self.engine.chain_state(self.conversation_id)
+        usage = await self.engine.conversation_usage(self.conversation_id)
+        turn_tokens = last_answer.usage.total_tokens if last_answer and last_answer.usage else None
+        status.set_fields(turn_tokens=turn_tokens, conversation_tokens=usage.total_tokens if turn_tokens is not None else None)
+        status.set_chain(state.mode, state.expires_at)
+
+    @on(ConversationList.Opened)
+    async def _opened(self, event: ConversationList.Opened) -> None:
+        if self.streaming:
+            self.notify("An answer is streaming — press Escape to stop it first.", severity="warning")
+            return
+        await self.open_conversation(event.conversation_id, event.message_id)
+        self.screen.remove_class("-sidebar-open")
+        self.query_one(Composer).focus()
+
+    # ------------------------------------------------------------------ sending
+    @on(Composer.Submitted)
+    def _submitted(self, event: Composer.Submitted) -> None:
+        if self.streaming:
+            self.notify("An answer is still streaming — press Escape to stop it.", severity="warning")
+            return
+        if self._require_engine() is None:
+            return
+        composer = event.composer
+        if composer.editing_message_id is not None:
+            self.run_turn("edit", event.text, composer.editing_message_id)
+        else:
+            self.run_turn("send", event.text)
+
+    @work(group="stream", exclusive=True, exit_on_error=False)
+    async def run_turn(self, kind: TurnKind, text: str | None = None, message_id: int | None = None) -> None:
+        """Start a turn (send, edit-and-fork or regenerate) and feed its updates to the widgets."""
+        engine = self.engine
+        if engine is None:
+            return
+        composer = self.query_one(Composer)
+        status = self.query_one(StatusLine)
+        try:
+            if self.conversation_id is None:
+                conversation = await engine.new_conversation()
+                self.conversation_id = conversation.id
+            if kind == "send":
+                assert text is not None
+                turn = await engine.send(self.conversation_id, text)
+            elif kind == "edit":
+                assert text is not None and message_id is not None
+                turn = await engine.edit(self.conversation_id, message_id, text)
+            else:
+                assert message_id is not None
+                turn = await engine.regenerate(self.conversation_id, message_id)
+        except Exception as exc:  # nothing was sent; the composer keeps the text
+            log.exception("could not start a turn")
+            self._problem(f"Not sent: {exc}")
+            return
+        self.turn = turn
+        if kind != "regenerate":
+            composer.clear()
+            composer.editing_message_id = None
+            composer.border_title = None
+            composer.remove_class("-editing")
+        self.query_one(ToolPanel).clear()
+        status.start()
+        view: MessageView | None = None
+        finished: TurnFinished | None = None
+        try:
+            async for update in turn:
+                if isinstance(update, TextDelta):
+                    if view is not None:
+                        view.add_text(update.text)
+                elif isinstance(update, ReasoningDelta):
+                    if view is not None:
+                        view.add_reasoning(update.text)
+                elif isinstance(update, ToolCallUpdated):
+                    self.query_one(ToolPanel).update_call(update.call)
+                elif isinstance(update, TurnStarted):
+                    view = await self._start_views(kind, update, text, message_id)
+                elif isinstance(update, UsageUpdated):
+                    self.query_one(ToolPanel).show_usage(update.usage)
+                    status.set_fields(turn_tokens=update.usage.total_tokens)
+                elif isinstance(update, ResponseCreated):
+                    status.set_chain("chain", update.expires_at)
+                elif isinstance(update, Retrying):
+                    status.set_fields(note=f"retrying in {update.delay:.0f}s: {update.reason}")
+                elif isinstance(update, ChainFallback):
+                    status.set_fields(note="server context expired; replaying locally")
+                    status.set_chain("replay", None)
+                elif isinstance(update, TurnFinished):
+                    finished = update
+        finally:
+            if finished is None:
+                turn.cancel()
+            self.turn = None
+            status.stop()
+        if view is not None:
+            await view.end_stream(finished.message)
+        if finished.status not in ("complete",):
+            status.set_fields(note=finished.status if not finished.error else f"{finished.status}: {finished.error}")
+        self.query_one(ToolPanel).show_items(finished.message.items, finished.message.usage)
+        await self._after_turn(finished.message)
+
+    async def _start_views(
+        self, kind: TurnKind, started: TurnStarted, text: str | None, message_id: int | None
+    ) -> MessageView:
+        """Mount the question (for send/edit) and an empty answer that the stream will fill."""
+        pane = self.pane
+        now = self.clock()
+        if kind == "edit":
+            edited = next((v.message for v in pane.views if v.message.id == message_id), None)
+            await pane.truncate_after(edited.parent_id if edited else None)
+        elif kind == "regenerate":
+            await pane.truncate_after(started.user_message_id)
+        if kind != "regenerate":
+            question = Message(
+                id=started.user_message_id,
+                conversation_id=started.conversation_id,
+                parent_id=None,
+                role="user",
+                content=text or "",
+                created_at=now,
+            )
+            await pane.append(question)
+        answer = Message(
+            id=started.assistant_message_id,
+            conversation_id=started.conversation_id,
+            parent_id=started.user_message_id,
+            role="assistant",
+            content="",
+            created_at=now,
+            status="streaming",
+            model=self.engine.settings.model if self.engine else self.settings.model,
+            mode=started.mode,
+        )
+        view = await pane.append(answer)
+        view.begin_stream()
+        return view
+
+    async def _after_turn(self, answer: Message) -> None:
+        """Refresh what a finished turn changed: list order and title, branch labels, chain and tokens."""
+        if self.engine is None or self.conversation_id is None:
+            return
+        await self.query_one(ConversationList).reload(keep=self.conversation_id)
+        labels = await self._branch_labels([v.message for v in self.pane.views])
+        for view in self.pane.views:
+            view.set_branch_label(labels.get(view.message.id, ""))
+        await self._refresh_status(answer)
+
+    # ------------------------------------------------------------------ actions
+    def action_stop(self) -> None:
+        """Escape: stop a streaming answer (keeping it), else leave edit mode, else back to the composer."""
+        if self.turn is not None:
+            self.turn.cancel()
+            return
+        composer = self.query_one(Composer)
+        if composer.editing_message_id is not None:
+            composer.editing_message_id = None
+            composer.border_title = None
+            composer.remove_class("-editing")
+            composer.clear()
+            return
+        self.pane.set_selected(None)
+        self.screen.remove_class("-sidebar-open", "-tools-open")
+        composer.focus()
+
+    async def action_new_conversation(self) -> None:
+        if self.streaming:
+            self.notify("An answer is streaming — press Escape to stop it first.", severity="warning")
+            return
+        self.conversation_id = None
+        await self.pane.show([])
+        self.query_one(ToolPanel).clear()
+        await self._refresh_status(None)
+        self.query_one(Composer).focus()
+
+    def action_search(self) -> None:
+        self._show_sidebar()
+        self.query_one("#search", Input).focus()
+
+    def action_focus_list(self) -> None:
+        self._show_sidebar()
+        self.query_one(ConversationList).focus()
+
+    def action_focus_composer(self) -> None:
+        self.query_one(Composer).focus()
+
+    def _show_sidebar(self) -> None:
+        self.screen.remove_class("-sidebar-closed")
+        if self.screen.has_class("-narrow"):
+            self.screen.add_class("-sidebar-open")
+
+    def action_toggle_sidebar(self) -> None:
+        name = "-sidebar-open" if self.screen.has_class("-narrow") else "-sidebar-closed"
+        self.screen.toggle_class(name)
+
+    def action_toggle_tools(self) -> None:
+        name = "-tools-open" if self.screen.has_class("-narrow") else "-tools-closed"
+        self.screen.toggle_class(name)
+
+    def action_select_message(self, delta: int) -> None:
+        view = self.pane.select(delta)
+        if view is None:
+            self.notify("No messages yet.")
+
+    def action_regenerate(self) -> None:
+        if self.streaming or self._require_engine() is None:
+            return
+        view = self.pane.target("assistant")
+        if view is None:
+            self.notify("There is no answer to regenerate yet.")
+            return
+        self.run_turn("regenerate", None, view.message.id)
+
+    def action_edit_message(self) -> None:
+        """Put the selected (or last) question in the composer; Enter then forks a new branch."""
+        if self.streaming:
+            return
+        view = self.pane.target("user")
+        if view is None:
+            self.notify("There is no message of yours to edit yet.")
+            return
+        composer = self.query_one(Composer)
+        composer.load_text(view.message.content)
+        composer.editing_message_id = view.message.id
+        composer.border_title = "Editing — Enter forks a new branch, Escape cancels"
+        composer.add_class("-editing")
+        composer.move_cursor(composer.document.end)
+        composer.focus()
+
+    async def action_branch(self, step: int) -> None:
+        """Switch the selected (or newest forked) message to its previous/next alternative."""
+        engine = self.engine
+        if self.streaming or engine is None or self.conversation_id is None:
+            return
+        candidates = [self.pane.selected] if self.pane.selected else list(reversed(self.pane.views))
+        for view in candidates:
+            if view is None:
+                continue
+            siblings = await engine.siblings(view.message.id)
+            if len(siblings) > 1:
+                index = next(i for i, s in enumerate(siblings) if s.id == view.message.id)
+                target = siblings[(index + step) % len(siblings)]
+                await engine.switch_branch(self.conversation_id, target.id)
+                await self.open_conversation(self.conversation_id, target.id)
+                return
+        self.notify("No other branches here. ctrl+o edits a question, ctrl+r regenerates an answer.")
+
+    def action_copy_answer(self) -> None:
+        view = self.pane.target("assistant")
+        if view is None or not view.message.content:
+            self.notify("No answer to copy yet.")
+            return
+        self.copy_to_clipboard(view.message.content)
+        self.notify(f"Copied the answer ({len(view.message.content)} characters).", title="Copied")
+
+    def action_copy_code(self) -> None:
+        """Copy the last code block; pressing again copies the one before it."""
+        view = self.pane.target("assistant")
+        blocks = view.code_blocks() if view is not None else []
+        if not blocks:
+            self.notify("No code block in this answer.")
+            return
+        index = len(blocks) - 1 - (self._code_index % len(blocks))
+        self._code_index += 1
+        self.copy_to_clipboard(blocks[index])
+        self.notify(f"Copied code block {index + 1} of {len(blocks)}.", title="Copied")
+
+    def action_toggle_reasoning(self) -> None:
+        from textual.widgets import Collapsible
+
+        view = self.pane.target("assistant")
+        boxes = view.query(Collapsible) if view is not None else []
+        if not boxes:
+            self.notify("This answer has no reasoning.")
+            return
+        box = boxes.first()
+        box.collapsed = not box.collapsed
+
+    def _list_or_current(self) -> int | None:
+        conversations = self.query_one(ConversationList)
+        if conversations.has_focus and conversations.highlighted_conversation_id is not None:
+            return conversations.highlighted_conversation_id
+        return self.conversation_id
+
+    def action_rename_conversation(self) -> None:
+        from tui.app.screens.dialogs import TextPrompt
+
+        conversation_id = self._list_or_current()
+        if conversation_id is None or self._require_engine() is None:
+            return
+        known = self.query_one(ConversationList).conversations.get(conversation_id)
+
+        async def rename(title: str | None) -> None:
+            if title and self.engine is not None:
+                updated = await self.engine.rename(conversation_id, title)
+                self.query_one(ConversationList).update_conversation(updated)
+
+        self.push_screen(TextPrompt("New title", known.title if known else ""), rename)
+
+    async def action_pin_conversation(self) -> None:
+        conversation_id = self._list_or_current()
+        engine = self._require_engine()
+        if conversation_id is None or engine is None:
+            return
+        current = await engine.conversation(conversation_id)
+        await engine.set_pinned(conversation_id, not current.pinned)
+        await self.query_one(ConversationList).reload(keep=conversation_id)
+        self.notify("Pinned." if not current.pinned else "Unpinned.")
+
+    def action_delete_conversation(self) -> None:
+        from tui.app.screens.dialogs import Confirm
+
+        conversation_id = self._list_or_current()
+        if conversation_id is None or self._require_engine() is None:
+            return
+        if self.streaming and conversation_id == self.conversation_id:
+            self.notify("An answer is streaming — press Escape to stop it first.", severity="warning")
+            return
+        known = self.query_one(ConversationList).conversations.get(conversation_id)
+        title = one_line(known.title, 40) if known else "this conversation"
+
+        async def delete(yes: bool | None) -> None:
+            if yes and self.engine is not None:
+                await self.engine.delete(conversation_id)
+                if conversation_id == self.conversation_id:
+                    await self.action_new_conversation()
+                await self.query_one(ConversationList).reload()
+                self.notify(f"Deleted “{title}”.")
+
+        self.push_screen(Confirm(f"Delete “{title}” and all its messages?"), delete)
+
+    def action_help(self) -> None:
+        from tui.app.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.binding_groups()))
+
+    def binding_groups(self) -> list[tuple[str, list[Binding]]]:
+        """Every binding the person can use, grouped for the help screen."""
+        from tui.app.screens.first_run import FirstRunScreen
+
+        everywhere = [
+            Binding("ctrl+p", "", "Command palette (every action by name)"),
+            Binding("tab", "", "Next pane"),
+            Binding("shift+tab", "", "Previous pane"),
+            Binding("ctrl+q", "", "Quit"),
+        ]
+        return [
+            ("Chat", [b for b in self.BINDINGS if isinstance(b, Binding)]),
+            ("Composer", list(Composer.BINDINGS)),
+            ("Transcript (when focused)", list(MessagePane.BINDINGS)),
+            ("Chats list (when focused)", list(ConversationList.BINDINGS)),
+            ("First run", list(FirstRunScreen.BINDINGS)),
+            ("Everywhere", everywhere),
+        ]
+
+    def action_settings(self) -> None:
+        from tui.api.endpoints import REGIONS
+        from tui.app.screens.settings import SettingsChoice, SettingsScreen
+
+        settings = self.settings
+        current = SettingsChoice(
+            model=settings.model,
+            region=settings.region,
+            base_url=None if settings.demo else settings.base_url,
+            tools=list(settings.tools),
+            thinking=settings.thinking,
+            system_prompt=settings.system_prompt,
+            theme=self.theme,
+        )
+        self.push_screen(SettingsScreen(current, list(REGIONS)), self._apply_settings)
+
+    async def _apply_settings(self, choice: Any) -> None:
+        """Save the chosen settings to the config file and apply them (reopening the engine if the endpoint moved)."""
+        if choice is None:
+            return
+        from tui.config import save_settings
+
+        old = self.settings
+        changes: dict[str, Any] = {
+            "model": choice.model,
+            "region": choice.region,
+            "tools": choice.tools,
+            "thinking": choice.thinking,
+            "system_prompt": choice.system_prompt,
+            "theme": choice.theme,
+        }
+        if not old.demo:
+            changes["base_url"] = choice.base_url
+        try:
+            new = old.model_copy(update=changes)
+            type(old).model_validate(new.model_dump())
+            path = save_settings(new)
+        except Exception as exc:
+            log.exception("could not save settings")
+            self._problem(f"Settings not saved: {exc}")
+            return
+        self.settings = new
+        self.theme = choice.theme
+        status = self.query_one(StatusLine)
+        status.set_fields(model=new.model, endpoint=endpoint_label(new.region, new.base_url, new.demo))
+        if (new.region, new.base_url) != (old.region, old.base_url) and not self.streaming:
+            self._open_engine()
+        elif self.engine is not None:
+            engine_settings = self.engine.settings
+            engine_settings.model = new.model
+            engine_settings.tools = list(new.tools)
+            engine_settings.thinking = new.thinking
+            engine_settings.system_prompt = new.system_prompt
+        self.notify(f"Saved to {path}.", title="Settings")
+
+    def action_start_demo(self) -> None:
+        """From the first-run screen: switch to demo mode (the engine factory starts the simulator)."""
+        self.settings = self.settings.model_copy(update={"demo": True})
+        self.pop_screen()
+        self.query_one(StatusLine).set_fields(endpoint=endpoint_label(None, None, demo=True))
+        self._open_engine()

@@ -1,0 +1,1 @@
+"""Screens pushed over the chat: first run, help, settings, and small dialogs."""

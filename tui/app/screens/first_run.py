@@ -1,0 +1,41 @@
+"""Shown when there is no API key and no --demo: how to set a key, or start the demo now."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+FIRST_RUN_TEXT = """\
+qwen-tui needs a DashScope API key to talk to Qwen.
+
+Set it in your shell, then start qwen-tui again:
+
+    export DASHSCOPE_API_KEY=sk-...
+
+Keys come from Alibaba Cloud Model Studio (API keys page).
+The key is read from the environment only; it is never written to the config file.
+
+Or try everything offline against the built-in simulator:
+
+    qwen-tui --demo
+
+Press d to start the demo now, or q to quit."""
+
+
+class FirstRunScreen(Screen[None]):
+    """A clear first screen instead of an error when no key is configured."""
+
+    BINDINGS = [
+        Binding("d", "app.start_demo", "Start the demo"),
+        Binding("q", "app.quit", "Quit"),
+        Binding("f1", "app.help", "Help"),
+    ]
+
+    def compose(self):
+        with Center(id="first-run"):
+            with Vertical(classes="first-run-box"):
+                yield Static("Welcome to qwen-tui", classes="first-run-title")
+                yield Static(FIRST_RUN_TEXT, markup=False, classes="first-run-text")
+        yield Footer()

@@ -1,0 +1,53 @@
+"""The multi-line message box: Enter sends, ctrl+j inserts a newline, pasted text stays intact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import TextArea
+
+
+class Composer(TextArea):
+    """A `TextArea` whose Enter submits; pastes arrive whole as a `Paste` event, so they never submit."""
+
+    BINDING_GROUP_TITLE = "Composer"
+    BINDINGS = [
+        # TextArea handles Enter itself in `_on_key`, so only a priority binding can take it.
+        Binding("enter", "submit", "Send", show=False, priority=True, id="composer.send"),
+        Binding("ctrl+j", "newline", "Newline", show=False, id="composer.newline"),
+    ]
+
+    @dataclass
+    class Submitted(Message):
+        """The person pressed Enter with some text."""
+
+        composer: Composer
+        text: str
+
+        @property
+        def control(self) -> Composer:
+            return self.composer
+
+    def __init__(self, *, cursor_blink: bool = True, id: str | None = None) -> None:
+        super().__init__(
+            "",
+            id=id,
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            compact=True,
+            placeholder="Ask Qwen…  (Enter sends, ctrl+j newline)",
+        )
+        self.cursor_blink = cursor_blink
+        #: Set while the person edits an earlier question; Enter then forks instead of sending.
+        self.editing_message_id: int | None = None
+
+    def action_submit(self) -> None:
+        """Post the text unless it is blank; the app clears the box once the message is stored."""
+        if self.text.strip():
+            self.post_message(self.Submitted(self, self.text))
+
+    def action_newline(self) -> None:
+        self.insert("\n")

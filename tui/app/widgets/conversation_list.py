@@ -1,0 +1,166 @@
+"""The left sidebar: a search box over the FTS index and a paged list of saved conversations."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option, OptionDoesNotExist
+
+from tui.app.text_safety import one_line
+from tui.store.models import Conversation, SearchHit
+
+if TYPE_CHECKING:
+    from tui.chat import ChatEngine
+
+#: Conversations fetched per page; the next page loads when the cursor nears the end.
+PAGE_SIZE = 100
+#: How close to the end of the loaded rows the cursor may come before the next page loads.
+PAGE_MARGIN = 20
+#: Pause after a keystroke in the search box before querying, so typing stays smooth.
+SEARCH_DEBOUNCE = 0.15
+_MATCH = re.compile(r"\[([^\[\]]*)\]")
+
+
+def conversation_row(conversation: Conversation) -> Content:
+    """A list row: a pin marker and the title on one line."""
+    title = one_line(conversation.title or "Untitled", 80)
+    if conversation.pinned:
+        return Content.assemble(("● ", "$text-accent"), title)
+    return Content.assemble("  ", title)
+
+
+def hit_row(hit: SearchHit) -> Content:
+    """A search result: the conversation title, then the snippet with matched terms highlighted."""
+    snippet = one_line(hit.snippet, 200)
+    parts: list[str | tuple[str, str]] = [(one_line(hit.title or "Untitled", 80), "bold"), "\n  "]
+    position = 0
+    for match in _MATCH.finditer(snippet):
+        parts.append(snippet[position : match.start()])
+        parts.append((match.group(1), "bold $text-accent"))
+        position = match.end()
+    parts.append(snippet[position:])
+    return Content.assemble(*parts)
+
+
+class ConversationList(OptionList):
+    """Line-API list of conversations, filled a page at a time from the engine."""
+
+    BINDING_GROUP_TITLE = "Conversations"
+    BINDINGS = [
+        Binding("r,f2", "app.rename_conversation", "Rename"),
+        Binding("p", "app.pin_conversation", "Pin"),
+        Binding("delete,d", "app.delete_conversation", "Delete"),
+    ]
+
+    @dataclass
+    class Opened(Message):
+        """The person chose a conversation (optionally a message found by search)."""
+
+        conversation_id: int
+        message_id: int | None = None
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, compact=True)
+        self.engine: ChatEngine | None = None
+        self.conversations: dict[int, Conversation] = {}
+        self.query_text = ""
+        self._loaded = 0
+        self._exhausted = False
+
+    async def reload(self, *, keep: int | None = None) -> None:
+        """Reload from the start (or re-run the search); highlight conversation `keep` if shown."""
+        if self.engine is None:
+            return
+        if self.query_text:
+            hits = await self.engine.search(self.query_text, limit=50)
+            self.conversations.clear()
+            self.set_options(Option(hit_row(hit), id=f"h{hit.conversation_id}:{hit.message_id}") for hit in hits)
+            self._exhausted = True
+            if not hits:
+                self.set_options([Option(Content(f"No matches for “{one_line(self.query_text, 40)}”"), disabled=True)])
+            self.highlighted = 0 if hits else None
+            return
+        self.conversations.clear()
+        self._loaded = 0
+        self._exhausted = False
+        self.clear_options()
+        await self._load_page()
+        if keep is not None and keep in self.conversations:
+            self.highlighted = self.get_option_index(f"c{keep}")
+
+    async def _load_page(self) -> None:
+        assert self.engine is not None
+        page = await self.engine.list_conversations(limit=PAGE_SIZE, offset=self._loaded)
+        self._loaded += len(page)
+        self._exhausted = len(page) < PAGE_SIZE
+        fresh = [c for c in page if c.id not in self.conversations]
+        for conversation in fresh:
+            self.conversations[conversation.id] = conversation
+        self.add_options(Option(conversation_row(c), id=f"c{c.id}") for c in fresh)
+
+    @on(OptionList.OptionHighlighted)
+    def _maybe_next_page(self, event: OptionList.OptionHighlighted) -> None:
+        if not self._exhausted and not self.query_text and event.option_index >= self.option_count - PAGE_MARGIN:
+            self._next_page()
+
+    @work(group="conversation-page", exclusive=True)
+    async def _next_page(self) -> None:
+        await self._load_page()
+
+    @on(OptionList.OptionSelected)
+    def _opened(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        option_id = event.option.id or ""
+        if option_id.startswith("c"):
+            self.post_message(self.Opened(int(option_id[1:])))
+        elif option_id.startswith("h"):
+            conversation, message = option_id[1:].split(":")
+            self.post_message(self.Opened(int(conversation), int(message)))
+
+    @property
+    def highlighted_conversation_id(self) -> int | None:
+        option = self.highlighted_option
+        if option is None or not option.id:
+            return None
+        return int(option.id[1:].split(":")[0])
+
+    def update_conversation(self, conversation: Conversation) -> None:
+        """Refresh one row in place (after a rename)."""
+        self.conversations[conversation.id] = conversation
+        option_id = f"c{conversation.id}"
+        try:
+            self.replace_option_prompt(option_id, conversation_row(conversation))
+        except OptionDoesNotExist:
+            pass  # not loaded yet, or search results are showing
+
+
+class Sidebar(Vertical):
+    """Search box above the list; typing filters through full-text search."""
+
+    def compose(self):
+        yield Input(placeholder="Search chats (ctrl+f)", id="search", compact=True)
+        yield ConversationList(id="conversations")
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self._search(event.value)
+
+    @work(group="search", exclusive=True)
+    async def _search(self, value: str) -> None:
+        await asyncio.sleep(SEARCH_DEBOUNCE)
+        conversations = self.query_one(ConversationList)
+        conversations.query_text = value.strip()
+        await conversations.reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.query_one(ConversationList).focus()

@@ -1,0 +1,168 @@
+"""The scrolling transcript: only the last `window` messages are mounted; older ones load on demand."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from tui.app.widgets.message_view import MessageView
+from tui.store.models import Message
+
+#: Messages mounted when a conversation opens, and how many more each "load earlier" adds.
+WINDOW = 40
+
+EMPTY_TEXT = (
+    "Start a conversation: type below and press Enter.\n"
+    "ctrl+n new chat · ctrl+f search · f1 help · ctrl+p commands"
+)
+
+
+class MessagePane(VerticalScroll):
+    """Transcript container (stream layout); keeps the full message list but mounts a window of it."""
+
+    BINDING_GROUP_TITLE = "Transcript"
+    BINDINGS = [
+        Binding("home", "load_earlier", "Load earlier", show=False),
+        Binding("end", "jump_latest", "Latest", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, can_focus=True)
+        self.messages: list[Message] = []
+        self.branch_labels: dict[int, str] = {}
+        #: Index into `messages` of the first mounted one.
+        self.first_mounted = 0
+        self.selected: MessageView | None = None
+
+    def compose(self):
+        yield Static("", classes="load-earlier", markup=False)
+        yield Static(EMPTY_TEXT, classes="empty", markup=False)
+
+    # ---------------------------------------------------------------- contents
+    @property
+    def views(self) -> list[MessageView]:
+        return list(self.query_children(MessageView))
+
+    async def show(self, messages: list[Message], branch_labels: dict[int, str] | None = None) -> None:
+        """Replace the transcript; mount only the newest `WINDOW` messages and scroll to the end."""
+        self.messages = list(messages)
+        self.branch_labels = dict(branch_labels or {})
+        self.selected = None
+        self.first_mounted = max(len(self.messages) - WINDOW, 0)
+        with self.app.batch_update():
+            await self.remove_children(MessageView)
+            views = [self._view(m) for m in self.messages[self.first_mounted :]]
+            if views:
+                await self.mount_all(views)
+            self._update_chrome()
+        self.anchor(False)
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.call_after_refresh(self.follow_end)
+
+    def _view(self, message: Message) -> MessageView:
+        return MessageView(message, branch_label=self.branch_labels.get(message.id, ""))
+
+    def _update_chrome(self) -> None:
+        earlier = self.query_one(".load-earlier", Static)
+        earlier.display = self.first_mounted > 0
+        if self.first_mounted:
+            earlier.update(f"↑ {self.first_mounted} earlier messages — press Home here (or scroll up) to load")
+        self.query_one(".empty", Static).display = not self.messages
+
+    async def action_load_earlier(self) -> None:
+        """Mount up to `WINDOW` older messages above the first mounted one, keeping the view still."""
+        if not self.first_mounted:
+            return
+        start = max(self.first_mounted - WINDOW, 0)
+        older = [self._view(m) for m in self.messages[start : self.first_mounted]]
+        self.first_mounted = start
+        first = self.views[0] if self.views else None
+        if first is not None:
+            await self.mount_all(older, before=first)
+        else:
+            await self.mount_all(older, after=self.query_one(".load-earlier"))
+        self._update_chrome()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:  # type: ignore[override]
+        super().watch_scroll_y(old, new)
+        if new <= 0 < old and self.first_mounted:
+            self.run_worker(self.action_load_earlier(), group="load-earlier", exclusive=True)
+
+    def action_jump_latest(self) -> None:
+        self.anchor()
+
+    def watch_virtual_size(self) -> None:
+        self.follow_end()
+
+    def follow_end(self) -> None:
+        """Keep to the end once the transcript overflows; a short one stays top-aligned.
+
+        (Textual anchors by setting a negative scroll offset when content is shorter than the view.)
+        """
+        overflowing = self.virtual_size.height > self.scrollable_content_region.height
+        if overflowing and not self.is_anchored:
+            self.anchor()
+        elif not overflowing and self.is_anchored:
+            self.anchor(False)
+            self.scroll_to(y=0, animate=False, immediate=True)
+
+    async def append(self, message: Message) -> MessageView:
+        """Add a new message at the end (a sent message or a new answer) and keep following the end."""
+        self.messages.append(message)
+        view = self._view(message)
+        await self.mount(view)
+        self._update_chrome()
+        self.scroll_end(animate=False)
+        return view
+
+    async def truncate_after(self, message_id: int | None) -> None:
+        """Drop every message after `message_id` (or all of them): the start of a fork or regeneration."""
+        keep = 0
+        for index, message in enumerate(self.messages):
+            if message.id == message_id:
+                keep = index + 1
+        dropped = [view for view in self.views if view.message.id not in {m.id for m in self.messages[:keep]}]
+        self.messages = self.messages[:keep]
+        self.first_mounted = min(self.first_mounted, len(self.messages))
+        if self.selected in dropped:
+            self.selected = None
+        for view in dropped:
+            await view.remove()
+        self._update_chrome()
+
+    # --------------------------------------------------------------- selection
+    def select(self, delta: int, role: str | None = None) -> MessageView | None:
+        """Move the message selection by `delta` (negative = older), loading nothing new."""
+        views = self.views
+        if not views:
+            return None
+        if self.selected in views:
+            index = views.index(self.selected) + delta
+        else:
+            index = len(views) - 1 if delta < 0 else 0
+        index = max(0, min(index, len(views) - 1))
+        self.set_selected(views[index])
+        return self.selected
+
+    def set_selected(self, view: MessageView | None) -> None:
+        if self.selected is not None:
+            self.selected.remove_class("-selected")
+        self.selected = view
+        if view is not None:
+            view.add_class("-selected")
+            self.release_anchor()
+            self.scroll_to_widget(view, animate=False)
+
+    def last(self, role: str) -> MessageView | None:
+        """The newest mounted message of `role`."""
+        for view in reversed(self.views):
+            if view.message.role == role:
+                return view
+        return None
+
+    def target(self, role: str) -> MessageView | None:
+        """The selected message if it has `role`, otherwise the newest one of that role."""
+        if self.selected is not None and self.selected.message.role == role:
+            return self.selected
+        return self.last(role)

@@ -1,0 +1,183 @@
+"""One message in the transcript: a user's text, or an assistant answer streamed as Markdown."""
+
+from __future__ import annotations
+
+from textual.containers import Vertical
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from tui.app.text_safety import strip_controls
+from tui.store.models import Message
+
+#: Seconds between Markdown appends while streaming: one repaint per batch keeps slow links calm.
+STREAM_FLUSH_INTERVAL = 1 / 15
+
+_STATUS_LABEL = {
+    "pending": "waiting…",
+    "streaming": "streaming…",
+    "cancelled": "cancelled",
+    "incomplete": "incomplete",
+    "failed": "failed",
+}
+
+
+def reasoning_text(message: Message) -> str:
+    """The reasoning summary stored with an assistant message, if any."""
+    parts = [str(item.data.get("summary") or "") for item in message.items if item.type == "reasoning"]
+    return "\n\n".join(part for part in parts if part)
+
+
+def status_hint(status: str, error: str | None) -> str:
+    """The line under an unfinished answer: what happened and what to do."""
+    if status == "cancelled":
+        return "Stopped — the partial answer is kept. ctrl+r asks again."
+    if status in ("incomplete", "failed"):
+        reason = strip_controls(error or "the answer did not finish")
+        return f"Incomplete: {reason}. Press ctrl+r to retry."
+    return ""
+
+
+class MessageView(Vertical):
+    """A transcript entry. Assistant answers start from an empty `Markdown` fed by a `MarkdownStream`."""
+
+    def __init__(self, message: Message, *, branch_label: str = "") -> None:
+        classes = f"message -{message.role}"
+        super().__init__(classes=classes)
+        self.message = message
+        self.branch_label = branch_label
+        self._stream: MarkdownStream | None = None
+        self._pending: list[str] = []
+        self._flush_timer: Timer | None = None
+        self._reasoning: list[str] = []
+        self._reasoning_dirty = False
+
+    # ------------------------------------------------------------------ compose
+    def compose(self):
+        message = self.message
+        yield Static(self._header(), classes="meta", markup=False)
+        if message.role != "assistant":
+            yield Static(Content(strip_controls(message.content)), classes="user-text", markup=False)
+            return
+        thinking = reasoning_text(message)
+        if thinking:
+            self._reasoning = [thinking]
+            yield self._reasoning_box(thinking)
+        # Finished answers render at once; live ones start empty and are fed by the stream.
+        live = message.status in ("pending", "streaming")
+        yield Markdown("" if live else strip_controls(message.content), classes="answer")
+        hint = Static(status_hint(message.status, message.error), classes="hint", markup=False)
+        hint.display = bool(hint.content)
+        yield hint
+
+    def _reasoning_box(self, text: str) -> Collapsible:
+        return Collapsible(
+            Static(Content(text), classes="reasoning-text", markup=False),
+            title="Reasoning",
+            collapsed=True,
+            classes="reasoning",
+        )
+
+    def _header(self) -> Content:
+        message = self.message
+        if message.role == "user":
+            parts: list[str | tuple[str, str]] = [("You", "bold $text-primary")]
+        elif message.role == "system":
+            parts = [("System", "bold $text-muted")]
+        else:
+            parts = [("Qwen", "bold $text-accent")]
+            if message.model:
+                parts.append((f"  {strip_controls(message.model)}", "$text-muted"))
+            label = _STATUS_LABEL.get(message.status)
+            if label:
+                style = "$text-warning" if message.status != "streaming" else "$text-secondary"
+                parts.append((f"  [{label}]", style))
+        if self.branch_label:
+            parts.append((f"  {self.branch_label}", "$text-muted"))
+        return Content.assemble(*parts)
+
+    def set_branch_label(self, label: str) -> None:
+        self.branch_label = label
+        if self.is_mounted:
+            self.query_one(".meta", Static).update(self._header())
+
+    # --------------------------------------------------------------- streaming
+    def begin_stream(self) -> None:
+        """Attach a `MarkdownStream` to the empty answer."""
+        self._stream = Markdown.get_stream(self.query_one(".answer", Markdown))
+
+    def add_text(self, text: str) -> None:
+        """Queue a delta; flushed to Markdown at most every `STREAM_FLUSH_INTERVAL` seconds."""
+        text = strip_controls(text)
+        if not text:
+            return
+        self._pending.append(text)
+        self.message.content += text
+        self._schedule_flush()
+
+    def add_reasoning(self, text: str) -> None:
+        """Queue a piece of the reasoning summary (shown in a collapsed box)."""
+        text = strip_controls(text)
+        if not text:
+            return
+        self._reasoning.append(text)
+        self._reasoning_dirty = True
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(STREAM_FLUSH_INTERVAL, self._flush)
+
+    async def _flush(self) -> None:
+        self._flush_timer = None
+        if self._reasoning_dirty:
+            self._reasoning_dirty = False
+            await self._show_reasoning()
+        if self._pending and self._stream is not None:
+            text = "".join(self._pending)
+            self._pending.clear()
+            await self._stream.write(text)
+
+    async def _show_reasoning(self) -> None:
+        text = "".join(self._reasoning)
+        boxes = self.query(".reasoning-text")
+        if boxes:
+            boxes.first(Static).update(Content(text))
+        else:
+            await self.mount(self._reasoning_box(text), before=self.query_one(".answer"))
+
+    async def end_stream(self, final: Message) -> None:
+        """Flush everything, stop the stream and show the final status (partial text is kept)."""
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+        await self._flush()
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+        shown = self.message.content
+        self.message = final
+        if final.content and not final.content.startswith(shown):
+            # The stored text is the truth (e.g. a replay after a fallback); show it whole.
+            await self.query_one(".answer", Markdown).update(strip_controls(final.content))
+        self.query_one(".meta", Static).update(self._header())
+        hint = self.query_one(".hint", Static)
+        hint.update(status_hint(final.status, final.error))
+        hint.display = bool(hint.content)
+
+    def code_blocks(self) -> list[str]:
+        """Fenced code blocks of this answer, in order."""
+        blocks: list[str] = []
+        lines: list[str] | None = None
+        fence = ""
+        for line in self.message.content.splitlines():
+            stripped = line.strip()
+            if lines is None and stripped.startswith(("```", "~~~")):
+                fence = stripped[:3]
+                lines = []
+            elif lines is not None and stripped.startswith(fence) and stripped.strip(fence[0]) == "":
+                blocks.append("\n".join(lines))
+                lines = None
+            elif lines is not None:
+                lines.append(line)
+        return blocks

@@ -1,0 +1,143 @@
+"""The tool-activity panel: each built-in tool call of the current answer with its live status."""
+
+from __future__ import annotations
+
+import textwrap
+
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from tui.app.text_safety import one_line, strip_controls
+from tui.chat.updates import ToolCall
+from tui.store.models import OutputItem, Usage
+
+TOOL_NAMES = {
+    "web_search_call": "web search",
+    "web_extractor_call": "web extractor",
+    "code_interpreter_call": "code interpreter",
+    "function_call": "function",
+    "mcp_call": "MCP",
+}
+STATUS_STYLE = {"completed": "$text-success", "failed": "$text-error", "incomplete": "$text-error"}
+#: How many lines of code or logs a card shows; the panel is for glancing, not reading.
+MAX_BLOCK_LINES = 8
+#: Card text width: the panel is 36 columns wide; longer URLs and code lines are cut with "…".
+TEXT_WIDTH = 31
+URL_WIDTH = 29
+
+
+def call_from_item(item: OutputItem) -> ToolCall:
+    """Rebuild a `ToolCall` from a stored output item (a finished answer)."""
+    data = item.data
+    return ToolCall(
+        item_id=item.item_id,
+        type=item.type,
+        status=item.status or "completed",
+        query=data.get("query"),
+        sources=list(data.get("sources") or []),
+        goal=data.get("goal"),
+        urls=list(data.get("urls") or []),
+        code=data.get("code"),
+        logs=data.get("logs"),
+        output=data.get("output"),
+        name=data.get("name"),
+        arguments=data.get("arguments"),
+    )
+
+
+def _wrapped(text: str) -> str:
+    """Free text (a query, a goal) wrapped and indented to fit the panel."""
+    return "\n".join(textwrap.wrap(one_line(text, 300), TEXT_WIDTH, initial_indent="  ", subsequent_indent="  "))
+
+
+def _block(text: str) -> str:
+    lines = strip_controls(text).rstrip().splitlines()
+    if len(lines) > MAX_BLOCK_LINES:
+        lines = lines[:MAX_BLOCK_LINES] + [f"… {len(lines) - MAX_BLOCK_LINES} more lines"]
+    width = TEXT_WIDTH - 2
+    return "\n".join("  " + (line if len(line) <= width else line[: width - 1] + "…") for line in lines)
+
+
+def describe(call: ToolCall) -> Content:
+    """One card of text: type and status, then whatever the call carries."""
+    parts: list[str | tuple[str, str]] = [
+        (TOOL_NAMES.get(call.type, one_line(call.type)), "bold"),
+        "  ",
+        (one_line(call.status), STATUS_STYLE.get(call.status, "$text-warning")),
+    ]
+    if call.name:
+        parts.append(f"\n  {one_line(call.name)}({one_line(call.arguments or '', 60)})")
+    if call.query:
+        parts += ["\n  ", ("query", "$text-muted"), "\n", _wrapped(call.query)]
+    if call.goal:
+        parts += ["\n  ", ("goal", "$text-muted"), "\n", _wrapped(call.goal)]
+    if call.urls:
+        parts += ["\n  ", ("urls", "$text-muted")]
+        parts += [f"\n  · {one_line(url, URL_WIDTH)}" for url in call.urls]
+    if call.sources:
+        parts += ["\n  ", (f"{len(call.sources)} sources", "$text-muted")]
+        parts += [f"\n  · {one_line(url, URL_WIDTH)}" for url in call.sources[:5]]
+        if len(call.sources) > 5:
+            parts.append(f"\n  · … {len(call.sources) - 5} more")
+    if call.code:
+        parts += ["\n  ", ("code", "$text-muted"), "\n", _block(call.code)]
+    if call.logs:
+        parts += ["\n  ", ("logs", "$text-muted"), "\n", _block(call.logs)]
+    elif call.output and call.type != "web_search_call":
+        parts += ["\n  ", ("output", "$text-muted"), "\n", _block(call.output)]
+    return Content.assemble(*parts)
+
+
+class ToolPanel(VerticalScroll):
+    """Light widgets (one `Static` per call; a turn has few) under a header with `x_tools` counts."""
+
+    BORDER_TITLE = "Tools"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, can_focus=True)
+        self._cards: dict[str, Static] = {}
+
+    def compose(self):
+        yield Static("No tool calls in this answer.", classes="tools-summary", markup=False)
+
+    def clear(self) -> None:
+        """Forget the cards (a new turn or another conversation)."""
+        for card in self._cards.values():
+            card.remove()
+        self._cards.clear()
+        self._summary("No tool calls yet.")
+
+    def show_items(self, items: list[OutputItem], usage: Usage | None) -> None:
+        """Show the tool calls of a stored answer."""
+        self.clear()
+        for item in items:
+            if item.type not in ("reasoning", "message"):
+                self.update_call(call_from_item(item))
+        self.show_usage(usage)
+
+    def update_call(self, call: ToolCall) -> None:
+        """Add or refresh the card of one call."""
+        card = self._cards.get(call.item_id)
+        if card is None:
+            card = Static(describe(call), classes="tool-card", markup=False)
+            self._cards[call.item_id] = card
+            self.mount(card)
+        else:
+            card.update(describe(call))
+        if len(self._cards) == 1:
+            self._summary("1 tool call")
+        else:
+            self._summary(f"{len(self._cards)} tool calls")
+
+    def show_usage(self, usage: Usage | None) -> None:
+        """Put the server's `x_tools` counts in the header."""
+        if usage is None or not usage.x_tools:
+            if not self._cards:
+                self._summary("No tool calls in this answer.")
+            return
+        counts = ", ".join(f"{one_line(name)} ×{count}" for name, count in sorted(usage.x_tools.items()))
+        self._summary(f"{len(self._cards)} tool calls · billed: {counts}")
+
+    def _summary(self, text: str) -> None:
+        self.query_one(".tools-summary", Static).update(text)
