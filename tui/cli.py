@@ -442,20 +442,21 @@ def _message_header(message: Message) -> str:
 
 
 def _describe_item(item: OutputItem) -> str:
-    """One line for a stored output item (reasoning or a tool call)."""
+    """One line for a stored output item: `thinking: ...`, `web_search: query · 2 sources`, ..."""
     data = item.data
     if item.type == "reasoning":
         return f"thinking: {_one_line(str(data.get('summary') or ''), 100)}"
-    parts = [item.type]
-    for key in ("query", "goal", "name"):
+    details = [_one_line(str(data[key]), 80) for key in ("query", "goal", "name") if data.get(key)]
+    for key, noun in (("sources", "source"), ("urls", "url")):
         if data.get(key):
-            parts.append(_one_line(str(data[key]), 80))
-    for key in ("sources", "urls"):
-        if data.get(key):
-            parts.append(f"{len(data[key])} {key}")
+            count = len(data[key])
+            details.append(f"{count} {noun}{'' if count == 1 else 's'}")
+    if data.get("code"):
+        lines = len(str(data["code"]).splitlines())
+        details.append(f"{lines} line{'' if lines == 1 else 's'} of code")
     if item.status and item.status != "completed":
-        parts.append(f"[{item.status}]")
-    return " · ".join(parts)
+        details.append(f"[{item.status}]")
+    return f"{item.type.removesuffix('_call')}: " + " · ".join(details) if details else item.type.removesuffix("_call")
 
 
 async def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:

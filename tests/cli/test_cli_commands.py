@@ -1,0 +1,161 @@
+"""The read/manage commands (list, show, export, import, search), `sim`, and what every command shares."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+
+from cli_process import TEST_KEY, Cli, read_until
+
+
+def seed(cli: Cli, sim) -> None:
+    """Two conversations made the way a person makes them."""
+    for args in (
+        ("ask", "My name is John, please remember it."),
+        ("ask", "-c", "Do you remember my name?"),
+        ("ask", "--tool", "web_search", "Tell me about postgres indexes"),
+    ):
+        done = cli.run(*args, base_url=sim.base_url)
+        assert done.returncode == 0, done.stderr
+
+
+def test_list_is_newest_first_one_line_each_starting_with_the_id(cli: Cli, sim) -> None:
+    seed(cli, sim)
+    lines = cli.run("list").stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["2", "1"]
+    assert lines[0].endswith("Tell me about postgres indexes")
+    assert lines[1].endswith("My name is John, please remember it.")
+
+
+def test_show_prints_the_branch_with_roles_tools_and_usage(cli: Cli, sim) -> None:
+    seed(cli, sim)
+    shown = cli.run("show", "1").stdout
+    assert shown.startswith("#1 My name is John, please remember it.\n")
+    assert shown.index("My name is John") < shown.index("Do you remember my name?") < shown.index("I remember your name")
+    assert "(qwen3-max-2026-01-23, chain)" in shown
+    assert "4 messages" in shown
+    tools = cli.run("show", "2").stdout
+    assert "  · web_search: postgres indexes · 2 sources\n" in tools
+
+
+def test_show_unknown_id_is_one_line(cli: Cli, sim) -> None:
+    seed(cli, sim)
+    done = cli.run("show", "99")
+    assert done.returncode == 1
+    assert done.stderr.strip() == "qwen-tui: error: there is no conversation 99; 'qwen-tui list' shows their ids"
+
+
+def test_export_markdown_and_json_then_import_round_trip(cli: Cli, sim) -> None:
+    seed(cli, sim)
+    markdown = cli.run("export", "1", "--format", "md")
+    assert markdown.returncode == 0
+    assert "My name is John, please remember it." in markdown.stdout
+    assert "I remember your name" in markdown.stdout
+    target = cli.root / "chat.json"
+    done = cli.run("export", "1", "--format", "json", "-o", str(target))
+    assert done.returncode == 0 and done.stdout == ""
+    document = json.loads(target.read_text(encoding="utf-8"))
+    assert [text for text in (m["content"] for m in document["messages"])][0] == "My name is John, please remember it."
+    assert TEST_KEY not in target.read_text(encoding="utf-8") + markdown.stdout
+    imported = cli.run("import", str(target))
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.split()[0] == "3"
+    original, copy = cli.run("show", "1").stdout, cli.run("show", "3").stdout
+    strip_ids = lambda text: [line for line in text.splitlines() if not line.startswith(("#", "── #"))]  # noqa: E731
+    assert strip_ids(copy) == strip_ids(original)
+
+
+def test_import_rejects_a_file_that_is_not_an_export(cli: Cli) -> None:
+    bad = cli.root / "notes.json"
+    bad.write_text("[1, 2, 3]", encoding="utf-8")
+    done = cli.run("import", str(bad))
+    assert done.returncode == 1
+    assert done.stderr.startswith("qwen-tui: error: ") and len(done.stderr.splitlines()) == 1
+    missing = cli.run("import", str(cli.root / "nope.json"))
+    assert missing.returncode == 1 and "nope.json" in missing.stderr
+
+
+def test_search_finds_messages_and_says_when_nothing_matches(cli: Cli, sim) -> None:
+    seed(cli, sim)
+    hits = cli.run("search", "postgres").stdout.splitlines()
+    assert hits and all(line.split()[0] == "2" for line in hits)
+    assert any("[postgres]" in line or "[Postgres]" in line for line in hits)
+    none = cli.run("search", "zebra")
+    assert none.returncode == 1 and none.stdout == ""
+    odd = cli.run("search", '"unbalanced AND (')
+    assert odd.returncode in (0, 1) and "Traceback" not in odd.stderr
+
+
+def test_common_options_work_before_or_after_the_command(cli: Cli, sim) -> None:
+    seed(cli, sim)
+    other = cli.root / "other.db"
+    before = subprocess.run(
+        [sys.executable, "-m", "tui", "--db", str(other), "list"], capture_output=True, text=True, env=cli.env
+    )
+    after = subprocess.run(
+        [sys.executable, "-m", "tui", "list", "--db", str(other)], capture_output=True, text=True, env=cli.env
+    )
+    assert before.returncode == after.returncode == 0
+    assert before.stdout == after.stdout == ""
+
+
+def test_sim_command_serves_until_interrupted(cli: Cli) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", "sim", "--port", "0", "--speed", "500"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli.env,
+    )
+    try:
+        base_url = read_until(process, lambda data: data.endswith(b"\n")).decode().strip()
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/compatible-mode/v1")
+        done = cli.run("ask", "My name is John.", base_url=base_url)
+        assert done.returncode == 0, done.stderr
+        assert "**John**" in done.stdout
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert process.returncode == 0
+
+
+def test_headless_commands_never_import_textual(cli: Cli, sim) -> None:
+    probe = (
+        "import sys; from tui.cli import main; code = main(sys.argv[1:]); "
+        "assert 'textual' not in sys.modules, 'textual was imported'; raise SystemExit(code)"
+    )
+    for args in (["list"], ["ask", "hello", "--base-url", sim.base_url], ["config"]):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args, "--db", str(cli.db)], capture_output=True, text=True, env=cli.env
+        )
+        assert done.returncode == 0, done.stderr
+
+
+def test_app_without_a_key_says_what_to_do(cli: Cli) -> None:
+    done = cli.run(env={"DASHSCOPE_API_KEY": ""})
+    assert done.returncode == 1
+    assert done.stderr.startswith("qwen-tui: error: no API key")
+    assert "DASHSCOPE_API_KEY" in done.stderr and "--demo" in done.stderr
+
+
+def test_debug_shows_details_that_are_otherwise_only_logged(cli: Cli) -> None:
+    cli.db.write_bytes(b"not a database" * 50)
+    quiet = cli.run("list")
+    loud = cli.run("--debug", "list")
+    assert len(quiet.stderr.splitlines()) == 1
+    assert len(loud.stderr.splitlines()) > 1
+    assert loud.stderr.splitlines()[-1] == quiet.stderr.splitlines()[-1]
+    log_text = "".join(path.read_text(encoding="utf-8") for path in (cli.root / "state").rglob("*.log"))
+    assert "sqlite" in log_text.lower()
+
+
+def test_the_key_never_reaches_the_database_logs_or_exports(cli: Cli, sim_factory) -> None:
+    sim = sim_factory(long_answer=10)
+    sim.inject("drop", after_deltas=3)
+    for args in (("--debug", "ask", "hello"), ("--debug", "ask", "-c", "again")):
+        cli.run(*args, base_url=sim.base_url)
+    exported = cli.run("export", "1", "--format", "json").stdout
+    files = [cli.db, *cli.root.glob("chats.db*"), *(cli.root / "state").rglob("*.log")]
+    assert exported and len(files) > 2
+    assert TEST_KEY not in exported
+    for path in files:
+        assert TEST_KEY.encode() not in path.read_bytes(), path
