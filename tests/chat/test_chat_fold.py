@@ -215,3 +215,17 @@ def test_usage_maps_x_tools_to_counts() -> None:
     fold, _ = fold_all([ev(1, "response.completed", response=response("completed", usage=usage))])
     assert fold.usage is not None
     assert (fold.usage.reasoning_tokens, fold.usage.x_tools) == (12, {"web_search": 2})
+
+
+def test_final_text_that_disagrees_with_the_deltas_leaves_what_streamed() -> None:
+    fold, updates = fold_all([delta(1, "Helo"), ev(2, "response.output_text.done", item_id=MSG, output_index=0, content_index=0, text="Hello")])
+    assert fold.text == "Helo" == streamed_text(updates)
+
+
+def test_two_message_items_join_in_output_order() -> None:
+    second = {"item_id": "msg_2", "output_index": 2, "content_index": 0}
+    fold, _ = fold_all([
+        ev(1, "response.output_text.delta", delta="after tools", **second),
+        delta(2, "before tools "),
+    ])
+    assert fold.text == "before tools after tools"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from chat_support import MakeEngine, ask, collect
 
 from tui.chat.engine import ChatEngine
+from tui.chat.errors import EngineError
 from tui.chat.updates import (
     ReasoningDelta,
     Retrying,
@@ -183,3 +185,22 @@ async def test_first_message_names_the_conversation(sim: SimServer, engine: Chat
     kept = await engine.new_conversation(title="Groceries")
     await ask(engine, kept.id, "Hello")
     assert (await engine.conversation(kept.id)).title == "Groceries"
+
+
+async def test_one_answer_at_a_time_per_conversation(sim_factory, make_engine: MakeEngine) -> None:
+    sim = sim_factory(speed=40, long_answer=400)
+    engine = await make_engine(sim)
+    busy = await engine.new_conversation()
+    idle = await engine.new_conversation()
+    turn = await engine.send(busy.id, "Write a long essay")
+    with pytest.raises(EngineError, match="still streaming"):
+        await engine.send(busy.id, "And another")
+    other = await engine.send(idle.id, "Hello")  # other conversations are not blocked
+    other.cancel()
+    turn.cancel()
+    await turn.wait()
+    await other.wait()
+    follow_up = await engine.send(busy.id, "Short one, please")
+    follow_up.cancel()
+    assert (await follow_up.wait()).status == "cancelled"
+    assert [m.role for m in await engine.transcript(busy.id)] == ["user", "assistant", "user", "assistant"]

@@ -64,6 +64,7 @@ class ChatEngine:
         self.settings = settings
         self._clock = clock
         self._flush_interval = flush_interval
+        self._running: dict[int, Turn] = {}
 
     # --- conversations -----------------------------------------------------------------------
 
@@ -99,6 +100,7 @@ class ChatEngine:
         if not text.strip():
             raise EngineError("the message is empty")
         conversation = await self.conversation(conversation_id)
+        self._ensure_idle(conversation_id)
         user = await self.store.add_message(
             conversation_id, role="user", content=text, parent_id=conversation.head_message_id
         )
@@ -109,6 +111,7 @@ class ChatEngine:
     async def regenerate(self, conversation_id: int, message_id: int) -> Turn:
         """A new answer to the same user message, as a sibling of `message_id` (or to it, if it is the user's)."""
         conversation = await self.conversation(conversation_id)
+        self._ensure_idle(conversation_id)
         message = await self._member(conversation_id, message_id)
         if message.role == "assistant":
             if message.parent_id is None:
@@ -123,6 +126,7 @@ class ChatEngine:
         if not new_text.strip():
             raise EngineError("the message is empty")
         conversation = await self.conversation(conversation_id)
+        self._ensure_idle(conversation_id)
         original = await self._member(conversation_id, user_message_id)
         if original.role != "user":
             raise EngineError("only your own messages can be edited")
@@ -152,7 +156,15 @@ class ChatEngine:
             previous_response_id=parent.response_id if chained and parent else None,
             options=options,
         )
-        return Turn(plan, store=self.store, client=self.client, clock=self._clock, flush_interval=self._flush_interval)
+        turn = Turn(plan, store=self.store, client=self.client, clock=self._clock, flush_interval=self._flush_interval)
+        self._running[conversation.id] = turn
+        return turn
+
+    def _ensure_idle(self, conversation_id: int) -> None:
+        """One answer at a time per conversation: a second would branch off a half-written turn."""
+        running = self._running.get(conversation_id)
+        if running is not None and not running.done:
+            raise EngineError("an answer is still streaming in this conversation; wait for it or cancel it")
 
     def _options(self, conversation: Conversation) -> TurnOptions:
         return turn_options(

@@ -31,10 +31,16 @@ _TOOL_STATUS_EVENT = re.compile(r"^response\.(?P<tool>[a-z_]+_call)\.(?P<status>
 
 @dataclass(slots=True)
 class _TextPart:
-    """Text of one content part (or one reasoning summary part), keyed by its place in the output."""
+    """Text of one content part, kept as its deltas (joined on demand, so long answers stay linear)."""
 
     order: tuple[int, int]
-    text: str = ""
+    chunks: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        if len(self.chunks) > 1:
+            self.chunks[:] = ["".join(self.chunks)]
+        return self.chunks[0] if self.chunks else ""
 
 
 @dataclass(slots=True)
@@ -152,7 +158,7 @@ class TurnFold:
     def _on_text_delta(self, event: Any) -> list[Update]:
         key = self._part_key(event)
         part = self._part(key, event.output_index, event.content_index)
-        part.text += event.delta
+        part.chunks.append(event.delta)
         return [TextDelta(event.delta)] if event.delta else []
 
     def _on_text_done(self, event: Any) -> list[Update]:
@@ -214,16 +220,16 @@ class TurnFold:
         return part
 
     def _settle_text(self, key: tuple[str, int], output_index: int, content_index: int, final: str) -> list[Update]:
-        """Make a part hold its final text, emitting only what streaming missed."""
+        """Complete a part from its final text, emitting only what streaming missed.
+
+        If the deltas disagree with the final text, what streamed (and was shown and stored) stays.
+        """
         part = self._part(key, output_index, content_index)
-        if not final or final == part.text:
+        have = part.text
+        if not final or final == have or not final.startswith(have):
             return []
-        if final.startswith(part.text):
-            missing = final[len(part.text):]
-            part.text = final
-            return [TextDelta(missing)]
-        part.text = final  # deltas disagreed with the final text; the final text wins in the store
-        return []
+        part.chunks.append(final[len(have):])
+        return [TextDelta(final[len(have):])]
 
     def _settle_summary(self, item_id: str, output_index: int, index: int, final: str) -> list[Update]:
         entry = self._reasoning_entry(item_id, output_index)

@@ -21,7 +21,6 @@ from tui.chat.updates import (
     ResponseCreated,
     Retrying,
     TextDelta,
-    ToolCallUpdated,
     TurnFinished,
     TurnStarted,
     Update,
@@ -31,6 +30,9 @@ from tui.store import Store, TurnWriter
 from tui.store.models import RESPONSE_TTL_SECONDS, ChainMode, Message, MessageStatus
 
 log = logging.getLogger("tui.chat")
+
+#: Events after which the turn's output items are written (not per delta: a crash keeps started tools).
+_ITEM_EVENTS = frozenset({"response.output_item.added", "response.output_item.done"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,14 +170,11 @@ class Turn:
                     created = self._clock()
                     await writer.set_response(fold.response_id, previous, created)
                     self._push(ResponseCreated(fold.response_id, created + RESPONSE_TTL_SECONDS))
-                items_changed = False
                 for update in updates:
                     if isinstance(update, TextDelta):
                         writer.append(update.text)
-                    elif isinstance(update, ToolCallUpdated):
-                        items_changed = True
                     self._push(update)
-                if items_changed or event.type == "response.output_item.done":
+                if event.type in _ITEM_EVENTS:
                     await writer.set_items(fold.items())
                 if fold.terminal is not None:
                     return
