@@ -229,3 +229,18 @@ def test_two_message_items_join_in_output_order() -> None:
         delta(2, "before tools "),
     ])
     assert fold.text == "before tools after tools"
+
+
+def test_late_events_after_done_change_nothing() -> None:
+    done = {"type": "web_search_call", "id": "ws_1", "status": "completed",
+            "action": {"type": "search", "query": "q", "sources": [{"type": "url", "url": "https://a.example"}]}}
+    fold, updates = fold_all([
+        delta(1, "Hel"),
+        ev(2, "response.output_text.done", item_id=MSG, output_index=0, content_index=0, text="Hello"),
+        delta(3, "lo"),  # a straggler of the deltas already covered by .done
+        ev(4, "response.output_item.done", output_index=1, item=done),
+        ev(5, "response.output_item.added", output_index=1, item={"type": "web_search_call", "id": "ws_1", "status": "in_progress"}),
+    ])
+    assert fold.text == "Hello" == streamed_text(updates)
+    [call] = fold.tool_calls
+    assert (call.status, call.sources) == ("completed", ["https://a.example"])

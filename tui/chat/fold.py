@@ -35,6 +35,8 @@ class _TextPart:
 
     order: tuple[int, int]
     chunks: list[str] = field(default_factory=list)
+    #: Set once its final text arrived; a late delta after that is ignored.
+    settled: bool = False
 
     @property
     def text(self) -> str:
@@ -158,8 +160,10 @@ class TurnFold:
     def _on_text_delta(self, event: Any) -> list[Update]:
         key = self._part_key(event)
         part = self._part(key, event.output_index, event.content_index)
+        if part.settled or not event.delta:
+            return []
         part.chunks.append(event.delta)
-        return [TextDelta(event.delta)] if event.delta else []
+        return [TextDelta(event.delta)]
 
     def _on_text_done(self, event: Any) -> list[Update]:
         key = self._part_key(event)
@@ -226,6 +230,7 @@ class TurnFold:
         """
         part = self._part(key, output_index, content_index)
         have = part.text
+        part.settled = part.settled or bool(final)
         if not final or final == have or not final.startswith(have):
             return []
         part.chunks.append(final[len(have):])
