@@ -193,6 +193,15 @@ async def test_drop_mid_stream_raises_stream_dropped_and_is_not_retried(sim: Sim
     assert isinstance(info.value, NetworkError) and "cut off" in str(info.value)
 
 
+async def test_drop_during_a_create_reply_is_a_network_error(sim: SimServer) -> None:
+    sim.inject("drop")
+    async with client_for(sim.base_url) as client:
+        with pytest.raises(NetworkError) as info:
+            await client.create(request())
+    assert "reading the reply failed" in str(info.value)
+    assert len(sim.requests) == 1
+
+
 async def test_stall_longer_than_the_read_timeout_is_a_network_error(sim: SimServer) -> None:
     sim.inject("stall", after_deltas=2, seconds=30)
     events: list = []

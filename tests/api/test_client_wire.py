@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import time
 from typing import Any
 
@@ -193,7 +194,7 @@ async def test_non_json_error_body_keeps_its_text(raw_server: Any) -> None:
     [
         ({"retry-after-ms": "150"}, 0.15, 0.15),
         ({"retry-after": "0.2"}, 0.2, 0.2),
-        ({"retry-after": "in-2-seconds"}, 1.0, 2.0),  # an HTTP date; whole seconds only
+        ({"retry-after": "in-2-seconds"}, 0.1, 2.0),  # an HTTP date: whole seconds, minus time spent
     ],
 )
 async def test_retry_after_forms(raw_server: Any, headers: dict[str, str], low: float, high: float) -> None:
@@ -230,13 +231,20 @@ async def test_json_reply_to_a_stream_request(raw_server: Any) -> None:
             await collect(client)
 
 
-async def test_api_key_echoed_by_the_server_is_redacted(raw_server: Any) -> None:
-    raw_server.add(raw_server.http_reply(401, {"error": {"message": f"Incorrect API key provided: {KEY}",
+async def test_api_key_echoed_by_the_server_is_redacted_in_errors_and_logs(
+    raw_server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    echo = {"error": {"message": f"Key {KEY} is over its quota", "code": "limit_requests"}}
+    raw_server.add(raw_server.http_reply(429, echo, headers={"retry-after": "0"}),
+                   raw_server.http_reply(401, {"error": {"message": f"Incorrect API key provided: {KEY}",
                                                          "code": "invalid_api_key"}}))
     async with client_for(raw_server) as client:
         with pytest.raises(ApiError) as info:
             await client.create(request())
     assert KEY not in str(info.value) and KEY not in repr(info.value) and "***" in str(info.value)
+    assert "retry 1/2" in caplog.text and "over its quota" in caplog.text
+    assert KEY not in caplog.text
 
 
 async def test_closing_the_stream_closes_the_connection_at_once(raw_server: Any) -> None:
