@@ -9,11 +9,32 @@ if TYPE_CHECKING:
 
 __all__ = ["run_app"]
 
+#: The dummy key the demo uses; the simulator accepts any non-empty key.
+DEMO_KEY = "sk-demo-not-a-real-key"
+
 
 def run_app(settings: Settings) -> int:
-    """Run the app until the person quits; returns the exit status."""
-    from tui.app.app import QwenApp
+    """Run the app until the person quits; returns the exit status.
+
+    With no key, the app opens on the first-run screen; choosing the demo there restarts it
+    against a simulator on a free loopback port, with the demo database.
+    """
+    from tui.app.app import START_DEMO, QwenApp
 
     app = QwenApp(settings)
-    app.run()
+    result = app.run()
+    if result != START_DEMO:
+        return app.return_code or 0
+
+    from pydantic import SecretStr
+
+    from tui.config import demo_db_path
+    from tui.sim import SimServer
+
+    with SimServer(port=0) as server:
+        demo = settings.model_copy(
+            update={"demo": True, "base_url": server.base_url, "api_key": SecretStr(DEMO_KEY), "db_path": demo_db_path()}
+        )
+        app = QwenApp(demo)
+        app.run()
     return app.return_code or 0

@@ -46,14 +46,10 @@ log = logging.getLogger("tui.app")
 EngineFactory = Callable[["Settings"], AbstractAsyncContextManager["ChatEngine"]]
 TurnKind = Literal["send", "edit", "regenerate"]
 
+#: Exit result asking `run_app` to restart the app against the built-in simulator.
+START_DEMO = -1
+
 TOO_SMALL_TEXT = "The terminal is too small for qwen-tui.\nMake it at least 60×16, or press ctrl+q to quit."
-
-
-def default_engine_factory(settings: Settings) -> AbstractAsyncContextManager[ChatEngine]:
-    """`tui.chat.factory.open_engine`, imported only when the app really opens an engine."""
-    from tui.chat.factory import open_engine
-
-    return open_engine(settings)
 
 
 class QwenApp(App[int]):
@@ -67,25 +63,29 @@ class QwenApp(App[int]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
     BINDING_GROUP_TITLE = "Chat"
     BINDINGS = [
-        Binding("escape", "stop", "Stop", id="app.stop"),
-        Binding("ctrl+n", "new_conversation", "New", priority=True, id="app.new"),
-        Binding("ctrl+f", "search", "Search", priority=True, id="app.search"),
-        Binding("ctrl+l", "focus_list", "Chats list", show=False, priority=True, id="app.list"),
-        Binding("ctrl+r", "regenerate", "Regenerate", priority=True, id="app.regenerate"),
-        Binding("ctrl+o", "edit_message", "Edit & fork", priority=True, id="app.edit"),
-        Binding("alt+up", "select_message(-1)", "Previous message", show=False, priority=True, id="app.select-up"),
-        Binding("alt+down", "select_message(1)", "Next message", show=False, priority=True, id="app.select-down"),
-        Binding("alt+left", "branch(-1)", "Previous branch", show=False, priority=True, id="app.branch-prev"),
-        Binding("alt+right", "branch(1)", "Next branch", show=False, priority=True, id="app.branch-next"),
-        Binding("alt+c", "copy_answer", "Copy answer", show=False, priority=True, id="app.copy"),
-        Binding("alt+k", "copy_code", "Copy code block", show=False, priority=True, id="app.copy-code"),
-        Binding("alt+r", "toggle_reasoning", "Toggle reasoning", show=False, priority=True, id="app.reasoning"),
-        Binding("ctrl+b", "toggle_sidebar", "Chats", priority=True, id="app.sidebar"),
-        Binding("ctrl+t", "toggle_tools", "Tools", priority=True, id="app.tools"),
-        Binding("ctrl+g", "focus_composer", "Composer", show=False, priority=True, id="app.composer"),
-        Binding("f1", "help", "Help", id="app.help"),
-        Binding("f2", "settings", "Settings", id="app.settings"),
+        Binding("escape", "stop", "Stop", tooltip="Stop the streaming answer (kept), leave edit mode, or back to the composer", id="app.stop"),
+        Binding("ctrl+n", "new_conversation", "New", tooltip="Start a new conversation", priority=True, id="app.new"),
+        Binding("ctrl+f", "search", "Search", tooltip="Search all conversations (full text)", priority=True, id="app.search"),
+        Binding("ctrl+l", "focus_list", "Chats list", tooltip="Move to the conversation list", show=False, priority=True, id="app.list"),
+        Binding("ctrl+g", "focus_composer", "Composer", tooltip="Move to the composer", show=False, priority=True, id="app.composer"),
+        Binding("ctrl+r", "regenerate", "Regenerate", tooltip="Ask again for the selected or last answer (new branch)", show=False, priority=True, id="app.regenerate"),
+        Binding("ctrl+o", "edit_message", "Edit & fork", tooltip="Edit the selected or last question; Enter forks a branch", show=False, priority=True, id="app.edit"),
+        Binding("alt+up", "select_message(-1)", "Previous message", tooltip="Select the previous message", show=False, priority=True, id="app.select-up"),
+        Binding("alt+down", "select_message(1)", "Next message", tooltip="Select the next message", show=False, priority=True, id="app.select-down"),
+        Binding("alt+left", "branch(-1)", "Previous branch", tooltip="Previous alternative of the selected or newest forked message", show=False, priority=True, id="app.branch-prev"),
+        Binding("alt+right", "branch(1)", "Next branch", tooltip="Next alternative of the selected or newest forked message", show=False, priority=True, id="app.branch-next"),
+        Binding("alt+c", "copy_answer", "Copy answer", tooltip="Copy the selected or last answer (OSC 52)", show=False, priority=True, id="app.copy"),
+        Binding("alt+k", "copy_code", "Copy code", tooltip="Copy a code block of that answer; again for the one before", show=False, priority=True, id="app.copy-code"),
+        Binding("alt+r", "toggle_reasoning", "Reasoning", tooltip="Show or hide the reasoning of that answer", show=False, priority=True, id="app.reasoning"),
+        Binding("ctrl+b", "toggle_sidebar", "Chats", tooltip="Show or hide the conversation list", priority=True, id="app.sidebar"),
+        Binding("ctrl+t", "toggle_tools", "Tools", tooltip="Show or hide the tool-activity panel", priority=True, id="app.tools"),
+        Binding("f1", "help", "Help", tooltip="This help", id="app.help"),
+        Binding("f2", "settings", "Settings", tooltip="Model, region, tools, thinking, system prompt, theme", id="app.settings"),
     ]
+    #: Actions that only make sense on the chat screen (blocked, and hidden from the footer, elsewhere).
+    CHAT_ACTIONS = frozenset(
+        binding.action.split("(")[0] for binding in BINDINGS if binding.action not in ("help",)
+    ) | {"rename_conversation", "pin_conversation", "delete_conversation"}
 
     def __init__(
         self,
@@ -96,7 +96,7 @@ class QwenApp(App[int]):
     ) -> None:
         super().__init__()
         self.settings = settings
-        self.engine_factory = engine_factory or default_engine_factory
+        self.engine_factory = engine_factory or self._default_engine_factory
         self.clock = clock
         self.engine: ChatEngine | None = None
         self.conversation_id: int | None = None
@@ -105,6 +105,18 @@ class QwenApp(App[int]):
         self._code_index = 0
         if settings.theme:
             self.theme = settings.theme
+
+    def _default_engine_factory(self, settings: Settings) -> AbstractAsyncContextManager[ChatEngine]:
+        """`tui.chat.open_engine` on the app's clock, imported only when an engine is really opened."""
+        from tui.chat.factory import open_engine
+
+        return open_engine(settings, clock=self.clock)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Chat actions work only on the chat screen, not under a dialog or the first-run screen."""
+        if action in self.CHAT_ACTIONS and len(self.screen_stack) > 1:
+            return False
+        return True
 
     # ------------------------------------------------------------------ layout
     @property
@@ -410,15 +422,23 @@ class QwenApp(App[int]):
     def _show_sidebar(self) -> None:
         self.screen.remove_class("-sidebar-closed")
         if self.screen.has_class("-narrow"):
+            self.screen.remove_class("-tools-open")
             self.screen.add_class("-sidebar-open")
 
     def action_toggle_sidebar(self) -> None:
-        name = "-sidebar-open" if self.screen.has_class("-narrow") else "-sidebar-closed"
-        self.screen.toggle_class(name)
+        self._toggle_panel("sidebar", "tools")
 
     def action_toggle_tools(self) -> None:
-        name = "-tools-open" if self.screen.has_class("-narrow") else "-tools-closed"
-        self.screen.toggle_class(name)
+        self._toggle_panel("tools", "sidebar")
+
+    def _toggle_panel(self, panel: str, other: str) -> None:
+        """Wide: hide/show a side panel. Narrow: show one side panel at a time over the hidden default."""
+        screen = self.screen
+        if screen.has_class("-narrow"):
+            screen.remove_class(f"-{other}-open")
+            screen.toggle_class(f"-{panel}-open")
+        else:
+            screen.toggle_class(f"-{panel}-closed")
 
     def action_select_message(self, delta: int) -> None:
         view = self.pane.select(delta)
@@ -634,8 +654,5 @@ class QwenApp(App[int]):
         self.notify(f"Saved to {path}.", title="Settings")
 
     def action_start_demo(self) -> None:
-        """From the first-run screen: switch to demo mode (the engine factory starts the simulator)."""
-        self.settings = self.settings.model_copy(update={"demo": True})
-        self.pop_screen()
-        self.query_one(StatusLine).set_fields(endpoint=endpoint_label(None, None, demo=True))
-        self._open_engine()
+        """From the first-run screen: leave, asking `run_app` to come back in demo mode."""
+        self.exit(START_DEMO)

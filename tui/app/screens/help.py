@@ -2,37 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Callable, Iterable
 
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
+from textual.widgets import Static
 
 NOTES = """\
-## Notes
+Copying uses OSC 52: the text travels through the terminal to your local
+clipboard, so it works over SSH. In tmux run `set -g set-clipboard on`.
+macOS Terminal.app ignores OSC 52 (iTerm2, kitty, WezTerm and foot work).
 
-- **Copying** uses OSC 52: the text travels through the terminal to your local clipboard, so it works over SSH.
-  In tmux, run `set -g set-clipboard on`. macOS Terminal.app ignores OSC 52 (iTerm2, kitty, WezTerm work).
-- **Small terminals**: below 100 columns the side panels hide; ctrl+b shows the chats, ctrl+t the tools.
-- **Colours**: F2 → theme `ansi-dark`/`ansi-light` uses your terminal's own 16 colours.
-- **Newlines**: ctrl+j works in every terminal (Shift+Enter is not distinguishable over SSH).
-"""
+Below 100 columns the side panels hide: ctrl+b shows the chats, ctrl+t the
+tools. ctrl+j inserts a newline in every terminal (Shift+Enter cannot be told
+apart from Enter over SSH). For 16-colour terminals pick the ansi-dark or
+ansi-light theme in Settings (f2)."""
 
-
-def binding_table(title: str, bindings: Iterable[Binding], describe_key) -> str:
-    """A Markdown table of keys and what they do."""
-    rows = [f"## {title}", "", "| Key | Action |", "|---|---|"]
+def binding_rows(bindings: Iterable[Binding], describe_key: Callable[[str], str]) -> list[tuple[str, str]]:
+    """(keys, what they do) for each binding; the longer tooltip wins over the footer label."""
+    rows = []
     for binding in bindings:
-        if not binding.description:
-            continue
-        keys = " / ".join(describe_key(key) for key in binding.key.split(","))
-        rows.append(f"| {keys} | {binding.description} |")
-    return "\n".join(rows) + "\n"
+        text = binding.tooltip or binding.description
+        if text:
+            rows.append((" / ".join(describe_key(key.strip()) for key in binding.key.split(",")), text))
+    return rows
 
 
 class HelpScreen(ModalScreen[None]):
-    """Help: tables built from the live `BINDINGS`, so they never drift from the real keys."""
+    """Help: built from the live `BINDINGS`, so it never drifts from the real keys."""
 
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close help")]
 
@@ -42,11 +40,18 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self):
         def describe_key(key: str) -> str:
-            return self.app.get_key_display(Binding(key.strip(), ""))
+            return self.app.get_key_display(Binding(key, ""))
 
-        text = "# Keys\n\n" + "\n".join(binding_table(title, bindings, describe_key) for title, bindings in self.groups)
         with VerticalScroll(id="help-scroll", classes="dialog-box"):
-            yield Markdown(text + "\n" + NOTES, id="help-text")
+            yield Static("Keys (Escape closes)", classes="dialog-title")
+            for title, bindings in self.groups:
+                yield Static(title, classes="help-group", markup=False)
+                with Grid(classes="help-keys"):
+                    for keys, text in binding_rows(bindings, describe_key):
+                        yield Static(keys, classes="help-key", markup=False)
+                        yield Static(text, markup=False)
+            yield Static("Notes", classes="dialog-title")
+            yield Static(NOTES, id="help-notes", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()

@@ -56,9 +56,9 @@ class ConversationList(OptionList):
 
     BINDING_GROUP_TITLE = "Conversations"
     BINDINGS = [
-        Binding("r,f2", "app.rename_conversation", "Rename"),
-        Binding("p", "app.pin_conversation", "Pin"),
-        Binding("delete,d", "app.delete_conversation", "Delete"),
+        Binding("r", "app.rename_conversation", "Rename", tooltip="Rename the highlighted conversation"),
+        Binding("p", "app.pin_conversation", "Pin", tooltip="Pin or unpin it (pinned stay on top)"),
+        Binding("delete,d", "app.delete_conversation", "Delete", tooltip="Delete it (asks first)"),
     ]
 
     @dataclass

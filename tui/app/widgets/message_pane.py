@@ -23,8 +23,8 @@ class MessagePane(VerticalScroll):
 
     BINDING_GROUP_TITLE = "Transcript"
     BINDINGS = [
-        Binding("home", "load_earlier", "Load earlier", show=False),
-        Binding("end", "jump_latest", "Latest", show=False),
+        Binding("home", "load_earlier", "Load earlier", tooltip="Mount older messages of a long conversation", show=False),
+        Binding("end", "jump_latest", "Latest", tooltip="Jump to the newest message and follow the stream", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

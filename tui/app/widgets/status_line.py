@@ -25,7 +25,7 @@ class StatusLine(Static):
         self.clock = clock
         self.model = model
         self.endpoint = endpoint
-        self.chain: str = "new conversation"
+        self._chain: tuple[str, float | None] = ("new", None)
         self.turn_tokens: int | None = None
         self.conversation_tokens: int | None = None
         self.note: str = ""
@@ -41,20 +41,24 @@ class StatusLine(Static):
         self.refresh_line()
 
     def set_fields(self, **fields: object) -> None:
-        """Update any of model, endpoint, chain, turn_tokens, conversation_tokens, note and redraw once."""
+        """Update any of model, endpoint, turn_tokens, conversation_tokens, note and redraw once."""
         for name, value in fields.items():
             setattr(self, name, value)
         self.refresh_line()
 
     def set_chain(self, mode: str, expires_at: float | None) -> None:
         """Show how the next turn reaches the model: chained on the server or replayed locally."""
-        if mode == "chain" and expires_at is not None:
-            self.chain = f"server context, expires in {format_remaining(expires_at - self.clock())}"
-        elif mode == "replay":
-            self.chain = "replaying locally"
-        else:
-            self.chain = "new conversation"
+        self._chain = (mode, expires_at)
         self.refresh_line()
+
+    def chain_text(self, compact: bool = False) -> str:
+        mode, expires_at = self._chain
+        if mode == "chain" and expires_at is not None:
+            left = format_remaining(expires_at - self.clock())
+            return f"ctx {left}" if compact else f"server context, expires in {left}"
+        if mode == "replay":
+            return "replay" if compact else "replaying locally"
+        return "new" if compact else "new conversation"
 
     def start(self) -> None:
         """Begin a turn: show the spinner and elapsed time, ticking at `TICK_HZ`."""
@@ -76,25 +80,42 @@ class StatusLine(Static):
         self._frame = (self._frame + 1) % len(SPINNER)
         self.refresh_line()
 
+    def on_resize(self) -> None:
+        self.refresh_line()
+
     def refresh_line(self) -> None:
+        """Redraw; below the full line's width, fall back to short labels (80-column SSH sessions)."""
+        line = self._line(compact=False)
+        if self.size.width and line.cell_length > self.size.width - 2:
+            line = self._line(compact=True)
+        self.update(line)
+
+    def _line(self, *, compact: bool) -> Content:
         parts: list[tuple[str, str]] = [
             (one_line(self.model, 40), "$text-primary"),
-            (one_line(self.endpoint, 40), ""),
-            (self.chain, "$text-secondary"),
+            (one_line(self.endpoint, 24 if compact else 40), ""),
+            (self.chain_text(compact), "$text-secondary"),
         ]
         if self.turn_tokens is not None:
-            tokens = f"last {format_tokens(self.turn_tokens)} tok"
-            if self.conversation_tokens is not None:
-                tokens += f" · chat {format_tokens(self.conversation_tokens)}"
-            parts.append((tokens, ""))
+            if compact:
+                tokens = format_tokens(self.turn_tokens)
+                if self.conversation_tokens is not None:
+                    tokens += f"/{format_tokens(self.conversation_tokens)}"
+                parts.append((f"{tokens} tok", ""))
+            else:
+                tokens = f"last {format_tokens(self.turn_tokens)} tok"
+                if self.conversation_tokens is not None:
+                    tokens += f" · chat {format_tokens(self.conversation_tokens)}"
+                parts.append((tokens, ""))
         if self.note:
             parts.append((one_line(self.note, 60), "$text-warning"))
         pieces: list[Content | tuple[str, str] | str] = []
         if self._started is not None:
             elapsed = format_elapsed(self.clock() - self._started)
             pieces.append((f"{SPINNER[self._frame]} {elapsed} ", "$text-accent"))
+        separator = " · " if compact else " │ "
         for index, (text, style) in enumerate(parts):
             if index:
-                pieces.append((" │ ", "$text-muted"))
+                pieces.append((separator, "$text-muted"))
             pieces.append((text, style) if style else text)
-        self.update(Content.assemble(*pieces))
+        return Content.assemble(*pieces)
