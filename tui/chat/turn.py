@@ -129,7 +129,8 @@ class Turn:
         try:
             status, error = await self._stream(writer)
         except asyncio.CancelledError:
-            status = "cancelled"
+            # A cancel that lands after the terminal event does not undo a finished answer.
+            status, error = (self._fold.terminal, self._fold.error) if self._fold.terminal else ("cancelled", None)
         except ApiError as exc:
             status, error = ("incomplete" if self._fold.started else "failed"), str(exc)
         except Exception as exc:  # a bug or a store failure: keep what we have, say one line
