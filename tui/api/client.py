@@ -14,6 +14,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from typing import Any
 
 import httpx
@@ -124,17 +125,18 @@ class ResponsesClient:
             if "json" in response.headers.get("content-type", ""):
                 raise self._json_instead_of_stream(response, await response.aread())
             error_event: ErrorEvent | None = None
-            async for batch in self._sse_batches(response):
-                for sse in batch:
-                    if sse.data == DONE:
-                        raise self._unfinished(error_event, "the server ended the stream early")
-                    event = parse_event(sse.data, sse.event)
-                    yield event
-                    kind = event.type
-                    if kind in TERMINAL_EVENT_TYPES:
-                        return
-                    if kind == "error":
-                        error_event = event
+            async with aclosing(self._sse_batches(response)) as batches:
+                async for batch in batches:
+                    for sse in batch:
+                        if sse.data == DONE:
+                            raise self._unfinished(error_event, "the server ended the stream early")
+                        event = parse_event(sse.data, sse.event)
+                        yield event
+                        kind = event.type
+                        if kind in TERMINAL_EVENT_TYPES:
+                            return
+                        if kind == "error":
+                            error_event = event
             raise self._unfinished(error_event, "the stream ended before the answer was complete")
         finally:
             await response.aclose()
@@ -158,7 +160,10 @@ class ResponsesClient:
         yield decoder.close()
 
     async def _open(self, body: dict[str, Any], on_retry: RetryCallback | None) -> httpx.Response:
-        """POST `body` and return a 2xx response with its body unread, retrying what is safe to retry."""
+        """POST `body` and return a 2xx response with its body unread, retrying what is safe to retry.
+
+        Anything else becomes a typed error; only 429, 5xx and failures to connect are retried.
+        """
         content = json.dumps(body, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json"}
         if body.get("stream"):
@@ -177,7 +182,7 @@ class ResponsesClient:
             except httpx.HTTPError as exc:
                 raise NetworkError(self._redact(f"the request failed: {_reason(exc)}")) from None
             else:
-                if response.status_code < 400:
+                if response.is_success:
                     return response
                 try:
                     raw = await response.aread()
