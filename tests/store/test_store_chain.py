@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from store_support import FakeClock
 
-from tui.store import RESPONSE_TTL_SECONDS, Store
+from tui.store import RESPONSE_TTL_SECONDS, Store, Usage
 
 
 async def _answered(store: Store, conversation_id: int, parent_id: int | None, question: str, response_id: str, *, stored: bool = True, status: str = "complete") -> int:
@@ -20,6 +20,8 @@ async def _answered(store: Store, conversation_id: int, parent_id: int | None, q
 async def test_chain_head_is_the_last_answer_on_the_head_branch(store: Store) -> None:
     conversation = await store.create_conversation(model="m", endpoint="e")
     assert await store.chain_head(conversation.id) is None
+    unanswered = await store.add_message(conversation.id, role="user", content="zero", parent_id=None)
+    assert await store.chain_head(conversation.id) is None
     first = await _answered(store, conversation.id, None, "one", "resp_1")
     second = await _answered(store, conversation.id, first, "two", "resp_2")
     head = await store.chain_head(conversation.id)
@@ -31,6 +33,8 @@ async def test_chain_head_is_the_last_answer_on_the_head_branch(store: Store) ->
     # On the other branch (the person went back to `first`), the head is `first`.
     await store.set_head(conversation.id, first)
     assert (await store.chain_head(conversation.id)).id == first
+    await store.set_head(conversation.id, unanswered.id)
+    assert await store.chain_head(conversation.id) is None
 
 
 async def test_response_ids_expire_after_seven_days(store: Store, clock: FakeClock) -> None:
@@ -52,3 +56,20 @@ async def test_unstored_unfinished_or_idless_turns_cannot_be_chained(store: Stor
     no_id = await store.start_assistant(conversation.id, parent_id=user.id, model="m", mode="replay", stored=True)
     for message_id in (unstored, cancelled, no_id.id):
         assert not store.response_valid(await store.get_message(message_id))
+
+
+async def test_conversation_usage_sums_the_head_branch_only(store: Store) -> None:
+    conversation = await store.create_conversation(model="m", endpoint="e")
+
+    async def turn(parent: int | None, usage: Usage) -> int:
+        user = await store.add_message(conversation.id, role="user", content="q", parent_id=parent)
+        answer = await store.start_assistant(conversation.id, parent_id=user.id, model="m", mode="replay", stored=True)
+        writer = store.turn_writer(answer.id)
+        writer.append("a")
+        await writer.finish("complete", usage=usage)
+        return answer.id
+
+    first = await turn(None, Usage(100, 10, 0, 3, {"web_search": 1}))
+    await turn(first, Usage(1000, 1000, 1000, 1000, {"code_interpreter": 5}))  # a branch left behind
+    await turn(first, Usage(200, 20, 150, 0, {"web_search": 2, "web_extractor": 1}))
+    assert await store.conversation_usage(conversation.id) == Usage(300, 30, 150, 3, {"web_extractor": 1, "web_search": 3})

@@ -44,6 +44,13 @@ async def test_last_word_matches_as_a_prefix_while_typing(store: Store) -> None:
     assert await store.search("SQLi work") == []
 
 
+async def test_a_single_letter_matches_only_that_word(store: Store) -> None:
+    ids = await _seed(store)
+    # "a" is the word "A" (risotto message), not every word starting with a ("AND", "au", "ahead").
+    assert [h.message_id for h in await store.search("a")] == [ids["risotto"]]
+    assert [h.message_id for h in await store.search("au")] == [ids["café"]]
+
+
 async def test_case_and_accents_do_not_matter(store: Store) -> None:
     ids = await _seed(store)
     assert [h.message_id for h in await store.search("CAFE")] == [ids["café"]]

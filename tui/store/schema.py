@@ -71,8 +71,9 @@ CREATE TABLE output_items (
 
 -- Full-text index over finished message text only: streaming flushes rewrite `content`
 -- several times a second, and re-indexing each flush would cost O(length) every time.
+-- Prefix indexes for 2 and 3 characters keep search-as-you-type fast on short prefixes.
 CREATE VIRTUAL TABLE messages_fts USING fts5(
-    content, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    content, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3'
 );
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
 WHEN new.status NOT IN ('pending', 'streaming') BEGIN

@@ -2,7 +2,8 @@
 
 Every token is quoted (embedded quotes doubled), so FTS5 operators, column filters
 and stray punctuation are plain text; the last token is a prefix so results appear
-while typing.
+while typing (from its second character: a one-letter prefix matches nearly every
+message and would need a scan of the whole index).
 """
 
 from __future__ import annotations
@@ -29,5 +30,6 @@ def match_expression(text: str) -> str | None:
     if not tokens:
         return None
     phrases = ['"' + token.replace('"', '""') + '"' for token in tokens]
-    phrases[-1] += "*"
+    if sum(ch.isalnum() for ch in tokens[-1]) > 1:
+        phrases[-1] += "*"
     return " ".join(phrases)

@@ -8,7 +8,6 @@ one transaction and other processes wait on the busy timeout instead of failing.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sqlite3
 import time
@@ -47,14 +46,24 @@ from tui.store.recovery import recover_interrupted
 from tui.store.search import SEARCH_SQL, match_expression
 from tui.store.writer import TurnWriter
 
-_PATH_CTE = """
-WITH RECURSIVE path(id, depth) AS (
-    SELECT ?, 0
+
+
+def _path_cte(stop: str = "") -> str:
+    """A recursive CTE `path(id, parent_id, role, depth)` walking from message `?` up to its root.
+
+    `stop` is a WHERE clause on `path` that ends the walk early (e.g. at the first answer).
+    """
+    return f"""
+WITH RECURSIVE path(id, parent_id, role, depth) AS (
+    SELECT id, parent_id, role, 0 FROM messages WHERE id = ?
     UNION ALL
-    SELECT m.parent_id, path.depth + 1 FROM messages m JOIN path ON m.id = path.id
-    WHERE m.parent_id IS NOT NULL
+    SELECT m.id, m.parent_id, m.role, path.depth + 1 FROM path JOIN messages m ON m.id = path.parent_id {stop}
 )
 """
+
+
+_PATH_CTE = _path_cte()
+_UP_TO_ANSWER_CTE = _path_cte("WHERE path.role <> 'assistant'")
 _QUALIFIED_MESSAGE_COLUMNS = ", ".join(f"m.{name.strip()}" for name in MESSAGE_COLUMNS.split(","))
 _UPDATABLE = {"title", "pinned", "archived", "model", "endpoint", "system_prompt", "options", "head_message_id"}
 _FINAL_STATUSES = {"complete", "incomplete", "cancelled", "failed"}
@@ -444,8 +453,8 @@ class Store:
         if conversation is None or conversation.head_message_id is None:
             return None
         found = await self._messages(
-            f"{_PATH_CTE} SELECT {_QUALIFIED_MESSAGE_COLUMNS} FROM path JOIN messages m ON m.id = path.id "
-            "WHERE m.role = 'assistant' ORDER BY path.depth LIMIT 1",
+            f"{_UP_TO_ANSWER_CTE} SELECT {_QUALIFIED_MESSAGE_COLUMNS} FROM path JOIN messages m ON m.id = path.id "
+            "WHERE path.role = 'assistant' ORDER BY path.depth LIMIT 1",
             (conversation.head_message_id,),
         )
         return found[0] if found else None
@@ -462,25 +471,24 @@ class Store:
         )
 
     async def conversation_usage(self, conversation_id: int) -> Usage:
-        """Token usage summed over the head branch."""
+        """Token usage summed over the head branch (in SQL: a branch can hold thousands of turns)."""
         conversation = await self.get_conversation(conversation_id)
-        total = Usage()
         if conversation is None or conversation.head_message_id is None:
-            return total
-        rows = await self._rows(
-            f"{_PATH_CTE} SELECT m.input_tokens, m.output_tokens, m.cached_tokens, m.reasoning_tokens, m.x_tools "
-            "FROM path JOIN messages m ON m.id = path.id WHERE m.input_tokens IS NOT NULL",
-            (conversation.head_message_id,),
+            return Usage()
+        head = (conversation.head_message_id,)
+        totals = await self._row(
+            f"{_PATH_CTE} SELECT coalesce(sum(m.input_tokens), 0), coalesce(sum(m.output_tokens), 0), "
+            "coalesce(sum(m.cached_tokens), 0), coalesce(sum(m.reasoning_tokens), 0) "
+            "FROM path JOIN messages m ON m.id = path.id",
+            head,
         )
-        for row in rows:
-            total += Usage(
-                row["input_tokens"],
-                row["output_tokens"] or 0,
-                row["cached_tokens"] or 0,
-                row["reasoning_tokens"] or 0,
-                json.loads(row["x_tools"] or "{}"),
-            )
-        return total
+        tools = await self._rows(
+            f"{_PATH_CTE} SELECT tool.key, sum(tool.value) FROM path JOIN messages m ON m.id = path.id, "
+            "json_each(m.x_tools) AS tool WHERE m.x_tools IS NOT NULL GROUP BY tool.key ORDER BY tool.key",
+            head,
+        )
+        assert totals is not None
+        return Usage(*(int(value) for value in totals), x_tools={row[0]: int(row[1]) for row in tools})
 
     # ------------------------------------------------------------------ search
 
