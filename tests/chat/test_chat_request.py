@@ -63,3 +63,16 @@ def test_effort_is_sent_only_where_it_applies(region: str, thinking: bool, effor
     assert body.get("reasoning") == expected
     assert body["enable_thinking"] is thinking
     assert body["tools"] == [{"type": "web_search"}] and body["store"] is False
+
+
+def test_tools_bring_what_dashscope_requires_with_them() -> None:
+    extractor = TurnOptions(model="qwen3-max-2026-01-23", endpoint=REGIONS["singapore"], tools=("web_extractor",))
+    body = build_request(extractor, PATH, mode="replay").to_body()
+    assert body["tools"] == [{"type": "web_search"}, {"type": "web_extractor"}]
+    assert body["enable_thinking"] is True  # qwen3-max runs the extractor only while thinking
+
+    search_only = TurnOptions(model="qwen3-max-2026-01-23", endpoint=REGIONS["singapore"], tools=("web_search",))
+    assert build_request(search_only, PATH, mode="replay").to_body()["enable_thinking"] is False
+
+    other_model = TurnOptions(model="qwen-plus", endpoint=REGIONS["singapore"], tools=("code_interpreter",))
+    assert build_request(other_model, PATH, mode="replay").to_body()["enable_thinking"] is False

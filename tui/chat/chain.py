@@ -16,6 +16,9 @@ from tui.api.endpoints import is_legacy
 from tui.api.types import ResponseRequest
 from tui.store.models import ChainMode, Conversation, Message
 
+#: Tools qwen3-max only runs with thinking on (DashScope docs), so asking for them turns thinking on.
+_NEED_THINKING = frozenset({"web_extractor", "code_interpreter"})
+
 #: Treat an id as expired this long before the server would, so a turn never races the deadline.
 EXPIRY_MARGIN_SECONDS = 60.0
 
@@ -79,8 +82,10 @@ def build_request(
     else:
         previous_response_id = None
         turn_input = replay_input(path, options.system_prompt)
+    tools = request_tools(options.tools)
+    thinking = options.thinking or (options.model.startswith("qwen3-max") and bool(_NEED_THINKING & set(tools)))
     reasoning = None
-    if options.thinking and options.effort and not is_legacy(options.endpoint):
+    if thinking and options.effort and not is_legacy(options.endpoint):
         reasoning = {"effort": options.effort}
     return ResponseRequest(
         model=options.model,
@@ -88,10 +93,18 @@ def build_request(
         previous_response_id=previous_response_id,
         stream=True,
         store=options.store,
-        tools=[{"type": name} for name in options.tools] or None,
-        enable_thinking=options.thinking,
+        tools=[{"type": name} for name in tools] or None,
+        enable_thinking=thinking,
         reasoning=reasoning,
     )
+
+
+def request_tools(tools: Sequence[str]) -> list[str]:
+    """The tools to send: DashScope's web_extractor only works alongside web_search, so it brings it along."""
+    chosen = list(dict.fromkeys(tools))
+    if "web_extractor" in chosen and "web_search" not in chosen:
+        chosen.insert(chosen.index("web_extractor"), "web_search")
+    return chosen
 
 
 def turn_options(
