@@ -340,13 +340,16 @@ def _require_key(settings: Settings) -> None:
 
 
 def _cmd_app(settings: Settings) -> int:
-    """Open the full-screen app (Textual is imported only here)."""
+    """Open the full-screen app (Textual is imported only here); with no key it opens on its first-run screen."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CliError(
+            f"the full-screen app needs a terminal; from scripts use '{PROG} ask' and friends (see '{PROG} --help')",
+            EXIT_USAGE,
+        )
     with _demo(settings) as effective:
-        _require_key(effective)
         from tui.app import run_app
 
-        result = run_app(effective)
-    return result if isinstance(result, int) else EXIT_OK
+        return run_app(effective)
 
 
 # ---------------------------------------------------------------------------------------------

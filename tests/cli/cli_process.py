@@ -75,3 +75,19 @@ def read_until(process: subprocess.Popen[bytes], predicate, timeout: float = PRO
     finally:
         selector.close()
     return data
+
+
+def make_cli(root: Path) -> Cli:
+    """A `Cli` whose config, data, state and database live under `root`, with the test key set."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("QWEN_TUI_") and name != "DASHSCOPE_API_KEY"
+    }
+    env.update(
+        XDG_CONFIG_HOME=str(root / "config"),
+        XDG_DATA_HOME=str(root / "data"),
+        XDG_STATE_HOME=str(root / "state"),
+        DASHSCOPE_API_KEY=TEST_KEY,
+    )
+    return Cli(root=root, env=env)

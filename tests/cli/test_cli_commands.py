@@ -3,34 +3,50 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
-from cli_process import TEST_KEY, Cli, read_until
+import pytest
+from cli_process import TEST_KEY, Cli, make_cli, read_until
 
-
-def seed(cli: Cli, sim) -> None:
-    """Two conversations made the way a person makes them."""
-    for args in (
-        ("ask", "My name is John, please remember it."),
-        ("ask", "-c", "Do you remember my name?"),
-        ("ask", "--tool", "web_search", "Tell me about postgres indexes"),
-    ):
-        done = cli.run(*args, base_url=sim.base_url)
-        assert done.returncode == 0, done.stderr
+from tui.sim import SimServer
 
 
-def test_list_is_newest_first_one_line_each_starting_with_the_id(cli: Cli, sim) -> None:
-    seed(cli, sim)
+@pytest.fixture(scope="module")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with two conversations made the way a person makes them (built once per module)."""
+    maker = make_cli(tmp_path_factory.mktemp("seed"))
+    with SimServer() as sim:
+        for args in (
+            ("ask", "My name is John, please remember it."),
+            ("ask", "-c", "Do you remember my name?"),
+            ("ask", "--tool", "web_search", "Tell me about postgres indexes"),
+        ):
+            done = maker.run(*args, base_url=sim.base_url)
+            assert done.returncode == 0, done.stderr
+    return maker.db
+
+
+@pytest.fixture
+def seeded(cli: Cli, seeded_db: Path) -> Cli:
+    """`cli` with its own copy of the seeded database."""
+    shutil.copyfile(seeded_db, cli.db)
+    return cli
+
+
+def test_list_is_newest_first_one_line_each_starting_with_the_id(seeded: Cli) -> None:
+    cli = seeded
     lines = cli.run("list").stdout.splitlines()
     assert [line.split()[0] for line in lines] == ["2", "1"]
     assert lines[0].endswith("Tell me about postgres indexes")
     assert lines[1].endswith("My name is John, please remember it.")
 
 
-def test_show_prints_the_branch_with_roles_tools_and_usage(cli: Cli, sim) -> None:
-    seed(cli, sim)
+def test_show_prints_the_branch_with_roles_tools_and_usage(seeded: Cli) -> None:
+    cli = seeded
     shown = cli.run("show", "1").stdout
     assert shown.startswith("#1 My name is John, please remember it.\n")
     assert shown.index("My name is John") < shown.index("Do you remember my name?") < shown.index("I remember your name")
@@ -40,15 +56,15 @@ def test_show_prints_the_branch_with_roles_tools_and_usage(cli: Cli, sim) -> Non
     assert "  · web_search: postgres indexes · 2 sources\n" in tools
 
 
-def test_show_unknown_id_is_one_line(cli: Cli, sim) -> None:
-    seed(cli, sim)
+def test_show_unknown_id_is_one_line(seeded: Cli) -> None:
+    cli = seeded
     done = cli.run("show", "99")
     assert done.returncode == 1
     assert done.stderr.strip() == "qwen-tui: error: there is no conversation 99; 'qwen-tui list' shows their ids"
 
 
-def test_export_markdown_and_json_then_import_round_trip(cli: Cli, sim) -> None:
-    seed(cli, sim)
+def test_export_markdown_and_json_then_import_round_trip(seeded: Cli) -> None:
+    cli = seeded
     markdown = cli.run("export", "1", "--format", "md")
     assert markdown.returncode == 0
     assert "My name is John, please remember it." in markdown.stdout
@@ -77,8 +93,8 @@ def test_import_rejects_a_file_that_is_not_an_export(cli: Cli) -> None:
     assert missing.returncode == 1 and "nope.json" in missing.stderr
 
 
-def test_search_finds_messages_and_says_when_nothing_matches(cli: Cli, sim) -> None:
-    seed(cli, sim)
+def test_search_finds_messages_and_says_when_nothing_matches(seeded: Cli) -> None:
+    cli = seeded
     hits = cli.run("search", "postgres").stdout.splitlines()
     assert hits and all(line.split()[0] == "2" for line in hits)
     assert any("[postgres]" in line or "[Postgres]" in line for line in hits)
@@ -88,8 +104,8 @@ def test_search_finds_messages_and_says_when_nothing_matches(cli: Cli, sim) -> N
     assert odd.returncode in (0, 1) and "Traceback" not in odd.stderr
 
 
-def test_common_options_work_before_or_after_the_command(cli: Cli, sim) -> None:
-    seed(cli, sim)
+def test_common_options_work_before_or_after_the_command(seeded: Cli) -> None:
+    cli = seeded
     other = cli.root / "other.db"
     before = subprocess.run(
         [sys.executable, "-m", "tui", "--db", str(other), "list"], capture_output=True, text=True, env=cli.env
@@ -130,11 +146,11 @@ def test_headless_commands_never_import_textual(cli: Cli, sim) -> None:
         assert done.returncode == 0, done.stderr
 
 
-def test_app_without_a_key_says_what_to_do(cli: Cli) -> None:
-    done = cli.run(env={"DASHSCOPE_API_KEY": ""})
-    assert done.returncode == 1
-    assert done.stderr.startswith("qwen-tui: error: no API key")
-    assert "DASHSCOPE_API_KEY" in done.stderr and "--demo" in done.stderr
+def test_app_without_a_terminal_says_what_to_use_instead(cli: Cli) -> None:
+    done = cli.run()
+    assert done.returncode == 2
+    assert done.stderr.startswith("qwen-tui: error: the full-screen app needs a terminal")
+    assert len(done.stderr.splitlines()) == 1
 
 
 def test_debug_shows_details_that_are_otherwise_only_logged(cli: Cli) -> None:
