@@ -178,7 +178,7 @@ async def test_backoff_grows_exponentially_up_to_the_cap(sim: SimServer) -> None
     async with client_for(sim.base_url, max_retries=4, backoff=0.02, max_backoff=0.05) as client:
         await client.create(request(), on_retry=retries)
     delays = [delay for _, delay, _ in retries.calls]
-    for delay, nominal in zip(delays, [0.02, 0.04, 0.05, 0.05]):
+    for delay, nominal in zip(delays, [0.02, 0.04, 0.05, 0.05], strict=True):
         assert nominal * 0.75 <= delay <= nominal
 
 

@@ -139,7 +139,7 @@ def sse_streams(draw: st.DrawFn) -> bytes:
 def test_any_chunking_yields_the_same_events(raw: bytes, cuts: list[int]) -> None:
     expected = decode(raw)
     points = sorted({c % (len(raw) + 1) for c in cuts})
-    chunks = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)])]
+    chunks = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)], strict=True)]
     decoder = SSEDecoder()
     got = [event for chunk in chunks for event in decoder.feed(chunk)] + decoder.close()
     assert got == expected

@@ -13,7 +13,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -32,7 +32,14 @@ from tui.api.errors import (
     StreamDropped,
 )
 from tui.api.sse import DONE, ServerSentEvent, SSEDecoder
-from tui.api.types import TERMINAL_EVENT_TYPES, ErrorEvent, Response, ResponseRequest, parse_event
+from tui.api.types import (
+    TERMINAL_EVENT_TYPES,
+    ErrorEvent,
+    Response,
+    ResponseRequest,
+    StreamEvent,
+    parse_event,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +120,7 @@ class ResponsesClient:
 
     async def stream(
         self, req: ResponseRequest, *, on_retry: RetryCallback | None = None
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncGenerator[StreamEvent, None]:
         """Send `req` with `stream: true` and yield its typed events, ending with the terminal one.
 
         Closing the generator (or cancelling the task iterating it) closes the HTTP response.
@@ -132,16 +139,15 @@ class ResponsesClient:
                             raise self._unfinished(error_event, "the server ended the stream early")
                         event = parse_event(sse.data, sse.event)
                         yield event
-                        kind = event.type
-                        if kind in TERMINAL_EVENT_TYPES:
+                        if event.type in TERMINAL_EVENT_TYPES:
                             return
-                        if kind == "error":
+                        if isinstance(event, ErrorEvent):
                             error_event = event
             raise self._unfinished(error_event, "the stream ended before the answer was complete")
         finally:
             await response.aclose()
 
-    async def _sse_batches(self, response: httpx.Response) -> AsyncIterator[list[ServerSentEvent]]:
+    async def _sse_batches(self, response: httpx.Response) -> AsyncGenerator[list[ServerSentEvent], None]:
         """The SSE events of `response`, one list per chunk; transport failures become StreamDropped."""
         decoder = SSEDecoder()
         try:

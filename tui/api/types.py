@@ -7,7 +7,7 @@ keeping all its fields, so a new server event never breaks a stream.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args
 
 from pydantic import (
     BaseModel,
@@ -25,11 +25,15 @@ from tui.api.errors import ProtocolError
 _UNKNOWN = "__unknown__"
 
 
-def _open_union(*models: type[BaseModel], fallback: type[BaseModel]) -> Any:
-    """A union discriminated on `type` that sends unknown types to `fallback` (missing type is an error)."""
+def _open_union(union: Any) -> Any:
+    """`union` (its last member the catch-all) discriminated on `type`; unknown types go to the catch-all.
+
+    A missing or non-string `type` is an error. Type checkers see the plain union instead.
+    """
+    *models, fallback = get_args(union)
     known: dict[str, type[BaseModel]] = {}
     for model in models:
-        for tag in model.model_fields["type"].annotation.__args__:  # type: ignore[union-attr]
+        for tag in get_args(model.model_fields["type"].annotation):
             known[tag] = model
 
     def pick(value: Any) -> str | None:
@@ -120,7 +124,9 @@ class UnknownPart(_Unknown):
     """A content part of a type this module does not know (e.g. DashScope's `{"type": "text"}`)."""
 
 
-ContentPart = _open_union(OutputTextPart, RefusalPart, ReasoningTextPart, fallback=UnknownPart)
+ContentPart = Union[OutputTextPart, RefusalPart, ReasoningTextPart, UnknownPart]
+if not TYPE_CHECKING:
+    ContentPart = _open_union(ContentPart)
 
 
 # --- output items ------------------------------------------------------------------------------
@@ -212,7 +218,9 @@ class UnknownCodeOutput(_Unknown):
     """A code-interpreter output of a type this module does not know."""
 
 
-CodeOutput = _open_union(LogsOutput, ImageOutput, fallback=UnknownCodeOutput)
+CodeOutput = Union[LogsOutput, ImageOutput, UnknownCodeOutput]
+if not TYPE_CHECKING:
+    CodeOutput = _open_union(CodeOutput)
 
 
 class CodeInterpreterCallItem(_Wire):
@@ -231,15 +239,17 @@ class UnknownItem(_Unknown):
     status: str | None = None
 
 
-OutputItem = _open_union(
+OutputItem = Union[
     MessageItem,
     ReasoningItem,
     FunctionCallItem,
     WebSearchCallItem,
     WebExtractorCallItem,
     CodeInterpreterCallItem,
-    fallback=UnknownItem,
-)
+    UnknownItem,
+]
+if not TYPE_CHECKING:
+    OutputItem = _open_union(OutputItem)
 
 
 # --- request and response ----------------------------------------------------------------------
@@ -508,7 +518,7 @@ class UnknownEvent(_Unknown):
     sequence_number: int | None = None
 
 
-EVENT_MODELS: tuple[type[BaseModel], ...] = (
+StreamEvent = Union[
     ResponseCreatedEvent,
     ResponseInProgressEvent,
     ResponseQueuedEvent,
@@ -541,14 +551,16 @@ EVENT_MODELS: tuple[type[BaseModel], ...] = (
     CodeInterpreterCallCodeDeltaEvent,
     CodeInterpreterCallCodeDoneEvent,
     ErrorEvent,
-)
-
-StreamEvent = _open_union(*EVENT_MODELS, fallback=UnknownEvent)
+    UnknownEvent,
+]
+#: The event models this module knows (all but the catch-all).
+EVENT_MODELS: tuple[type[BaseModel], ...] = get_args(StreamEvent)[:-1]
+if not TYPE_CHECKING:
+    StreamEvent = _open_union(StreamEvent)
 
 #: Event `type` -> its model; the `type` of an event that ends a response stream.
 EVENT_TYPES: dict[str, type[BaseModel]] = {
-    model.model_fields["type"].annotation.__args__[0]: model  # type: ignore[union-attr]
-    for model in EVENT_MODELS
+    get_args(model.model_fields["type"].annotation)[0]: model for model in EVENT_MODELS
 }
 TERMINAL_EVENT_TYPES = frozenset({"response.completed", "response.failed", "response.incomplete"})
 
@@ -556,7 +568,7 @@ _STREAM_EVENT: TypeAdapter[Any] = TypeAdapter(StreamEvent)
 _OUTPUT_ITEM: TypeAdapter[Any] = TypeAdapter(OutputItem)
 
 
-def parse_event(data: str | bytes, type_hint: str | None = None) -> Any:
+def parse_event(data: str | bytes, type_hint: str | None = None) -> StreamEvent:
     """Parse one SSE `data` payload into a typed `StreamEvent` (unknown types -> `UnknownEvent`).
 
     `type_hint` (the SSE `event:` field) picks the model directly, skipping the union; the model
@@ -566,7 +578,7 @@ def parse_event(data: str | bytes, type_hint: str | None = None) -> Any:
     model = EVENT_TYPES.get(type_hint) if type_hint else None
     if model is not None:
         try:
-            return model.model_validate_json(data)
+            return model.model_validate_json(data)  # type: ignore[return-value]
         except ValidationError:
             pass  # the hint lied or the body is bad: let the union report it precisely
     try:
@@ -575,7 +587,7 @@ def parse_event(data: str | bytes, type_hint: str | None = None) -> Any:
         raise ProtocolError(_describe(exc, data)) from None
 
 
-def parse_output_item(data: dict[str, Any]) -> Any:
+def parse_output_item(data: dict[str, Any]) -> OutputItem:
     """Validate one output item given as a dict (unknown types -> `UnknownItem`)."""
     return _OUTPUT_ITEM.validate_python(data)
 
