@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +19,18 @@ MODEL = "qwen3-max-2026-01-23"
 
 @pytest.fixture
 async def make_engine(tmp_path: Path) -> AsyncIterator[MakeEngine]:
-    """`await make_engine(sim, **settings)`: an engine on `sim` whose clock is the simulator's clock."""
+    """`await make_engine(sim, clock=..., **settings)`: an engine on `sim`; its clock defaults to the simulator's."""
     opened: list[tuple[Store, ResponsesClient]] = []
 
-    async def make(sim: SimServer, *, db: str = "chat.db", **settings: Any) -> ChatEngine:
-        store = await Store.open(tmp_path / db, clock=sim.clock.now)
+    async def make(
+        sim: SimServer, *, db: str = "chat.db", clock: Callable[[], float] | None = None, **settings: Any
+    ) -> ChatEngine:
+        clock = clock or sim.clock.now
+        store = await Store.open(tmp_path / db, clock=clock)
         client = ResponsesClient(sim.base_url, "sk-test-key", backoff=0.01, max_backoff=0.05)
         opened.append((store, client))
         engine_settings = EngineSettings(model=MODEL, endpoint=sim.base_url, **settings)
-        return ChatEngine(store, client, settings=engine_settings, clock=sim.clock.now, flush_interval=0.02)
+        return ChatEngine(store, client, settings=engine_settings, clock=clock, flush_interval=0.02)
 
     yield make
     for store, client in opened:

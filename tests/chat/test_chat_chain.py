@@ -61,6 +61,18 @@ async def test_expired_by_the_local_clock_replays_up_front_and_still_remembers(s
     assert finished(updates).message.mode == "replay"
 
 
+async def test_the_local_clock_alone_decides_expiry(sim: SimServer, make_engine: MakeEngine) -> None:
+    offset = [0.0]
+    engine = await make_engine(sim, clock=lambda: sim.clock.now() + offset[0])
+    conversation = await engine.new_conversation()
+    await ask(engine, conversation.id, "My name is John, please remember it.")
+    offset[0] = RESPONSE_TTL_SECONDS - 30  # inside the safety margin: the server would still answer
+    updates = await ask(engine, conversation.id, "Do you remember my name?")
+    assert started(updates).mode == "replay"
+    assert "previous_response_id" not in sim.requests[-1]
+    assert "John" in finished(updates).message.content
+
+
 async def test_server_forgetting_the_id_falls_back_to_replay_once(sim: SimServer, engine: ChatEngine) -> None:
     conversation = await engine.new_conversation()
     await ask(engine, conversation.id, "My name is John, please remember it.")
