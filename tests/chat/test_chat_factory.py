@@ -8,6 +8,7 @@ import pytest
 from chat_support import ask
 
 from tui.chat import EngineError, open_engine
+from tui.chat.updates import TextDelta
 from tui.config import Settings
 from tui.sim import SimServer
 from tui.store import Store
@@ -34,3 +35,20 @@ async def test_missing_key_is_one_clear_line_unless_only_reading(tmp_path: Path)
             pass
     async with open_engine(settings, require_key=False) as engine:
         assert await engine.list_conversations() == []
+
+
+async def test_closing_the_engine_keeps_a_streaming_answer_as_cancelled(sim_factory, tmp_path: Path) -> None:
+    sim = sim_factory(speed=40, long_answer=400)
+    settings = Settings(api_key="sk-test-key-123456", base_url=sim.base_url, db_path=tmp_path / "chats.db")
+    async with open_engine(settings) as engine:
+        conversation = await engine.new_conversation()
+        turn = await engine.send(conversation.id, "Write a long essay")
+        async for update in turn:
+            if isinstance(update, TextDelta):
+                break  # the front end goes away mid-answer without cancelling
+    assert turn.finished is not None and turn.finished.status == "cancelled"
+    async with await Store.open(settings.db_path) as store:
+        [question, answer] = await store.head_branch(conversation.id)
+        assert question.content == "Write a long essay"
+        assert (answer.status, answer.content) == ("cancelled", turn.finished.message.content)
+        assert answer.content

@@ -5,6 +5,7 @@ Shared by the headless CLI and the Textual app, so it holds no UI and imports no
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -159,6 +160,18 @@ class ChatEngine:
         turn = Turn(plan, store=self.store, client=self.client, clock=self._clock, flush_interval=self._flush_interval)
         self._running[conversation.id] = turn
         return turn
+
+    async def shutdown(self, timeout: float = 5.0) -> None:
+        """Cancel every answer still streaming and wait (bounded) until each is stored as cancelled."""
+        running = [turn for turn in self._running.values() if not turn.done]
+        for turn in running:
+            turn.cancel()
+        if running:
+            waits = [asyncio.ensure_future(turn.ended()) for turn in running]
+            _, late = await asyncio.wait(waits, timeout=timeout)
+            for wait in late:
+                wait.cancel()
+        self._running.clear()
 
     def _ensure_idle(self, conversation_id: int) -> None:
         """One answer at a time per conversation: a second would branch off a half-written turn."""

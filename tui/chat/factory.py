@@ -44,6 +44,10 @@ async def open_engine(
     store = await Store.open(settings.db_path, clock=clock)
     try:
         async with ResponsesClient(settings.endpoint, key) as client:
-            yield ChatEngine(store, client, settings=engine_settings(settings), clock=clock)
+            engine = ChatEngine(store, client, settings=engine_settings(settings), clock=clock)
+            try:
+                yield engine
+            finally:
+                await engine.shutdown()  # answers still streaming are kept, as cancelled
     finally:
         await store.close()

@@ -71,6 +71,7 @@ class Turn:
         self._clock = clock
         self._flush_interval = flush_interval
         self._queue: asyncio.Queue[Update] = asyncio.Queue()
+        self._ended = asyncio.Event()
         self._fold = TurnFold()
         self._cancelled = False
         self._finalizing = False
@@ -104,6 +105,10 @@ class Turn:
     @property
     def done(self) -> bool:
         return self.finished is not None
+
+    async def ended(self) -> None:
+        """Wait until the turn is stored in its final state, without consuming its updates."""
+        await self._ended.wait()
 
     def cancel(self) -> None:
         """Stop the answer; the text so far is kept and the turn ends as `cancelled`."""
@@ -201,6 +206,7 @@ class Turn:
         if self.finished is None:
             self.finished = finished
             self._push(finished)
+            self._ended.set()
 
     def _on_task_done(self, task: asyncio.Task[None]) -> None:
         """A task cancelled before it ever ran never reached `_finish`; finish it now."""
