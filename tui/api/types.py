@@ -502,14 +502,17 @@ class ErrorEvent(_Event):
     @model_validator(mode="before")
     @classmethod
     def _lift_nested(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("error"), dict):
-            nested = data["error"]
-            data = {**data, "code": data.get("code") or nested.get("code"),
-                    "message": data.get("message") or nested.get("message") or "",
-                    "param": data.get("param") or nested.get("param")}
-        if isinstance(data, dict) and data.get("code") is not None:
-            data = {**data, "code": str(data["code"])}
-        return data
+        """Take code/message/param from a nested `error` object; accept numbers where text is expected."""
+        if not isinstance(data, dict):
+            return data
+        nested = data.get("error") if isinstance(data.get("error"), dict) else {}
+        merged = {key: data.get(key) or nested.get(key) for key in ("code", "message", "param")}
+        return {
+            **data,
+            "code": None if merged["code"] is None else str(merged["code"]),
+            "message": str(merged["message"] or ""),
+            "param": None if merged["param"] is None else str(merged["param"]),
+        }
 
 
 class UnknownEvent(_Unknown):
