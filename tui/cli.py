@@ -16,7 +16,7 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -102,6 +102,21 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    """An argparse type: a number of `kind` greater than zero."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: global options plus one subparser per command."""
     parser = _Parser(
@@ -156,8 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = command("sim", "run the built-in Responses API simulator in the foreground")
     sim.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
-    sim.add_argument("--speed", type=float, default=None, help="text deltas per second (default: as fast as possible)")
-    sim.add_argument("--long", type=int, default=None, metavar="N", help="answer with long Markdown of N deltas")
+    sim.add_argument(
+        "--speed", type=_positive(float), default=None, help="text deltas per second (default: as fast as possible)"
+    )
+    sim.add_argument("--long", type=_positive(int), default=None, metavar="N", help="answer with long Markdown of N deltas")
     return parser
 
 
@@ -299,10 +316,17 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     from tui.sim import SimServer
 
     stop = threading.Event()
-    with SimServer(port=args.port, speed=args.speed, long_answer=args.long) as server:
+    server = SimServer(port=args.port, speed=args.speed, long_answer=args.long)
+    try:
+        server.start()
+    except (OSError, RuntimeError) as exc:
+        raise CliError(f"cannot start the simulator on 127.0.0.1:{args.port}: {exc}; try another --port") from None
+    try:
         print(server.base_url, flush=True)
         with _signals_set(stop):
             stop.wait()
+    finally:
+        server.stop()
     return EXIT_OK
 
 

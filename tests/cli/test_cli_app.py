@@ -1,0 +1,74 @@
+"""`qwen-tui --demo` opens the full-screen app in a real terminal (a pty) against the in-process simulator."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+
+from cli_process import PROCESS_TIMEOUT, Cli
+
+_ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class Terminal:
+    """A child process on an 80x24 pseudo-terminal; `wait_for` reads its screen output until text shows up."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        self.process = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env={**env, "TERM": "xterm-256color"},
+            start_new_session=True,
+        )
+        os.close(slave)
+        self.output = b""
+
+    def wait_for(self, text: str) -> None:
+        deadline = time.monotonic() + PROCESS_TIMEOUT
+        while text.encode() not in _ESCAPES.sub(b"", self.output):
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"{text!r} never appeared on the screen"
+            if select.select([self.master], [], [], min(remaining, 0.5))[0]:
+                self.output += os.read(self.master, 65536)
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def close(self, *, kill: bool = False) -> int:
+        """Wait for the process to end (kill it first when the test already failed)."""
+        try:
+            if kill:
+                self.process.kill()
+            return self.process.wait(timeout=PROCESS_TIMEOUT)
+        finally:
+            os.close(self.master)
+
+
+def test_demo_opens_the_app_answers_and_keeps_the_chat_in_the_demo_database(cli: Cli) -> None:
+    env = {name: value for name, value in cli.env.items() if name != "DASHSCOPE_API_KEY"}
+    terminal = Terminal([sys.executable, "-m", "tui", "--demo"], env)
+    try:
+        terminal.wait_for("demo simulator")
+        terminal.type("My name is John")
+        terminal.wait_for("My name is John")
+        terminal.type("\r")
+        terminal.wait_for("Nice to meet you")
+        terminal.type("\x11")  # ctrl+q
+    except BaseException:
+        terminal.close(kill=True)
+        raise
+    assert terminal.close() == 0
+    demo_db = cli.root / "data" / "qwen-tui" / "demo.db"
+    assert demo_db.exists()
+    assert not (cli.root / "data" / "qwen-tui" / "chats.db").exists()
+    listing = subprocess.run(
+        [sys.executable, "-m", "tui", "--demo", "list"], capture_output=True, text=True, env=env, timeout=PROCESS_TIMEOUT
+    )
+    assert listing.stdout.split("  ", 2)[2].strip() == "My name is John"
