@@ -16,7 +16,7 @@ from tui.chat.chain import EXPIRY_MARGIN_SECONDS, ChainState, TurnOptions, chain
 from tui.chat.errors import EngineError
 from tui.chat.turn import Turn, TurnPlan
 from tui.store import Store
-from tui.store.models import Conversation, Message, SearchHit, Usage
+from tui.store.models import ChainMode, Conversation, Message, SearchHit, Usage
 
 #: Title a conversation has until its first message names it.
 DEFAULT_TITLE = "New chat"
@@ -141,20 +141,17 @@ class ChatEngine:
         options = self._options(conversation)
         path = await self.store.path_to(user.id)
         parent = path[-2] if len(path) > 1 else None
-        chained = options.store and self._chainable(parent)
+        previous = parent.response_id if parent and options.store and self._chainable(parent) else None
+        mode: ChainMode = "chain" if previous else "replay"
         assistant = await self.store.start_assistant(
-            conversation.id,
-            parent_id=user.id,
-            model=options.model,
-            mode="chain" if chained else "replay",
-            stored=options.store,
+            conversation.id, parent_id=user.id, model=options.model, mode=mode, stored=options.store
         )
         plan = TurnPlan(
             conversation_id=conversation.id,
             path=path,
             assistant_message_id=assistant.id,
-            mode="chain" if chained else "replay",
-            previous_response_id=parent.response_id if chained and parent else None,
+            mode=mode,
+            previous_response_id=previous,
             options=options,
         )
         turn = Turn(plan, store=self.store, client=self.client, clock=self._clock, flush_interval=self._flush_interval)
