@@ -26,10 +26,10 @@ class ServerSentEvent:
 class SSEDecoder:
     """Feed it chunks as they arrive; it returns the events each chunk completes."""
 
-    __slots__ = ("_buf", "_started", "_data", "_event", "_last_id", "_retry")
+    __slots__ = ("_parts", "_started", "_data", "_event", "_last_id", "_retry")
 
     def __init__(self) -> None:
-        self._buf = b""
+        self._parts: list[bytes] = []  # the unfinished last line, in pieces (no quadratic re-joining)
         self._started = False  # whether the BOM check at the start of the stream is done
         self._data: list[bytes] = []
         self._event: bytes | None = None
@@ -38,10 +38,14 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Decode `chunk` and return the events it completes (possibly none)."""
-        buf = self._buf + chunk if self._buf else chunk
+        parts = self._parts
+        if self._started and b"\n" not in chunk and b"\r" not in chunk and not (parts and parts[-1][-1:] == b"\r"):
+            parts.append(chunk)  # the middle of a long line: nothing can complete yet
+            return []
+        buf = b"".join(parts) + chunk if parts else chunk
         if not self._started:
             if len(buf) < 3 and _BOM.startswith(buf):
-                self._buf = buf  # could still be the start of a BOM
+                self._parts = [buf]  # could still be the start of a BOM
                 return []
             self._started = True
             if buf.startswith(_BOM):
@@ -52,10 +56,11 @@ class SSEDecoder:
             if held:
                 buf = buf[:-1]
             lines = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-            self._buf = lines.pop() + (b"\r" if held else b"")
+            rest = lines.pop() + (b"\r" if held else b"")
         else:
             lines = buf.split(b"\n")
-            self._buf = lines.pop()
+            rest = lines.pop()
+        self._parts = [rest] if rest else []
         return self._lines(lines)
 
     def close(self) -> list[ServerSentEvent]:
@@ -64,7 +69,8 @@ class SSEDecoder:
         WHATWG discards an unterminated last event; we keep it because some servers omit the
         final blank line. (A connection that breaks mid-event is the client's to report.)
         """
-        rest, self._buf = self._buf, b""
+        rest = b"".join(self._parts)
+        self._parts = []
         if not self._started and _BOM.startswith(rest):
             rest = b""
         self._started = True
