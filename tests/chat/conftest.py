@@ -19,17 +19,23 @@ MODEL = "qwen3-max-2026-01-23"
 
 @pytest.fixture
 async def make_engine(tmp_path: Path) -> AsyncIterator[MakeEngine]:
-    """`await make_engine(sim, clock=..., **settings)`: an engine on `sim`; its clock defaults to the simulator's."""
+    """`await make_engine(sim, clock=..., legacy=..., **settings)`: an engine on `sim` (clock: the simulator's)."""
     opened: list[tuple[Store, ResponsesClient]] = []
 
     async def make(
-        sim: SimServer, *, db: str = "chat.db", clock: Callable[[], float] | None = None, **settings: Any
+        sim: SimServer,
+        *,
+        db: str = "chat.db",
+        clock: Callable[[], float] | None = None,
+        legacy: bool = False,
+        **settings: Any,
     ) -> ChatEngine:
         clock = clock or sim.clock.now
+        base_url = sim.legacy_base_url if legacy else sim.base_url
         store = await Store.open(tmp_path / db, clock=clock)
-        client = ResponsesClient(sim.base_url, "sk-test-key", backoff=0.01, max_backoff=0.05)
+        client = ResponsesClient(base_url, "sk-test-key", backoff=0.01, max_backoff=0.05)
         opened.append((store, client))
-        engine_settings = EngineSettings(model=MODEL, endpoint=sim.base_url, **settings)
+        engine_settings = EngineSettings(model=MODEL, endpoint=base_url, **settings)
         return ChatEngine(store, client, settings=engine_settings, clock=clock, flush_interval=0.02)
 
     yield make

@@ -135,3 +135,15 @@ async def test_chain_state_reports_expiry_of_the_head(sim: SimServer, engine: Ch
     assert state.mode == "chain"
     assert state.expires_at == created.expires_at == finished(updates).message.expires_at
     assert state.expires_at is not None and state.expires_at > sim.clock.now() + RESPONSE_TTL_SECONDS - 60
+
+
+async def test_legacy_endpoint_gets_the_system_prompt_and_no_effort(sim: SimServer, make_engine: MakeEngine) -> None:
+    engine = await make_engine(sim, legacy=True, thinking=True, effort="high")
+    conversation = await engine.new_conversation(system_prompt="The user's name is Ada.")
+    updates = await ask(engine, conversation.id, "Do you remember my name?")
+    body = sim.requests[-1]
+    assert body["input"][0] == {"role": "system", "content": "The user's name is Ada."}
+    assert "reasoning" not in body and body["enable_thinking"] is True
+    assert "Ada" in finished(updates).message.content
+    second = await ask(engine, conversation.id, "What's my name?")
+    assert started(second).mode == "chain" and "Ada" in finished(second).message.content
