@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -43,8 +44,17 @@ from tui.chat.updates import (
     TurnStarted,
     Update,
 )
-from tui.config import FILE_KEYS, KEY_ENV, KNOWN_TOOLS, ConfigError, Settings, demo_db_path, load_settings
-from tui.log import setup_logging
+from tui.config import (
+    DEMO_KEY,
+    FILE_KEYS,
+    KEY_ENV,
+    KNOWN_TOOLS,
+    ConfigError,
+    Settings,
+    demo_db_path,
+    load_settings,
+)
+from tui.log import log_path, setup_logging
 from tui.store import Conversation, Message, OutputItem, StoreError
 
 if TYPE_CHECKING:
@@ -59,7 +69,6 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_SIGINT = 130
 EXIT_SIGTERM = 143
-DEMO_KEY = "sk-demo-not-a-real-key"
 
 
 class CliError(Exception):
@@ -140,7 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue the most recent conversation, or the one with this id",
     )
     ask.add_argument("--no-stream", action="store_true", help="print the answer only once it is complete")
-    ask.add_argument("--thinking", action="store_true", default=None, help="let the model think first")
+    ask.add_argument(
+        "--thinking", action=argparse.BooleanOptionalAction, default=None,
+        help="let the model think first (reasoning goes to stderr); --no-thinking turns it off",
+    )
     ask.add_argument("--effort", choices=("low", "medium", "high"), default=None, help="reasoning effort")
     ask.add_argument(
         "--tool", action="append", dest="tools", metavar="NAME", default=None,
@@ -232,13 +244,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted")
         return EXIT_SIGINT
-    except (CliError, ConfigError, StoreError, ApiError, EngineError) as exc:
-        log.info("failed: %s", exc, exc_info=settings.debug)
+    except BrokenPipeError:  # `qwen-tui list | head`: the reader has what it wanted
+        _silence_stdout()
+        return 128 + signal.SIGPIPE
+    except (CliError, ConfigError) as exc:
+        log.info("failed: %s", exc)
+        return _fail(exc)
+    except (StoreError, ApiError, EngineError) as exc:
+        log.warning("failed: %s", exc, exc_info=True)
         return _fail(exc)
     except Exception as exc:  # the last line of defence: one line for a person, the rest to the log
         log.exception("unexpected error")
         where = f"details in {log_file}" if log_file else "run with --debug for details"
         return _fail(CliError(f"unexpected {type(exc).__name__}: {exc} ({where})"))
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not complain about a closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _fail(exc: Exception) -> int:
@@ -283,10 +308,10 @@ def _say(line: str) -> None:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "sim":
         return _cmd_sim(args)
-    if args.command == "config":
-        return _cmd_config(settings)
     if settings.demo and settings.source("db_path") == "default":
         settings = _with(settings, "demo", db_path=demo_db_path())
+    if args.command == "config":
+        return _cmd_config(settings)
     if args.command is None:
         return _cmd_app(settings)
     handlers = {
@@ -382,18 +407,12 @@ def _cmd_app(settings: Settings) -> int:
 
 def _cmd_config(settings: Settings) -> int:
     """Print the effective settings, where each came from, and the files in use; the key masked."""
-    from tui.log import log_path
-
     rows: list[tuple[str, str, str]] = [("api_key", settings.masked_key, settings.source("api_key"))]
     for name in FILE_KEYS:
         if name in ("key_file", "key_command") and getattr(settings, name) is None:
             continue
         rows.append((name, _show_value(getattr(settings, name)), settings.source(name)))
-    try:
-        endpoint = settings.endpoint
-    except ValueError as exc:
-        endpoint = f"(invalid: {exc})"
-    rows.append(("endpoint", endpoint, "from base_url" if settings.base_url else "from region"))
+    rows.append(("endpoint", settings.endpoint, "from base_url" if settings.base_url else "from region"))
     exists = "" if settings.config_path.exists() else " (not found)"
     rows.append(("config_file", f"{settings.config_path}{exists}", settings.source("config_path")))
     rows.append(("log_file", str(log_path()), "default"))
@@ -429,7 +448,7 @@ async def _reader(settings: Settings) -> AsyncIterator[ChatEngine]:
 
 
 async def _cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    """One line per conversation, newest first: id, last update, message count mark, title."""
+    """One line per conversation, newest first: id, last update, title (and `*` when pinned)."""
     async with _reader(settings) as engine:
         conversations = await engine.list_conversations(limit=max(args.limit, 0))
     conversations.sort(key=lambda conversation: (conversation.updated_at, conversation.id), reverse=True)
@@ -460,7 +479,7 @@ async def _cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _message_header(message: Message) -> str:
-    """`── you ──` / `── assistant (qwen3-max, chain) [incomplete: why] ──`."""
+    """`── #1 user ──` / `── #2 assistant (qwen3-max, chain) [incomplete: why] ──`."""
     details = ", ".join(part for part in (message.model, message.mode) if part)
     label = message.role + (f" ({details})" if details else "")
     if message.status != "complete":
@@ -483,7 +502,8 @@ def _describe_item(item: OutputItem) -> str:
         details.append(f"{lines} line{'' if lines == 1 else 's'} of code")
     if item.status and item.status != "completed":
         details.append(f"[{item.status}]")
-    return f"{item.type.removesuffix('_call')}: " + " · ".join(details) if details else item.type.removesuffix("_call")
+    name = item.type.removesuffix("_call")
+    return f"{name}: {' · '.join(details)}" if details else name
 
 
 async def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
@@ -738,6 +758,7 @@ def _finish_ask(args: argparse.Namespace, printer: TurnPrinter, stopped_by: int 
     message = finished.message
     text = "".join(printer.text) or message.content
     if stopped_by == signal.SIGPIPE:
+        _silence_stdout()
         return 128 + signal.SIGPIPE
     if args.json:
         _out(json.dumps(_turn_json(finished, text), ensure_ascii=False) + "\n")

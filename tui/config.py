@@ -23,6 +23,8 @@ from tui.api.endpoints import DEFAULT_REGION, REGIONS, resolve_base_url
 APP_NAME = "qwen-tui"
 DEFAULT_MODEL = "qwen3-max-2026-01-23"
 KEY_ENV = "DASHSCOPE_API_KEY"
+#: The dummy key `--demo` uses; the simulator accepts any non-empty key.
+DEMO_KEY = "sk-demo-not-a-real-key"
 CONFIG_ENV = "QWEN_TUI_CONFIG"
 KNOWN_TOOLS = ("web_search", "web_extractor", "code_interpreter")
 EFFORTS = ("low", "medium", "high")
