@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tui.sim.clock import SimClock
+from tui.sim.command import run_sim
 from tui.sim.server import SimServer, serve_forever
 
-__all__ = ["SimClock", "SimServer", "serve_forever"]
+__all__ = ["SimClock", "SimServer", "run_sim", "serve_forever"]

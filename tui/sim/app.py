@@ -188,12 +188,17 @@ class SimApp:
         script = build_stream(echo, reply, usage)
         stored = Turn(parent, tuple(turn_input) + tuple(("assistant", text) for text in _output_texts(script.output)))
         headers = [(b"x-request-id", request_id.encode())]
+
+        def complete() -> None:
+            """Store the id before the client can see it complete, so it can chain at once."""
+            if body.get("store", True) is not False:
+                state.memory.remember(echo.response_id, stored, echo.created_at)
+
         if body.get("stream") is True:
-            finished = await _stream(send, receive, script.events, script.text_delta_positions, fault, state.speed, headers)
+            await _stream(send, receive, script.events, script.text_delta_positions, fault, state.speed, headers, complete)
         else:
-            finished = await _respond(send, receive, compact_response(echo, output=script.output, usage=usage), fault, headers)
-        if finished and body.get("store", True) is not False:
-            state.memory.remember(echo.response_id, stored, echo.created_at)
+            complete()
+            await _respond(send, receive, compact_response(echo, output=script.output, usage=usage), fault, headers)
 
     def _check_key(self, scope: Scope) -> None:
         auth = _header(scope, b"authorization") or ""
@@ -297,8 +302,9 @@ async def _stream(
     fault: Fault | None,
     speed: float | None,
     headers: list[tuple[bytes, bytes]],
-) -> bool:
-    """Send the stream (with its fault, if any); True when the client got every event."""
+    on_complete: Callable[[], None],
+) -> None:
+    """Send the stream with its fault, if any; `on_complete` runs just before `response.completed` goes out."""
     await send(
         {
             "type": "http.response.start",
@@ -319,11 +325,13 @@ async def _stream(
             raise AbruptClose("drop fault")
         if fault and fault.kind == "stall":
             await _pause(gone, fault.seconds)
-        await _send_range(send, events, cut, len(events), speed, gone)
+        last = len(events) - 1
+        await _send_range(send, events, cut, last, speed, gone)
         if gone.is_set():
-            return False
+            return
+        on_complete()
+        await _send_range(send, events, last, last + 1, speed, gone)
         await send({"type": "http.response.body", "body": b""})
-        return True
     finally:
         watcher.cancel()
 
@@ -353,8 +361,8 @@ async def _send_range(
 
 async def _respond(
     send: Send, receive: Receive, body: dict, fault: Fault | None, headers: list[tuple[bytes, bytes]]
-) -> bool:
-    """The non-streaming answer, with its fault (stall before, truncated or dropped body); True when whole."""
+) -> None:
+    """The non-streaming answer, with its fault (stall before, truncated or dropped body)."""
     payload = json.dumps(body, ensure_ascii=False).encode()
     kind = fault.kind if fault else None
     if kind == "stall":
@@ -363,7 +371,7 @@ async def _respond(
         await _pause(gone, fault.seconds)
         watcher.cancel()
         if gone.is_set():
-            return False
+            return
     if kind == "malformed":
         payload = payload[: len(payload) // 2]
     start = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()), *headers]
@@ -372,4 +380,3 @@ async def _respond(
         await send({"type": "http.response.body", "body": payload[: len(payload) // 2], "more_body": True})
         raise AbruptClose("drop fault")
     await send({"type": "http.response.body", "body": payload})
-    return kind != "malformed"

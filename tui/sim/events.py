@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,7 +127,7 @@ class EventScript:
         payload["type"] = event_type
         self.events.append((event_type, _dumps(payload)))
 
-    def add_item(self, item_added: dict, item_done: dict, between: list[tuple[str, dict]] = ()) -> None:
+    def add_item(self, item_added: dict, item_done: dict, between: Sequence[tuple[str, dict]] = ()) -> None:
         """An output item: added (skeleton), the events in between, done (full item)."""
         index = len(self.output)
         self.add("response.output_item.added", {"item": item_added, "output_index": index})
