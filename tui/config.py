@@ -172,6 +172,11 @@ def load_settings(flags: Mapping[str, Any] | None = None, *, env: Mapping[str, s
             values[name] = value
             sources[name] = f"flag --{FLAG_NAMES.get(name, name.replace('_', '-'))}"
 
+    if _rank(sources.get("region")) > _rank(sources.get("base_url")) and values.get("base_url"):
+        # `--region beijing` on the command line beats a base_url from the environment or the file.
+        values["base_url"] = None
+        sources["base_url"] = f"cleared by {sources['region']}"
+
     key_problem = None
     key = env.get(KEY_ENV, "").strip()
     if key:
@@ -194,6 +199,11 @@ def load_settings(flags: Mapping[str, Any] | None = None, *, env: Mapping[str, s
         where = f" (from {origin})" if origin else ""
         message = str(error["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"bad value for {name}{where}: {message}") from None
+
+
+def _rank(source: str | None) -> int:
+    """How strong a source is: flag > env > file > default."""
+    return {"flag": 3, "env": 2, "file": 1}.get((source or "default").split(" ", 1)[0], 0)
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -154,13 +154,14 @@ def test_sigkill_mid_stream_loses_nothing(cli: Cli, sim_factory) -> None:
     assert seen.startswith(stored) or stored.startswith(seen)
 
 
-def test_ctrl_c_stops_cleanly_with_130_and_keeps_the_partial_answer(cli: Cli, sim_factory) -> None:
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_stops_cleanly_and_keeps_the_partial_answer(cli: Cli, sim_factory, signum: int, status: int) -> None:
     sim = sim_factory(speed=40, long_answer=2000)
     process = cli.start("ask", "Tell me a very long story", base_url=sim.base_url)
     seen = read_until(process, lambda data: len(data.split()) >= 10)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     out, err = process.communicate(timeout=60)
-    assert process.returncode == 130
+    assert process.returncode == status
     assert "Traceback" not in err.decode()
     assert "stopped; the partial answer is kept in conversation 1" in err.decode()
     message = exported(cli, 1)["messages"][-1]

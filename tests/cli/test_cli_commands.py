@@ -162,6 +162,7 @@ def test_debug_shows_details_that_are_otherwise_only_logged(cli: Cli) -> None:
     assert loud.stderr.splitlines()[-1] == quiet.stderr.splitlines()[-1]
     log_text = "".join(path.read_text(encoding="utf-8") for path in (cli.root / "state").rglob("*.log"))
     assert "sqlite" in log_text.lower()
+    assert "Traceback (most recent call last)" in log_text
 
 
 def test_the_key_never_reaches_the_database_logs_or_exports(cli: Cli, sim_factory) -> None:

@@ -56,10 +56,20 @@ def test_flags_beat_environment_beat_file(home: Path, monkeypatch: pytest.Monkey
     assert settings.thinking is True
 
 
-def test_base_url_overrides_region(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_url_overrides_a_region_of_the_same_or_weaker_source(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_config(home, 'region = "beijing"\n')
     monkeypatch.setenv("QWEN_TUI_BASE_URL", "http://127.0.0.1:9/compatible-mode/v1/")
-    settings = load_settings({"region": "beijing"})
-    assert settings.endpoint == "http://127.0.0.1:9/compatible-mode/v1"
+    assert load_settings({}).endpoint == "http://127.0.0.1:9/compatible-mode/v1"
+    both = load_settings({"region": "beijing", "base_url": "http://127.0.0.1:7/compatible-mode/v1"})
+    assert both.endpoint == "http://127.0.0.1:7/compatible-mode/v1"
+
+
+def test_a_region_flag_beats_a_base_url_from_the_environment(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QWEN_TUI_BASE_URL", "http://127.0.0.1:9/compatible-mode/v1")
+    assert load_settings({}).endpoint == "http://127.0.0.1:9/compatible-mode/v1"
+    settings = load_settings({"region": "beijing-legacy"})
+    assert settings.endpoint == "https://dashscope.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1"
+    assert settings.source("base_url") == "cleared by flag --region"
 
 
 def test_config_path_override(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
