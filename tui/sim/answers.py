@@ -75,6 +75,16 @@ def name_unknown_answer() -> str:
     )
 
 
+def introduction_answer() -> str:
+    return (
+        "Hello! I am **Qwen**, a large language model developed by Tongyi Lab. I can:\n\n"
+        "- answer questions and explain ideas\n"
+        "- write and review code\n"
+        "- search the web and summarise what I find\n\n"
+        "How can I help you today?"
+    )
+
+
 def greeting_answer(name: str | None) -> str:
     who = f", **{name}**" if name else ""
     return f"Hello{who}! I'm Qwen, a large language model. How can I help you today?"

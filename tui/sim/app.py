@@ -315,17 +315,17 @@ async def _stream(
     gone = asyncio.Event()
     watcher = asyncio.create_task(_watch_disconnect(receive, gone))
     try:
-        cut = _cut_index(positions, fault.after_deltas) if fault else len(events)
+        last = len(events) - 1  # response.completed
+        cut = _cut_index(positions, fault.after_deltas) if fault else last
         if fault and fault.kind == "malformed":
             event_type, data = events[cut]
             events = [*events[:cut], (event_type, data[: len(data) // 2]), *events[cut + 1 :]]
-            cut = len(events)
+            cut = last
         await _send_range(send, events, 0, cut, speed, gone)
         if fault and fault.kind == "drop" and not gone.is_set():
             raise AbruptClose("drop fault")
         if fault and fault.kind == "stall":
             await _pause(gone, fault.seconds)
-        last = len(events) - 1
         await _send_range(send, events, cut, last, speed, gone)
         if gone.is_set():
             return

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from tui.sim.answers import (
     greeting_answer,
+    introduction_answer,
     long_answer,
     name_known_answer,
     name_unknown_answer,
@@ -21,6 +22,7 @@ _NAME_TOLD = re.compile(
     re.IGNORECASE,
 )
 _NAME_ASKED = re.compile(r"\b(?:remember my name|what(?: is|'s) my name|who am i|know my name)\b", re.IGNORECASE)
+_INTRODUCE = re.compile(r"\b(?:introduce yourself|who are you|what are you)\b", re.IGNORECASE)
 _GREETING = re.compile(r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening))\b[\s!.,]*$", re.IGNORECASE)
 _SPEAKERS = frozenset({"user", "system", "developer"})
 BUILTIN_TOOLS = ("web_search", "web_extractor", "code_interpreter")
@@ -157,6 +159,8 @@ def _answer_text(prompt: str, name: str | None, tools: tuple[str, ...]) -> str:
         return nice_to_meet_answer(told.group(1)[0].upper() + told.group(1)[1:])
     if _NAME_ASKED.search(prompt):
         return name_known_answer(name) if name else name_unknown_answer()
+    if _INTRODUCE.search(prompt):
+        return introduction_answer()
     if _GREETING.match(prompt):
         return greeting_answer(name)
     searched = "web_search" in tools
