@@ -240,3 +240,16 @@ def test_demo_answers_with_no_key_at_all(cli: Cli) -> None:
     done = cli.run("--demo", "ask", "My name is John.", env={"DASHSCOPE_API_KEY": ""})
     assert done.returncode == 0, done.stderr
     assert "**John**" in done.stdout
+
+
+def test_a_reader_that_stops_early_ends_the_answer_quietly_and_keeps_it(cli: Cli, sim_factory) -> None:
+    sim = sim_factory(speed=200, long_answer=2000)
+    process = cli.start("ask", "Tell me a very long story", base_url=sim.base_url)
+    read_until(process, lambda data: len(data) >= 20)
+    process.stdout.close()  # like `qwen-tui ask ... | head -c 20`
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert err == ""
+    message = exported(cli, 1)["messages"][-1]
+    assert message["status"] == "cancelled"
+    assert message["content"].startswith("# A long answer")
