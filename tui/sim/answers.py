@@ -131,7 +131,7 @@ def topic_answer(topic: str, lowered: str, variant: int, searched: bool) -> str:
     )[0 if searched else 1 + variant % 2]
     parts.append(f"{opening} The key points about **{topic}** are below.\n\n")
     wants_table = "table" in lowered or "compare" in lowered
-    wants_code = "code" in lowered or "python" in lowered or "function" in lowered
+    wants_code = any(word in lowered for word in ("code", "function", "script", "snippet", "program"))
     wants_list = "list" in lowered or "steps" in lowered
     if wants_table:
         parts.append(_table_section(topic))
