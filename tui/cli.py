@@ -19,7 +19,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from pydantic import SecretStr
 
@@ -32,7 +32,7 @@ from tui.api.errors import (
     ServerError,
     StreamDropped,
 )
-from tui.chat.errors import EngineError
+from tui.chat import ChatEngine, EngineError, Turn, open_engine
 from tui.chat.updates import (
     ChainFallback,
     ReasoningDelta,
@@ -41,7 +41,6 @@ from tui.chat.updates import (
     ToolCall,
     ToolCallUpdated,
     TurnFinished,
-    TurnStarted,
     Update,
 )
 from tui.config import (
@@ -56,10 +55,6 @@ from tui.config import (
 )
 from tui.log import log_path, setup_logging
 from tui.store import Conversation, Message, OutputItem, StoreError
-
-if TYPE_CHECKING:
-    from tui.chat.engine import ChatEngine
-    from tui.chat.turn import Turn
 
 log = logging.getLogger("tui.cli")
 
@@ -441,8 +436,6 @@ def _show_value(value: Any) -> str:
 @contextlib.asynccontextmanager
 async def _reader(settings: Settings) -> AsyncIterator[ChatEngine]:
     """The engine for commands that only read or import (no key needed, nothing is sent)."""
-    from tui.chat.factory import open_engine
-
     async with open_engine(settings, require_key=False) as engine:
         yield engine
 
@@ -601,16 +594,14 @@ class TurnPrinter:
         self.err = err
         self.text: list[str] = []
         self.finished: TurnFinished | None = None
-        self.conversation_id: int | None = None
         self.broken_pipe = False
         self._printed: dict[str, set[str]] = {}
         self._reasoning_item: str | None = None
         self._err_mid_line = False
 
     def handle(self, update: Update) -> None:
-        if isinstance(update, TurnStarted):
-            self.conversation_id = update.conversation_id
-        elif isinstance(update, TextDelta):
+        """Show one update where it belongs (stdout for answer text, stderr for the rest)."""
+        if isinstance(update, TextDelta):
             self.text.append(update.text)
             if self.stream_text:
                 self._write_out(update.text)
@@ -636,8 +627,8 @@ class TurnPrinter:
         printed = self._printed.setdefault(call.item_id, set())
         lines: list[str] = []
 
-        def once(key: str, line: str | None) -> None:
-            if line is not None and key not in printed:
+        def once(key: str, line: str) -> None:
+            if key not in printed:
                 printed.add(key)
                 lines.append(line)
 
@@ -709,8 +700,6 @@ def _read_prompt(args: argparse.Namespace) -> str:
 async def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Send one message (new conversation, or `-c` to continue one) and show the answer as it streams."""
     prompt = _read_prompt(args)
-    from tui.chat.factory import open_engine
-
     with _demo(settings) as effective:
         _require_key(effective)
         async with open_engine(effective) as engine:
@@ -770,7 +759,8 @@ def _finish_ask(args: argparse.Namespace, printer: TurnPrinter, stopped_by: int 
     if finished.status == "complete":
         return EXIT_OK
     if finished.status == "cancelled":
-        _say(f"stopped; the partial answer is kept in {where}")
+        kept = "the partial answer is kept" if text else "nothing had arrived yet; your message is kept"
+        _say(f"stopped; {kept} in {where}")
         return EXIT_SIGTERM if stopped_by == signal.SIGTERM else EXIT_SIGINT
     reason = " ".join((finished.error or f"the answer is {finished.status}").split())
     hint = _hint_for(reason)
