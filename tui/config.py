@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
 
 from tui.api.endpoints import DEFAULT_REGION, REGIONS, resolve_base_url
 
@@ -96,6 +96,12 @@ class Settings(BaseModel):
     sources: dict[str, str] = Field(default_factory=dict)
     #: Why the key could not be read from key_file/key_command, if that failed (shown when a key is needed).
     key_problem: str | None = None
+    _loaded: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def loaded(self) -> dict[str, Any]:
+        """The file-level settings as `load_settings` produced them (what `save_settings` compares against)."""
+        return self._loaded
 
     @field_validator("region")
     @classmethod
@@ -189,7 +195,7 @@ def load_settings(flags: Mapping[str, Any] | None = None, *, env: Mapping[str, s
         if key:
             sources["api_key"] = "key_file" if values.get("key_file") else "key_command"
     try:
-        return Settings(
+        settings = Settings(
             **values, api_key=key or None, config_path=path, sources=sources, key_problem=key_problem
         )
     except ValidationError as exc:
@@ -199,6 +205,8 @@ def load_settings(flags: Mapping[str, Any] | None = None, *, env: Mapping[str, s
         where = f" (from {origin})" if origin else ""
         message = str(error["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"bad value for {name}{where}: {message}") from None
+    settings._loaded = settings.model_dump(include=set(FILE_KEYS))
+    return settings
 
 
 def _rank(source: str | None) -> int:
@@ -264,19 +272,25 @@ def _key_from_file_or_command(key_file: Any, key_command: Any, config_path: Path
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Write the settings that differ from the defaults to the TOML file, never the key; returns the path."""
+    """Write what the person changed since loading into the TOML file, keeping the rest of it; never the key.
+
+    Values that came from flags, the environment or --demo and were not changed stay out of the
+    file, so saving from the app does not freeze a one-off `--db` or `QWEN_TUI_MODEL` in place.
+    """
     path = path or settings.config_path
-    defaults = Settings(db_path=default_db_path(), config_path=path)
-    lines = ["# qwen-tui settings (the API key is never stored here)"]
+    stored = _read_file(path)
+    defaults = Settings(config_path=path)
+    baseline = settings.loaded or {name: getattr(defaults, name) for name in FILE_KEYS}
     for name in FILE_KEYS:
         value = getattr(settings, name)
-        if value == getattr(defaults, name) or value is None:
+        if value == baseline.get(name) or settings.source(name) == "demo":
             continue
-        if name == "base_url" and settings.demo:
-            continue
-        if name == "db_path" and settings.demo and settings.source("db_path") == "demo":
-            continue
-        lines.append(f"{name} = {_toml_value(value)}")
+        if value is None or value == getattr(defaults, name):
+            stored.pop(name, None)
+        else:
+            stored[name] = value
+    lines = ["# qwen-tui settings (the API key is never stored here)"]
+    lines += [f"{name} = {_toml_value(stored[name])}" for name in FILE_KEYS if name in stored]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")

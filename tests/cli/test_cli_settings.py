@@ -157,6 +157,28 @@ def test_save_writes_toml_that_loads_back_without_the_key(home: Path, monkeypatc
     assert again.api_key is None
 
 
+def test_save_keeps_the_file_and_leaves_out_one_off_flags_and_environment(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key_file = home / "key.txt"
+    key_file.write_text("sk-in-a-key-file-4444\n", encoding="utf-8")
+    path = write_config(home, f'region = "beijing"\nkey_file = "{key_file}"\nmodel = "from-file"\n')
+    monkeypatch.setenv("QWEN_TUI_MODEL", "from-env")
+    settings = load_settings({"db_path": str(home / "one-off.db")})
+    settings.theme = "ansi-dark"
+    save_settings(settings)
+    text = path.read_text(encoding="utf-8")
+    assert "one-off.db" not in text and "from-env" not in text and "sk-in-a-key-file" not in text
+    monkeypatch.delenv("QWEN_TUI_MODEL")
+    again = load_settings({})
+    assert (again.region, again.model, again.theme) == ("beijing", "from-file", "ansi-dark")
+    assert again.key_file == key_file
+    assert again.api_key.get_secret_value() == "sk-in-a-key-file-4444"
+    again.region = "singapore"  # back to the default: the line goes away
+    save_settings(again)
+    assert "region" not in path.read_text(encoding="utf-8")
+
+
 def test_settings_reject_unknown_effort() -> None:
     with pytest.raises(ValueError):
         Settings(effort="extreme")
