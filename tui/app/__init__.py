@@ -32,9 +32,10 @@ def run_app(settings: Settings) -> int:
     from tui.sim import SimServer
 
     with SimServer(port=0) as server:
-        demo = settings.model_copy(
-            update={"demo": True, "base_url": server.base_url, "api_key": SecretStr(DEMO_KEY), "db_path": demo_db_path()}
-        )
+        changes = {"demo": True, "base_url": server.base_url, "api_key": SecretStr(DEMO_KEY)}
+        if settings.source("db_path") == "default":
+            changes["db_path"] = demo_db_path()
+        demo = settings.model_copy(update=changes)
         app = QwenApp(demo)
         app.run()
     return app.return_code or 0

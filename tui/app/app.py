@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -14,7 +15,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, Static
 
-from tui.app.commands import QwenCommands
 from tui.app.formatting import endpoint_label
 from tui.app.text_safety import one_line
 from tui.app.widgets.composer import Composer
@@ -52,13 +52,20 @@ START_DEMO = -1
 TOO_SMALL_TEXT = "The terminal is too small for qwen-tui.\nMake it at least 60×16, or press ctrl+q to quit."
 
 
+def _qwen_commands() -> type:
+    """The palette provider, imported when the palette first opens (keeps launch light)."""
+    from tui.app.commands import QwenCommands
+
+    return QwenCommands
+
+
 class QwenApp(App[int]):
     """The full-screen chat client; build it with an engine factory and clock for tests."""
 
     CSS_PATH = "qwen.tcss"
     TITLE = "qwen-tui"
     ESCAPE_TO_MINIMIZE = False
-    COMMANDS = App.COMMANDS | {QwenCommands}
+    COMMANDS = App.COMMANDS | {lambda: _qwen_commands()}
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (60, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
     BINDING_GROUP_TITLE = "Chat"
@@ -102,7 +109,10 @@ class QwenApp(App[int]):
         self.conversation_id: int | None = None
         self.turn: Turn | None = None
         self._exit_stack: AsyncExitStack | None = None
+        #: Set once opening the engine finished (whether or not it worked), so early sends can wait.
+        self._engine_settled = asyncio.Event()
         self._code_index = 0
+        self._busy = False
         if settings.theme:
             self.theme = settings.theme
 
@@ -158,6 +168,7 @@ class QwenApp(App[int]):
     @work(group="engine", exclusive=True, exit_on_error=False)
     async def _open_engine(self) -> None:
         """Open store and client after the first frame, so launch is not held up by I/O."""
+        self._engine_settled.clear()
         await self._close_engine()
         stack = AsyncExitStack()
         try:
@@ -167,6 +178,8 @@ class QwenApp(App[int]):
             await stack.aclose()
             self._problem(f"Cannot start: {exc}")
             return
+        finally:
+            self._engine_settled.set()
         self._exit_stack = stack
         conversations = self.query_one(ConversationList)
         conversations.engine = self.engine
@@ -181,7 +194,12 @@ class QwenApp(App[int]):
 
     def _require_engine(self) -> ChatEngine | None:
         if self.engine is None:
-            self.notify("Still connecting — try again in a moment.", severity="warning")
+            self.notify("Still starting — try again in a moment.", severity="warning")
+        return self.engine
+
+    async def wait_for_engine(self) -> ChatEngine | None:
+        """The engine once opening it has settled (None if it could not be opened)."""
+        await self._engine_settled.wait()
         return self.engine
 
     def _problem(self, text: str) -> None:
@@ -197,7 +215,8 @@ class QwenApp(App[int]):
 
     @property
     def streaming(self) -> bool:
-        return self.turn is not None
+        """A turn is being started or is streaming (only one at a time)."""
+        return self._busy
 
     async def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
         """Show a conversation's current branch (mounting only the newest messages) and its state."""
@@ -256,19 +275,29 @@ class QwenApp(App[int]):
         if self.streaming:
             self.notify("An answer is still streaming — press Escape to stop it.", severity="warning")
             return
-        if self._require_engine() is None:
-            return
         composer = event.composer
         if composer.editing_message_id is not None:
-            self.run_turn("edit", event.text, composer.editing_message_id)
+            self.start_turn("edit", event.text, composer.editing_message_id)
         else:
-            self.run_turn("send", event.text)
+            self.start_turn("send", event.text)
+
+    def start_turn(self, kind: TurnKind, text: str | None = None, message_id: int | None = None) -> None:
+        """Send, edit-and-fork or regenerate; the answer streams in the "stream" worker."""
+        self._busy = True
+        self._stream_turn(kind, text, message_id)
 
     @work(group="stream", exclusive=True, exit_on_error=False)
-    async def run_turn(self, kind: TurnKind, text: str | None = None, message_id: int | None = None) -> None:
-        """Start a turn (send, edit-and-fork or regenerate) and feed its updates to the widgets."""
-        engine = self.engine
+    async def _stream_turn(self, kind: TurnKind, text: str | None, message_id: int | None) -> None:
+        try:
+            await self._run_turn(kind, text, message_id)
+        finally:
+            self._busy = False
+
+    async def _run_turn(self, kind: TurnKind, text: str | None, message_id: int | None) -> None:
+        """Start the turn, then feed its updates to the widgets until `TurnFinished`."""
+        engine = await self.wait_for_engine()
         if engine is None:
+            self._problem("Not sent: the chat engine is not running (see the message above).")
             return
         composer = self.query_one(Composer)
         status = self.query_one(StatusLine)
@@ -452,7 +481,7 @@ class QwenApp(App[int]):
         if view is None:
             self.notify("There is no answer to regenerate yet.")
             return
-        self.run_turn("regenerate", None, view.message.id)
+        self.start_turn("regenerate", None, view.message.id)
 
     def action_edit_message(self) -> None:
         """Put the selected (or last) question in the composer; Enter then forks a new branch."""

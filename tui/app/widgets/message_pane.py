@@ -71,7 +71,10 @@ class MessagePane(VerticalScroll):
         self.query_one(".empty", Static).display = not self.messages
 
     async def action_load_earlier(self) -> None:
-        """Mount up to `WINDOW` older messages above the first mounted one, keeping the view still."""
+        """Show the hidden parts of the newest long answer, else mount up to `WINDOW` older messages."""
+        for view in reversed(self.views):
+            if await view.show_hidden_segments():
+                return
         if not self.first_mounted:
             return
         start = max(self.first_mounted - WINDOW, 0)
@@ -86,7 +89,7 @@ class MessagePane(VerticalScroll):
 
     def watch_scroll_y(self, old: float, new: float) -> None:  # type: ignore[override]
         super().watch_scroll_y(old, new)
-        if new <= 0 < old and self.first_mounted:
+        if new <= 0 < old and (self.first_mounted or any(view.hidden_segments for view in self.views)):
             self.run_worker(self.action_load_earlier(), group="load-earlier", exclusive=True)
 
     def action_jump_latest(self) -> None:

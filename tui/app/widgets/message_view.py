@@ -8,11 +8,17 @@ from textual.timer import Timer
 from textual.widgets import Collapsible, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
+from tui.app.segments import safe_cut, split_segments
 from tui.app.text_safety import strip_controls
 from tui.store.models import Message
 
-#: Seconds between Markdown appends while streaming: one repaint per batch keeps slow links calm.
+#: Seconds between Markdown appends while streaming; each append is one repaint.
 STREAM_FLUSH_INTERVAL = 1 / 15
+#: Once the transcript scrolls, every append repaints the whole pane (a few KB at 80x24): batch more,
+#: so a slow SSH link gets ~2 frames a second instead of a flood (bench/render.py measures it).
+SCROLLING_FLUSH_INTERVAL = 1 / 2
+#: Newest segments of an answer kept mounted; older ones are mounted on request (Home).
+MOUNTED_SEGMENTS = 2
 
 _STATUS_LABEL = {
     "pending": "waiting…",
@@ -52,6 +58,10 @@ class MessageView(Vertical):
         self._flush_timer: Timer | None = None
         self._reasoning: list[str] = []
         self._reasoning_dirty = False
+        #: The answer's text cut into segments; only the last `MOUNTED_SEGMENTS` are mounted.
+        self.segments: list[str] = [""]
+        #: How many leading segments are not mounted.
+        self.hidden_segments = 0
 
     # ------------------------------------------------------------------ compose
     def compose(self):
@@ -64,9 +74,15 @@ class MessageView(Vertical):
         if thinking:
             self._reasoning = [thinking]
             yield self._reasoning_box(thinking)
-        # Finished answers render at once; live ones start empty and are fed by the stream.
+        # Finished answers render at once (their newest segments); live ones start empty and are streamed.
         live = message.status in ("pending", "streaming")
-        yield Markdown("" if live else strip_controls(message.content), classes="answer")
+        self.segments = [""] if live else split_segments(strip_controls(message.content))
+        self.hidden_segments = max(len(self.segments) - MOUNTED_SEGMENTS, 0)
+        earlier = Static("", classes="earlier-parts", markup=False)
+        self._describe_hidden(earlier)
+        yield earlier
+        for segment in self.segments[self.hidden_segments :]:
+            yield Markdown(segment, classes="answer")
         hint = Static(status_hint(message.status, message.error), classes="hint", markup=False)
         hint.display = bool(hint.content)
         yield hint
@@ -103,9 +119,26 @@ class MessageView(Vertical):
             self.query_one(".meta", Static).update(self._header())
 
     # --------------------------------------------------------------- streaming
+    def _describe_hidden(self, placeholder: Static) -> None:
+        count = self.hidden_segments
+        placeholder.display = count > 0
+        if count:
+            placeholder.update(f"▲ {count} earlier part{'s' if count > 1 else ''} of this answer — press Home in the transcript to show")
+
+    async def show_hidden_segments(self) -> bool:
+        """Mount the segments kept out of the DOM; False if there were none."""
+        if not self.hidden_segments:
+            return False
+        placeholder = self.query_one(".earlier-parts", Static)
+        widgets = [Markdown(segment, classes="answer") for segment in self.segments[: self.hidden_segments]]
+        self.hidden_segments = 0
+        await self.mount_all(widgets, after=placeholder)
+        self._describe_hidden(placeholder)
+        return True
+
     def begin_stream(self) -> None:
         """Attach a `MarkdownStream` to the empty answer."""
-        self._stream = Markdown.get_stream(self.query_one(".answer", Markdown))
+        self._stream = Markdown.get_stream(self.query(".answer").last(Markdown))
 
     def add_text(self, text: str) -> None:
         """Queue a delta; flushed to Markdown at most every `STREAM_FLUSH_INTERVAL` seconds."""
@@ -127,7 +160,9 @@ class MessageView(Vertical):
 
     def _schedule_flush(self) -> None:
         if self._flush_timer is None:
-            self._flush_timer = self.set_timer(STREAM_FLUSH_INTERVAL, self._flush)
+            scrolling = self.parent is not None and self.parent.max_scroll_y > 0
+            interval = SCROLLING_FLUSH_INTERVAL if scrolling else STREAM_FLUSH_INTERVAL
+            self._flush_timer = self.set_timer(interval, self._flush)
 
     async def _flush(self) -> None:
         self._flush_timer = None
@@ -137,7 +172,44 @@ class MessageView(Vertical):
         if self._pending and self._stream is not None:
             text = "".join(self._pending)
             self._pending.clear()
+            await self._write(text)
+
+    async def _write(self, text: str) -> None:
+        """Stream `text` into the live segment; past a safe boundary, seal it and go on in new segments."""
+        assert self._stream is not None
+        current = self.segments[-1]
+        combined = current + text
+        cut = safe_cut(combined, start=len(current))
+        if cut is None:
+            self.segments[-1] = combined
             await self._stream.write(text)
+            return
+        self.segments[-1] = combined[:cut]
+        await self._stream.write(combined[len(current) : cut])
+        await self._stream.stop()
+        new = split_segments(combined[cut:])
+        self.segments += new
+        # Only the newest segments get widgets; finished ones render whole, the last one streams.
+        first_mounted = max(len(self.segments) - MOUNTED_SEGMENTS, 0)
+        widgets = [
+            Markdown(segment, classes="answer")
+            for index, segment in enumerate(new[:-1], start=len(self.segments) - len(new))
+            if index >= first_mounted
+        ]
+        live = Markdown("", classes="answer")
+        await self.mount_all([*widgets, live], before=self.query_one(".hint"))
+        self._stream = Markdown.get_stream(live)
+        await self._stream.write(new[-1])
+        await self._trim_segments()
+
+    async def _trim_segments(self) -> None:
+        """Unmount the oldest segments beyond `MOUNTED_SEGMENTS` (shown again with Home)."""
+        mounted = list(self.query(".answer"))
+        excess = mounted[: max(len(mounted) - MOUNTED_SEGMENTS, 0)]
+        if excess:
+            self.hidden_segments = len(self.segments) - MOUNTED_SEGMENTS
+            await self.remove_children(excess)
+            self._describe_hidden(self.query_one(".earlier-parts", Static))
 
     async def _show_reasoning(self) -> None:
         text = "".join(self._reasoning)
@@ -145,12 +217,13 @@ class MessageView(Vertical):
         if boxes:
             boxes.first(Static).update(Content(text))
         else:
-            await self.mount(self._reasoning_box(text), before=self.query_one(".answer"))
+            await self.mount(self._reasoning_box(text), before=self.query_one(".earlier-parts"))
 
     async def end_stream(self, final: Message) -> None:
         """Flush everything, stop the stream and show the final status (partial text is kept)."""
         if self._flush_timer is not None:
             self._flush_timer.stop()
+            self._flush_timer = None
         await self._flush()
         if self._stream is not None:
             await self._stream.stop()
@@ -158,12 +231,20 @@ class MessageView(Vertical):
         shown = self.message.content
         self.message = final
         if final.content and not final.content.startswith(shown):
-            # The stored text is the truth (e.g. a replay after a fallback); show it whole.
-            await self.query_one(".answer", Markdown).update(strip_controls(final.content))
+            # The stored text is the truth (e.g. after a replay fallback); show it whole.
+            await self._render_finished(strip_controls(final.content))
         self.query_one(".meta", Static).update(self._header())
         hint = self.query_one(".hint", Static)
         hint.update(status_hint(final.status, final.error))
         hint.display = bool(hint.content)
+
+    async def _render_finished(self, text: str) -> None:
+        await self.remove_children(".answer")
+        self.segments = split_segments(text)
+        self.hidden_segments = max(len(self.segments) - MOUNTED_SEGMENTS, 0)
+        widgets = [Markdown(segment, classes="answer") for segment in self.segments[self.hidden_segments :]]
+        await self.mount_all(widgets, before=self.query_one(".hint"))
+        self._describe_hidden(self.query_one(".earlier-parts", Static))
 
     def code_blocks(self) -> list[str]:
         """Fenced code blocks of this answer, in order."""

@@ -14,7 +14,7 @@ from tui.app.text_safety import one_line
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 #: Refresh rate of the spinner and elapsed time; low so a slow link is not flooded.
-TICK_HZ = 6
+TICK_HZ = 4
 
 
 class StatusLine(Static):
@@ -88,7 +88,7 @@ class StatusLine(Static):
         line = self._line(compact=False)
         if self.size.width and line.cell_length > self.size.width - 2:
             line = self._line(compact=True)
-        self.update(line)
+        self.update(line, layout=False)
 
     def _line(self, *, compact: bool) -> Content:
         parts: list[tuple[str, str]] = [

@@ -1,0 +1,261 @@
+"""Render benchmark: the real `qwen-tui` in a pty against the simulator, measured from outside.
+
+Starts `qwen-tui sim --long N` (as fast as possible, then at --speed 100), runs the app in a
+pseudo-terminal of a fixed size with TERM=xterm-256color, types a message and reads everything
+the app writes. Prints launch to ready, submit to fully shown, bytes written per delta, app CPU
+seconds, peak RSS, and CPU used once the stream has ended; each against its target.
+
+    .venv/bin/python bench/render.py [--deltas 2000] [--size 80x24] [--slow-speed 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QWEN_TUI = ROOT / ".venv" / "bin" / "qwen-tui"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+#: Text of the composer placeholder: once drawn, the first full frame is on screen.
+READY_MARKER = re.compile(rb"sk Qwen")
+#: ANSI escape sequences (CSI, OSC, and two-byte ESC sequences), removed to search the visible text.
+ANSI = re.compile(rb"\x1b\[[0-9;?<>=$ ]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|\x1bP[^\x1b]*\x1b\\")
+
+TARGETS = {
+    "launch_s": 0.6,
+    "shown_s": 0.6,
+    "bytes_per_delta_max": 40,
+    "bytes_per_delta_100": 250,
+    "cpu_s": 0.8,
+    "rss_mb": 110,
+    "idle_cpu_s": 0.0,
+}
+
+
+@dataclass
+class Run:
+    """Figures of one app run."""
+
+    speed: float | None
+    deltas: int
+    launch_s: float = 0.0
+    launch_cpu_s: float = 0.0
+    shown_s: float = 0.0
+    stream_bytes: int = 0
+    cpu_s: float = 0.0
+    idle_cpu_s: float = 0.0
+    rss_mb: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def bytes_per_delta(self) -> float:
+        return self.stream_bytes / self.deltas
+
+
+def start_sim(deltas: int, speed: float | None) -> tuple[subprocess.Popen[str], str]:
+    """`qwen-tui sim` on a free port; returns the process and its base URL (its first stdout line)."""
+    command = [str(QWEN_TUI), "sim", "--port", "0", "--long", str(deltas)]
+    if speed is not None:
+        command += ["--speed", str(speed)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    base_url = process.stdout.readline().strip()
+    if not base_url.startswith("http"):
+        process.kill()
+        raise SystemExit(f"the simulator did not start (said {base_url!r})")
+    return process, base_url
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of `pid` from /proc (children not included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Terminal:
+    """The app on the slave side of a pty; everything it writes is read from the master side."""
+
+    def __init__(self, command: list[str], env: dict[str, str], size: tuple[int, int]) -> None:
+        self.master, slave = os.openpty()
+        columns, rows = size
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        self.process = subprocess.Popen(
+            command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True
+        )
+        os.close(slave)
+        self.output = bytearray()
+
+    def read(self, timeout: float) -> int:
+        """Read what is available within `timeout` seconds; returns the number of bytes read."""
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if not ready:
+            return 0
+        try:
+            chunk = os.read(self.master, 65536)
+        except OSError:
+            return 0
+        self.output += chunk
+        return len(chunk)
+
+    def wait_for(self, pattern: re.Pattern[bytes], start: int, timeout: float, *, visible: bool = False) -> float | None:
+        """Read until `pattern` appears in the output after offset `start`; returns the time it did."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            self.read(0.005)
+            haystack = bytes(self.output[start:])
+            if visible:
+                haystack = ANSI.sub(b"", haystack)
+            if pattern.search(haystack):
+                return time.perf_counter()
+        return None
+
+    def drain(self, quiet: float, limit: float) -> None:
+        """Read until nothing arrives for `quiet` seconds (or `limit` passes)."""
+        deadline = time.perf_counter() + limit
+        last = time.perf_counter()
+        while time.perf_counter() < deadline and time.perf_counter() - last < quiet:
+            if self.read(0.02):
+                last = time.perf_counter()
+
+    def write(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.write(b"\x11")  # ctrl+q
+            try:
+                self.process.wait(3)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        os.close(self.master)
+
+
+def last_words(deltas: int) -> re.Pattern[bytes]:
+    """The end of the simulator's long answer as it appears on screen.
+
+    Its last words recur in every section, so the pattern starts at the last word holding the
+    section number (e.g. "48.2") and then needs the final two words after it, in order.
+    """
+    from tui.sim.answers import long_answer
+
+    words = [word.strip("|`*#>.") for word in "".join(long_answer(deltas)).split()]
+    anchor = next(word for word in reversed(words) if any(ch.isdigit() for ch in word))
+    tail = [re.escape(word) for word in words[-2:]]
+    return re.compile((re.escape(anchor) + ".*?" + ".*?".join(tail)).encode(), re.DOTALL)
+
+
+def run_once(deltas: int, speed: float | None, size: tuple[int, int], workdir: Path) -> Run:
+    run = Run(speed=speed, deltas=deltas)
+    sim, base_url = start_sim(deltas, speed)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(workdir),
+        "XDG_CONFIG_HOME": str(workdir / "config"),
+        "XDG_DATA_HOME": str(workdir / "data"),
+        "XDG_STATE_HOME": str(workdir / "state"),
+        "XDG_CACHE_HOME": str(workdir / "cache"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "DASHSCOPE_API_KEY": "sk-bench-not-a-real-key",
+    }
+    db = workdir / f"bench-{speed or 'max'}.db"
+    command = [str(QWEN_TUI), "--base-url", base_url, "--db", str(db)]
+    started = time.perf_counter()
+    terminal = Terminal(command, env, size)
+    try:
+        ready = terminal.wait_for(READY_MARKER, 0, 20)
+        if ready is None:
+            raise SystemExit("the app never drew its composer:\n" + ANSI.sub(b"", bytes(terminal.output)).decode(errors="replace")[-2000:])
+        run.launch_s = ready - started
+        run.launch_cpu_s = cpu_seconds(terminal.process.pid)
+        terminal.drain(quiet=0.3, limit=3)  # let the first frame settle and the engine open
+
+        terminal.write(b"Write the long answer please")
+        terminal.drain(quiet=0.2, limit=2)
+        mark = len(terminal.output)
+        submitted = time.perf_counter()
+        terminal.write(b"\r")
+        timeout = 30 if speed is None else deltas / speed * 3 + 10
+        shown = terminal.wait_for(last_words(deltas), mark, timeout, visible=True)
+        if shown is None:
+            run.notes.append("the last words of the answer never appeared")
+            shown = time.perf_counter()
+        run.shown_s = shown - submitted
+        terminal.drain(quiet=0.5, limit=5)  # the final frame and status line after the last delta
+        run.stream_bytes = len(terminal.output) - mark
+        run.cpu_s = cpu_seconds(terminal.process.pid)
+        before_idle = run.cpu_s
+        time.sleep(2.0)
+        terminal.read(0)
+        run.idle_cpu_s = cpu_seconds(terminal.process.pid) - before_idle
+        run.rss_mb = peak_rss_mb(terminal.process.pid)
+    finally:
+        terminal.close()
+        sim.terminate()
+        sim.wait(5)
+    return run
+
+
+def verdict(value: float, target: float) -> str:
+    if target == 0:
+        return "ok" if value <= 0.011 else "OVER"
+    ratio = value / target
+    return f"{ratio:4.2f}x {'ok' if ratio <= 1 else 'OVER'}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deltas", type=int, default=2000)
+    parser.add_argument("--size", default="80x24", help="terminal COLUMNSxROWS (default 80x24, the SSH case)")
+    parser.add_argument("--slow-speed", type=float, default=100.0, help="deltas per second of the second run")
+    args = parser.parse_args(argv)
+    columns, rows = (int(part) for part in args.size.lower().split("x"))
+    if not QWEN_TUI.exists():
+        raise SystemExit(f"{QWEN_TUI} is missing: install the project into .venv first")
+    with tempfile.TemporaryDirectory(prefix="qwen-tui-bench-") as tmp:
+        fast = run_once(args.deltas, None, (columns, rows), Path(tmp))
+        slow = run_once(args.deltas, args.slow_speed, (columns, rows), Path(tmp))
+    print(f"qwen-tui render bench: {args.deltas}-delta Markdown answer, terminal {columns}x{rows}, TERM=xterm-256color")
+    rows_out = [
+        ("launch to ready (s)", fast.launch_s, TARGETS["launch_s"]),
+        ("submit to fully shown, max speed (s)", fast.shown_s, TARGETS["shown_s"]),
+        ("bytes per delta, max speed", fast.bytes_per_delta, TARGETS["bytes_per_delta_max"]),
+        (f"bytes per delta, {args.slow_speed:g} deltas/s", slow.bytes_per_delta, TARGETS["bytes_per_delta_100"]),
+        ("app CPU, max-speed run incl. launch (s)", fast.cpu_s, TARGETS["cpu_s"]),
+        ("peak RSS, max speed (MB)", fast.rss_mb, TARGETS["rss_mb"]),
+        ("peak RSS, slow run (MB)", slow.rss_mb, TARGETS["rss_mb"]),
+        ("CPU in 2 s after the stream ended, max (s)", fast.idle_cpu_s, TARGETS["idle_cpu_s"]),
+        ("CPU in 2 s after the stream ended, slow (s)", slow.idle_cpu_s, TARGETS["idle_cpu_s"]),
+    ]
+    for label, value, target in rows_out:
+        print(f"  {label:<44} {value:9.3f}   target <= {target:<6g} {verdict(value, target)}")
+    print(f"  (CPU at ready: {fast.launch_cpu_s:.2f} s; slow run: submit to fully shown {slow.shown_s:.2f} s,"
+          f" CPU {slow.cpu_s:.2f} s, launch {slow.launch_s:.2f} s)")
+    for note in fast.notes + slow.notes:
+        print(f"  note: {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())
