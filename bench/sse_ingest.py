@@ -19,7 +19,9 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
+import httpx
 import openai
+import pydantic
 
 from tui.api.client import ResponsesClient
 from tui.api.types import ResponseRequest
@@ -100,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         sdk_rate, sdk_events = asyncio.run(measure(sdk, base_url, args.rounds))
     where = "a thread of this process" if args.in_process else "its own process"
     print(f"stream: {ours_events} events ({args.long} text deltas); simulator in {where}; median of {args.rounds}")
+    print(f"python {sys.version.split()[0]}, httpx {httpx.__version__}, pydantic {pydantic.VERSION}, openai {openai.__version__}")
     print(f"ResponsesClient.stream(): {ours_rate:12,.0f} events/s  ({1e6 / ours_rate:6.1f} us/event)")
     print(f"openai SDK stream:        {sdk_rate:12,.0f} events/s  ({1e6 / sdk_rate:6.1f} us/event)")
     if sdk_events != ours_events:
