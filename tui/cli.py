@@ -756,6 +756,7 @@ def _finish_ask(args: argparse.Namespace, printer: TurnPrinter, stopped_by: int 
     elif text and not text.endswith("\n"):
         _out("\n")
     where = f"conversation {message.conversation_id} ('{PROG} show {message.conversation_id}')"
+    log.info("answer %s in conversation %s: %s (%s)", message.id, message.conversation_id, finished.status, message.mode)
     if finished.status == "complete":
         return EXIT_OK
     if finished.status == "cancelled":
@@ -763,6 +764,7 @@ def _finish_ask(args: argparse.Namespace, printer: TurnPrinter, stopped_by: int 
         _say(f"stopped; {kept} in {where}")
         return EXIT_SIGTERM if stopped_by == signal.SIGTERM else EXIT_SIGINT
     reason = " ".join((finished.error or f"the answer is {finished.status}").split())
+    log.warning("answer %s ended %s: %s", message.id, finished.status, reason)
     hint = _hint_for(reason)
     if text:
         hint = f"the partial answer is kept in {where}"
