@@ -106,15 +106,19 @@ def test_search_finds_messages_and_says_when_nothing_matches(seeded: Cli) -> Non
 
 def test_common_options_work_before_or_after_the_command(seeded: Cli) -> None:
     cli = seeded
-    other = cli.root / "other.db"
-    before = subprocess.run(
-        [sys.executable, "-m", "tui", "--db", str(other), "list"], capture_output=True, text=True, env=cli.env
-    )
-    after = subprocess.run(
-        [sys.executable, "-m", "tui", "list", "--db", str(other)], capture_output=True, text=True, env=cli.env
-    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True, env=cli.env)
+
+    before = run("--db", str(cli.db), "list")
+    after = run("list", "--db", str(cli.db))
     assert before.returncode == after.returncode == 0
-    assert before.stdout == after.stdout == ""
+    assert len(before.stdout.splitlines()) == 2
+    assert after.stdout == before.stdout
+    assert run("list").stdout == ""  # the default database (under XDG_DATA_HOME) is a different, empty one
+    config = run("config", "--model", "qwen-plus", "--region", "beijing").stdout
+    assert "qwen-plus  (flag --model)" in config
+    assert "beijing  (flag --region)" in config
 
 
 def test_sim_command_serves_until_interrupted(cli: Cli) -> None:
