@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from store_support import FakeClock
+from store_support import FakeClock, OpenStore
 
 from tui.store import Store
 
@@ -22,7 +23,20 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def store(db_path: Path, clock: FakeClock) -> AsyncIterator[Store]:
-    opened = await Store.open(db_path, clock=clock)
-    yield opened
-    await opened.close()
+async def open_store() -> AsyncIterator[OpenStore]:
+    """`await open_store(path, **options)`: `Store.open`, closed after the test even if it fails."""
+    opened: list[Store] = []
+
+    async def open_(path: Path, **options: Any) -> Store:
+        store = await Store.open(path, **options)
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        await store.close()
+
+
+@pytest.fixture
+async def store(db_path: Path, clock: FakeClock, open_store: OpenStore) -> Store:
+    return await open_store(db_path, clock=clock)

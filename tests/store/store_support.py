@@ -5,8 +5,15 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+from tui.store import Store
+
+
+#: The `open_store` fixture: `await open_store(path, **options)`, closed after the test.
+OpenStore = Callable[..., Awaitable[Store]]
 
 
 class FakeClock:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 from pathlib import Path
 
 import pytest
+from store_support import OpenStore
 
-from tui.store import Store, StoreError
+from tui.store import StoreError
 from tui.store.schema import SCHEMA_VERSION
 
 
@@ -22,59 +24,59 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
 
 
-async def test_garbage_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+async def test_garbage_file_is_refused_and_left_untouched(open_store: OpenStore, tmp_path: Path) -> None:
     path = tmp_path / "chats.db"
     path.write_bytes(os.urandom(8192))
     before = _snapshot(tmp_path)
     with pytest.raises(StoreError) as caught:
-        await Store.open(path)
+        await open_store(path)
     assert "damaged or is not a qwen-tui database" in _one_line(caught)
     assert str(path) in str(caught.value)
     assert _snapshot(tmp_path) == before
 
 
-async def test_truncated_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
+async def test_truncated_database_is_refused_and_left_untouched(open_store: OpenStore, tmp_path: Path) -> None:
     path = tmp_path / "chats.db"
-    store = await Store.open(path)
+    store = await open_store(path)
     await store.create_conversation(title="precious", model="m", endpoint="e")
     await store.close()
     path.write_bytes(path.read_bytes()[:3000])
     before = _snapshot(tmp_path)
     with pytest.raises(StoreError) as caught:
-        await Store.open(path)
+        await open_store(path)
     _one_line(caught)
     assert _snapshot(tmp_path) == before
 
 
-async def test_a_folder_is_not_a_database(tmp_path: Path) -> None:
+async def test_a_folder_is_not_a_database(open_store: OpenStore, tmp_path: Path) -> None:
     with pytest.raises(StoreError) as caught:
-        await Store.open(tmp_path)
+        await open_store(tmp_path)
     assert "is a folder" in _one_line(caught)
 
 
-async def test_a_path_that_cannot_be_created_is_refused(tmp_path: Path) -> None:
+async def test_a_path_that_cannot_be_created_is_refused(open_store: OpenStore, tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where a folder should be")
     with pytest.raises(StoreError) as caught:
-        await Store.open(blocker / "chats.db")
+        await open_store(blocker / "chats.db")
     assert "cannot create the folder" in _one_line(caught)
     assert blocker.read_text() == "a file where a folder should be"
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write read-only files")
-async def test_read_only_file_is_refused(tmp_path: Path) -> None:
+async def test_read_only_file_is_refused(open_store: OpenStore, tmp_path: Path) -> None:
     path = tmp_path / "chats.db"
-    store = await Store.open(path)
+    store = await open_store(path)
     await store.close()
     path.chmod(0o444)
     before = path.read_bytes()
     with pytest.raises(StoreError) as caught:
-        await Store.open(path)
+        await open_store(path)
     assert "not writable" in _one_line(caught)
     assert path.read_bytes() == before
 
 
-async def test_another_programs_database_is_not_adopted(tmp_path: Path) -> None:
+async def test_another_programs_database_is_not_adopted(open_store: OpenStore, tmp_path: Path) -> None:
     path = tmp_path / "other.db"
     with sqlite3.connect(path) as other:
         other.execute("CREATE TABLE notes (body TEXT)")
@@ -82,28 +84,28 @@ async def test_another_programs_database_is_not_adopted(tmp_path: Path) -> None:
     other.close()
     before = _snapshot(tmp_path)
     with pytest.raises(StoreError) as caught:
-        await Store.open(path)
+        await open_store(path)
     assert "another program" in _one_line(caught)
     assert _snapshot(tmp_path) == before
 
 
-async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+async def test_a_newer_schema_is_refused(open_store: OpenStore, tmp_path: Path) -> None:
     path = tmp_path / "chats.db"
-    store = await Store.open(path)
+    store = await open_store(path)
     await store.close()
     with sqlite3.connect(path) as raw:
         raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     raw.close()
     with pytest.raises(StoreError) as caught:
-        await Store.open(path)
+        await open_store(path)
     assert "newer qwen-tui" in _one_line(caught)
 
 
 @pytest.mark.parametrize("journal", ["delete", "wal"])
-async def test_a_database_locked_past_the_busy_timeout_gives_one_line(tmp_path: Path, journal: str) -> None:
+async def test_a_database_locked_past_the_busy_timeout_gives_one_line(open_store: OpenStore, tmp_path: Path, journal: str) -> None:
     path = tmp_path / "chats.db"
     if journal == "wal":
-        existing = await Store.open(path)
+        existing = await open_store(path)
         await existing.create_conversation(title="mine", model="m", endpoint="e")
         await existing.close()
     holder = sqlite3.connect(path, isolation_level=None)
@@ -112,21 +114,21 @@ async def test_a_database_locked_past_the_busy_timeout_gives_one_line(tmp_path: 
     try:
         before = _snapshot(tmp_path)
         with pytest.raises(StoreError) as caught:
-            await Store.open(path, busy_timeout=0.2)
+            await open_store(path, busy_timeout=0.2)
         assert "busy" in _one_line(caught)
         assert _snapshot(tmp_path) == before
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     # Once the lock is gone the same file opens normally.
-    store = await Store.open(path)
+    store = await open_store(path)
     assert await store.count_conversations() == (1 if journal == "wal" else 0)
     await store.close()
 
 
-async def test_a_write_blocked_past_the_busy_timeout_gives_one_line(tmp_path: Path) -> None:
+async def test_a_write_blocked_past_the_busy_timeout_gives_one_line(open_store: OpenStore, tmp_path: Path) -> None:
     path = tmp_path / "chats.db"
-    store = await Store.open(path, busy_timeout=0.2)
+    store = await open_store(path, busy_timeout=0.2)
     conversation = await store.create_conversation(title="t", model="m", endpoint="e")
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
@@ -144,15 +146,36 @@ async def test_a_write_blocked_past_the_busy_timeout_gives_one_line(tmp_path: Pa
     await store.close()
 
 
-async def test_reopening_keeps_data_and_schema_version(tmp_path: Path) -> None:
+async def test_reopening_keeps_data_and_schema_version(open_store: OpenStore, tmp_path: Path) -> None:
     path = tmp_path / "chats.db"
-    store = await Store.open(path)
+    store = await open_store(path)
     conversation = await store.create_conversation(title="persisted", model="m", endpoint="e")
     await store.close()
-    again = await Store.open(path)
+    again = await open_store(path)
     assert (await again.get_conversation(conversation.id)).title == "persisted"
     await again.close()
     raw = sqlite3.connect(path)
     assert raw.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     raw.close()
+
+
+async def test_cancelling_a_write_that_waits_on_a_lock_leaves_the_store_usable(open_store: OpenStore, tmp_path: Path) -> None:
+    path = tmp_path / "chats.db"
+    store = await open_store(path)
+    conversation = await store.create_conversation(title="t", model="m", endpoint="e")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        waiting = asyncio.create_task(store.add_message(conversation.id, role="user", content="dropped", parent_id=None))
+        await asyncio.sleep(0.2)  # the task is now inside SQLite's busy wait for BEGIN
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    kept = await store.add_message(conversation.id, role="user", content="kept", parent_id=None)
+    await store.close()
+    assert [row[0] for row in sqlite3.connect(path).execute("SELECT content FROM messages")] == ["kept"]
+    assert kept.content == "kept"

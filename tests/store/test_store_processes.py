@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from store_support import WORKER, raw_rows
+from store_support import OpenStore, WORKER, raw_rows
 
-from tui.store import INTERRUPTED, Store
+from tui.store import INTERRUPTED
 
 _ROOT = Path(__file__).resolve().parents[2]
 _ENV = {**os.environ, "PYTHONPATH": str(_ROOT)}
@@ -23,7 +23,7 @@ def _worker(*args: str) -> subprocess.Popen[str]:
     )
 
 
-async def test_two_processes_writing_one_new_file_both_succeed(tmp_path: Path) -> None:
+async def test_two_processes_writing_one_new_file_both_succeed(open_store: OpenStore, tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
     start = tmp_path / "go"
     turns = 150
@@ -33,7 +33,7 @@ async def test_two_processes_writing_one_new_file_both_succeed(tmp_path: Path) -
     for worker, (out, err) in zip(workers, results):
         assert worker.returncode == 0, err
 
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         conversations = await store.list_conversations()
         assert sorted(c.title for c in conversations) == ["alpha", "beta"]
@@ -51,7 +51,7 @@ async def test_two_processes_writing_one_new_file_both_succeed(tmp_path: Path) -
         await store.close()
 
 
-async def test_sigkill_mid_stream_keeps_the_question_and_the_partial_answer(tmp_path: Path) -> None:
+async def test_sigkill_mid_stream_keeps_the_question_and_the_partial_answer(open_store: OpenStore, tmp_path: Path) -> None:
     path = tmp_path / "killed.db"
     worker = _worker("stream", str(path))
     try:
@@ -70,7 +70,7 @@ async def test_sigkill_mid_stream_keeps_the_question_and_the_partial_answer(tmp_
         worker.wait(timeout=10)
     assert worker.returncode == -signal.SIGKILL
 
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         branch = await store.head_branch(conversation_id)
         assert [m.id for m in branch] == [user_id, turn_id]

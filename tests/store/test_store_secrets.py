@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui.store import Store
+from store_support import OpenStore
 
 KEY = "sk-3f9a0c7e5b1d4a2c8e6f0b9d7a5c3e1f"
 
@@ -14,8 +14,8 @@ def _file_bytes(folder: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file())
 
 
-async def test_credential_options_are_dropped_before_writing(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "chats.db")
+async def test_credential_options_are_dropped_before_writing(open_store: OpenStore, tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "chats.db")
     conversation = await store.create_conversation(
         model="qwen3-max", endpoint="https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
         options={"tools": ["web_search"], "api_key": KEY, "nested": {"DashScope-API-Key": KEY, "effort": "high"}},
@@ -36,8 +36,8 @@ async def test_credential_options_are_dropped_before_writing(tmp_path: Path) -> 
     assert KEY.encode() not in _file_bytes(tmp_path)
 
 
-async def test_ordinary_option_values_are_kept(tmp_path: Path) -> None:
-    async with await Store.open(tmp_path / "chats.db") as store:
-        options = {"tools": ["web_search", "code_interpreter"], "thinking": False, "effort": "low", "max_output_tokens": 512}
-        conversation = await store.create_conversation(model="m", endpoint="e", options=options)
-        assert (await store.get_conversation(conversation.id)).options == options
+async def test_ordinary_option_values_are_kept(open_store: OpenStore, tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "chats.db")
+    options = {"tools": ["web_search", "code_interpreter"], "thinking": False, "effort": "low", "max_output_tokens": 512}
+    conversation = await store.create_conversation(model="m", endpoint="e", options=options)
+    assert (await store.get_conversation(conversation.id)).options == options

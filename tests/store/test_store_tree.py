@@ -93,3 +93,11 @@ async def test_path_carries_usage_and_items_in_order(store: Store) -> None:
     assert path[0].items == [] and path[0].usage is None
     assert path[1].items == items
     assert path[1].usage == Usage(120, 30, 100, 12, {"web_search": 1, "code_interpreter": 1})
+
+
+async def test_a_turn_can_record_that_it_fell_back_to_replay(store: Store) -> None:
+    conversation = await _conversation(store)
+    user = await store.add_message(conversation.id, role="user", content="q", parent_id=None)
+    turn = await store.start_assistant(conversation.id, parent_id=user.id, model="qwen3-max", mode="chain", stored=True)
+    await store.set_message_mode(turn.id, "replay")
+    assert (await store.get_message(turn.id)).mode == "replay"

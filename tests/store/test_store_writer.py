@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from store_support import FakeClock, dead_pid, raw_execute, raw_rows
+from store_support import FakeClock, OpenStore, dead_pid, raw_execute, raw_rows
 
 from tui.store import INTERRUPTED, RESPONSE_TTL_SECONDS, Store, Usage
 
@@ -75,15 +75,15 @@ async def test_a_failed_turn_keeps_its_partial_text_and_error(store: Store) -> N
     assert (await store.conversation_usage(conversation_id)) == Usage()
 
 
-async def test_open_marks_turns_of_dead_processes_incomplete(db_path: Path, clock: FakeClock) -> None:
-    store = await Store.open(db_path, clock=clock)
+async def test_open_marks_turns_of_dead_processes_incomplete(open_store: OpenStore, db_path: Path, clock: FakeClock) -> None:
+    store = await open_store(db_path, clock=clock)
     _, user, orphan = await _turn(store)
     await store.append_text(orphan, "half an ans")
     _, _, live = await _turn(store)
     await store.close()
     raw_execute(db_path, "UPDATE messages SET writer_pid = ? WHERE id = ?", (dead_pid(), orphan))
 
-    reopened = await Store.open(db_path, clock=clock)
+    reopened = await open_store(db_path, clock=clock)
     try:
         recovered = await reopened.get_message(orphan)
         assert (recovered.status, recovered.error, recovered.content) == ("incomplete", INTERRUPTED, "half an ans")

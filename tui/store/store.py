@@ -78,6 +78,7 @@ class Store:
         self.path = path
         self._clock = clock
         self._lock = asyncio.Lock()
+        self._closed = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -118,9 +119,11 @@ class Store:
         return store
 
     async def close(self) -> None:
-        """Close the connection (the WAL is checkpointed by SQLite)."""
+        """Close the connection (the WAL is checkpointed by SQLite); closing twice is harmless."""
         async with self._lock:
-            await self._db.close()
+            if not self._closed:
+                self._closed = True
+                await self._db.close()
 
     async def __aenter__(self) -> Store:
         return self
@@ -137,16 +140,26 @@ class Store:
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on any error."""
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on any error.
+
+        A cancellation can land while SQLite is still running BEGIN in aiosqlite's thread;
+        the ROLLBACK is queued behind it, so the connection never stays inside a transaction.
+        """
         async with self._lock:
             with translated(self.path):
-                await self._db.execute("BEGIN IMMEDIATE")
                 try:
+                    await self._db.execute("BEGIN IMMEDIATE")
                     yield self._db
+                    await self._db.execute("COMMIT")
                 except BaseException:
-                    await self._db.execute("ROLLBACK")
+                    await self._rollback()
                     raise
-                await self._db.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        try:
+            await self._db.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            pass  # no transaction was open (BEGIN itself failed, or COMMIT already ran)
 
     async def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with translated(self.path):

@@ -52,7 +52,7 @@ class TurnWriter:
             # Shielded: finish() cancelling the timer must not abort a write already under way;
             # the store's FIFO lock still orders it before finish()'s own write.
             await asyncio.shield(self.flush())
-        except StoreError:
+        except (StoreError, ValueError):  # ValueError: the store was closed under a live writer
             # Kept in the buffer; the next timer or finish() retries. Details are in the log.
             log.warning("could not flush streamed text of message %s", self.message_id, exc_info=True)
 
