@@ -91,3 +91,14 @@ def make_cli(root: Path) -> Cli:
         DASHSCOPE_API_KEY=TEST_KEY,
     )
     return Cli(root=root, env=env)
+
+
+def assert_one_clear_line(stderr: str, *fragments: str) -> str:
+    """stderr is exactly one `qwen-tui: error: ...` line (no traceback) containing every fragment."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("qwen-tui: error: ")
+    assert "Traceback" not in stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
