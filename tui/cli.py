@@ -202,6 +202,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
+#: Commands that need the API key (None = the app); the others never run a key_command.
+_KEYED_COMMANDS = (None, "ask", "config")
+
+
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     """The settings the command line sets (None = not given)."""
     flags: dict[str, Any] = {
@@ -227,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = parse_args(argv)
-        settings = load_settings(_flags(args))
+        settings = load_settings(_flags(args), resolve_key=args.command in _KEYED_COMMANDS)
     except (CliError, ConfigError) as exc:
         setup_logging(debug=debug)
         return _fail(exc)

@@ -155,8 +155,14 @@ def mask_secret(secret: str | None) -> str:
     return f"{secret[:3]}…{secret[-4:]}"
 
 
-def load_settings(flags: Mapping[str, Any] | None = None, *, env: Mapping[str, str] | None = None) -> Settings:
-    """Merge flags > environment > TOML file > defaults; raise ConfigError with one clear line."""
+def load_settings(
+    flags: Mapping[str, Any] | None = None, *, env: Mapping[str, str] | None = None, resolve_key: bool = True
+) -> Settings:
+    """Merge flags > environment > TOML file > defaults; raise ConfigError with one clear line.
+
+    With `resolve_key=False` a `key_file` / `key_command` is not read (commands that send nothing
+    should not run a password manager); a key in the environment is still taken.
+    """
     env = os.environ if env is None else env
     override = env.get(CONFIG_ENV)
     path = Path(override).expanduser() if override else default_config_path()
@@ -187,7 +193,7 @@ def load_settings(flags: Mapping[str, Any] | None = None, *, env: Mapping[str, s
     key = env.get(KEY_ENV, "").strip()
     if key:
         sources["api_key"] = f"env {KEY_ENV}"
-    else:
+    elif resolve_key:
         try:
             key = _key_from_file_or_command(values.get("key_file"), values.get("key_command"), path)
         except ConfigError as exc:

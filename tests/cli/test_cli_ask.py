@@ -245,3 +245,15 @@ def test_a_reader_that_stops_early_ends_the_answer_quietly_and_keeps_it(cli: Cli
     message = exported(cli, 1)["messages"][-1]
     assert message["status"] == "cancelled"
     assert message["content"].startswith("# A long answer")
+
+
+def test_the_key_can_come_from_a_key_file_named_in_the_config(cli: Cli, sim_factory) -> None:
+    sim = sim_factory(api_key="sk-kept-in-a-file-5555")
+    key_file = cli.root / "dashscope.key"
+    key_file.write_text("sk-kept-in-a-file-5555\n", encoding="utf-8")
+    config = cli.root / "config" / "qwen-tui" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'key_file = "{key_file}"\n', encoding="utf-8")
+    done = cli.run("ask", "hello", base_url=sim.base_url, env={"DASHSCOPE_API_KEY": ""})
+    assert done.returncode == 0, done.stderr
+    assert "Hello" in done.stdout

@@ -130,6 +130,17 @@ def test_key_from_command(home: Path) -> None:
     assert settings.source("api_key") == "key_command"
 
 
+def test_key_command_is_not_run_unless_the_key_is_needed(home: Path) -> None:
+    marker = home / "ran"
+    script = home / "print_key.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close(); print('sk-from-a-command-2222')\n", encoding="utf-8")
+    write_config(home, f'key_command = "{sys.executable} {script}"\n')
+    assert load_settings({}, resolve_key=False).api_key is None
+    assert not marker.exists()
+    assert load_settings({}).api_key is not None
+    assert marker.exists()
+
+
 def test_unreadable_key_file_is_reported_only_as_a_problem(home: Path) -> None:
     write_config(home, f'key_file = "{home / "missing.txt"}"\n')
     settings = load_settings({})
