@@ -225,6 +225,7 @@ class QwenApp(App[int]):
             return
         messages = await engine.transcript(conversation_id)
         self.conversation_id = conversation_id
+        self.query_one(ConversationList).highlight_conversation(conversation_id)
         self._code_index = 0
         labels = await self._branch_labels(messages[-40:])
         await self.pane.show(messages, labels)

@@ -81,7 +81,10 @@ class ConversationList(OptionList):
         if self.engine is None:
             return
         if self.query_text:
-            hits = await self.engine.search(self.query_text, limit=50)
+            hits = await self.engine.search(self.query_text, limit=100)
+            seen: set[int] = set()
+            # One row per conversation: its newest matching message.
+            hits = [hit for hit in hits if not (hit.conversation_id in seen or seen.add(hit.conversation_id))]
             self.conversations.clear()
             self.set_options(Option(hit_row(hit), id=f"h{hit.conversation_id}:{hit.message_id}") for hit in hits)
             self._exhausted = True
@@ -94,8 +97,8 @@ class ConversationList(OptionList):
         self._exhausted = False
         self.clear_options()
         await self._load_page()
-        if keep is not None and keep in self.conversations:
-            self.highlighted = self.get_option_index(f"c{keep}")
+        if keep is not None:
+            self.highlight_conversation(keep)
 
     async def _load_page(self) -> None:
         assert self.engine is not None
@@ -132,6 +135,13 @@ class ConversationList(OptionList):
         if option is None or not option.id:
             return None
         return int(option.id[1:].split(":")[0])
+
+    def highlight_conversation(self, conversation_id: int) -> None:
+        """Move the cursor to a conversation's row if it is loaded."""
+        try:
+            self.highlighted = self.get_option_index(f"c{conversation_id}")
+        except OptionDoesNotExist:
+            pass
 
     def update_conversation(self, conversation: Conversation) -> None:
         """Refresh one row in place (after a rename)."""

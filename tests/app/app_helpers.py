@@ -1,0 +1,71 @@
+"""App test helpers: a fixed clock, settings pointing at the real simulator, and a way to fill a
+real SQLite store through the real engine before the app starts."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from tui.app.app import QwenApp
+from tui.chat import ChatEngine, open_engine
+from tui.config import Settings
+from tui.sim import SimServer
+
+#: 2026-05-28 UTC; every stored timestamp and "expires in" label derives from it.
+FIXED_NOW = 1_780_000_000.0
+
+
+def fixed_clock() -> float:
+    return FIXED_NOW
+
+
+def make_settings(tmp_path: Path, sim: SimServer | None, **changes: Any) -> Settings:
+    """Settings for a test: the simulator's URL and a dummy key (or none), a db and config in tmp_path."""
+    values: dict[str, Any] = {
+        "db_path": tmp_path / "chats.db",
+        "config_path": tmp_path / "config.toml",
+    }
+    if sim is not None:
+        # demo: the status line says "demo simulator" rather than the random loopback port.
+        values.update(api_key=SecretStr("sk-test"), base_url=sim.base_url, demo=True)
+    values.update(changes)
+    return Settings(**values)
+
+
+def make_app(settings: Settings) -> QwenApp:
+    """The real app on the fixed clock, opening the real engine (store + client) itself."""
+    return QwenApp(settings, clock=fixed_clock)
+
+
+async def fill(settings: Settings, script: Callable[[ChatEngine], Awaitable[Any]]) -> Any:
+    """Run `script(engine)` against the real engine on the test's db before the app opens it."""
+    async with open_engine(settings, clock=fixed_clock) as engine:
+        return await script(engine)
+
+
+def populate(settings: Settings, script: Callable[[ChatEngine], Awaitable[Any]]) -> Any:
+    """`fill` for sync tests (snapshots)."""
+    return asyncio.run(fill(settings, script))
+
+
+async def chat(engine: ChatEngine, *texts: str, title: str | None = None) -> int:
+    """A new conversation answering each text in turn; returns its id."""
+    conversation = await engine.new_conversation(title=title)
+    for text in texts:
+        turn = await engine.send(conversation.id, text)
+        await turn.wait()
+    return conversation.id
+
+
+async def until(condition: Callable[[], bool], pilot: Any, timeout: float = 10.0) -> None:
+    """Let the app run until `condition()` holds (fails the test after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the app did not reach the expected state in time")
+        await pilot.pause(0.02)

@@ -1,0 +1,192 @@
+"""Pilot tests of the chat flow against the real simulator and a real SQLite store: sending,
+cancelling, failing, forking, regenerating, branch switching, copying, long answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app_helpers import chat, fill, make_app, make_settings, until
+from textual import events
+from textual.widgets import Markdown
+
+from tui.app.widgets.composer import Composer
+from tui.app.widgets.message_pane import MessagePane
+from tui.app.widgets.message_view import MessageView
+from tui.app.widgets.status_line import StatusLine
+from tui.app.widgets.tool_panel import ToolPanel
+from tui.chat import open_engine
+from tui.sim.answers import long_answer
+
+
+def views(app) -> list[MessageView]:
+    return app.query_one(MessagePane).views
+
+
+def shown_text(view: MessageView) -> str:
+    """The answer text the Markdown widgets hold (what is rendered), across mounted segments."""
+    return "".join(md.source for md in view.query(Markdown))
+
+
+async def stored_transcript(settings, conversation_id: int):
+    async with open_engine(settings) as engine:
+        return await engine.transcript(conversation_id)
+
+
+async def send(pilot, text: str) -> None:
+    app = pilot.app
+    await app.wait_for_engine()
+    await pilot.press(*text, "enter")
+    await until(lambda: len(views(app)) >= 2 and not app.streaming, pilot)
+
+
+async def test_sending_streams_the_answer_and_stores_it(sim, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, sim, tools=["web_search"])
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "Tell me about the giant panda")
+        question, answer = views(app)
+        assert question.message.role == "user" and question.message.content == "Tell me about the giant panda"
+        assert answer.message.status == "complete"
+        assert "giant panda" in shown_text(answer).lower()
+        assert app.query_one(Composer).text == ""  # cleared once the message was stored
+        assert app.query_one(ToolPanel).query(".tool-card"), "the web search call is listed"
+        status = app.query_one(StatusLine)
+        assert status.turn_tokens and not status.streaming
+        assert status.chain_text() == "server context, expires in 7d 0h"
+        assert "ctx 7d 0h" in str(status.content)  # the short form that fits 100 columns
+        conversation_id = app.conversation_id
+    stored = await stored_transcript(settings, conversation_id)
+    assert [m.role for m in stored] == ["user", "assistant"]
+    assert stored[1].status == "complete" and stored[1].content == answer.message.content
+    assert sim.requests[-1]["tools"] == [{"type": "web_search"}]
+
+
+async def test_escape_cancels_and_keeps_the_partial_answer(sim_factory, tmp_path: Path) -> None:
+    sim = sim_factory(speed=40, long_answer=400)
+    settings = make_settings(tmp_path, sim)
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        await pilot.press(*"Write a long answer", "enter")
+        await until(lambda: len(views(app)) == 2 and len(views(app)[1].message.content) > 40, pilot)
+        await pilot.press("escape")
+        await until(lambda: not app.streaming, pilot)
+        answer = views(app)[1]
+        assert answer.message.status == "cancelled"
+        assert "[cancelled]" in str(answer.query_one(".meta").content)
+        assert "partial answer is kept" in str(answer.query_one(".hint").content)
+        partial = answer.message.content
+        assert 40 < len(partial) < len("".join(long_answer(400)))
+        assert shown_text(answer).endswith(partial[-20:])
+        conversation_id = app.conversation_id
+    stored = await stored_transcript(settings, conversation_id)
+    assert stored[1].status == "cancelled" and stored[1].content == partial
+
+
+async def test_a_dropped_stream_is_marked_incomplete_with_a_retry_hint(sim, tmp_path: Path) -> None:
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        sim.inject("drop", after_deltas=5)
+        await send(pilot, "Explain Markdown streaming")
+        answer = views(app)[1]
+        assert answer.message.status == "incomplete"
+        hint = str(answer.query_one(".hint").content)
+        assert hint.startswith("Incomplete:") and "ctrl+r to retry" in hint
+        assert answer.message.content, "the text before the drop is kept"
+        # ctrl+r retries: a new complete answer replaces it on a new branch.
+        await pilot.press("ctrl+r")
+        await until(lambda: not app.streaming and views(app)[-1].message.status == "complete", pilot)
+        assert len(views(app)) == 2
+        assert "branch 2/2" in str(views(app)[1].query_one(".meta").content)
+
+
+async def test_editing_an_earlier_question_forks_a_branch_and_alt_arrows_switch(sim, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, sim)
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "My name is Ada")
+        await send(pilot, "What is my name")
+        assert len(views(app)) == 4
+        await pilot.press("alt+up", "alt+up", "alt+up", "alt+up")  # the first question
+        pane = app.query_one(MessagePane)
+        assert pane.selected is views(app)[0]
+        await pilot.press("ctrl+o")
+        composer = app.query_one(Composer)
+        assert composer.text == "My name is Ada" and composer.editing_message_id == views(app)[0].message.id
+        composer.clear()
+        await pilot.press(*"My name is Grace", "enter")
+        await until(lambda: not app.streaming and len(views(app)) == 2, pilot)
+        first, answer = views(app)
+        assert first.message.content == "My name is Grace" and "Grace" in answer.message.content
+        assert "branch 2/2" in str(first.query_one(".meta").content)
+        conversation_id = app.conversation_id
+        # alt+left goes back to the original branch, with both of its turns.
+        await pilot.press("alt+left")
+        await until(lambda: len(views(app)) == 4, pilot)
+        assert views(app)[0].message.content == "My name is Ada"
+        assert "branch 1/2" in str(views(app)[0].query_one(".meta").content)
+    async with open_engine(settings) as engine:
+        leaves = await engine.branches(conversation_id)
+        assert len(leaves) == 2
+        assert [m.content for m in await engine.transcript(conversation_id)][0] == "My name is Ada"
+
+
+async def test_pasted_multiline_text_stays_intact_and_ctrl_j_adds_a_newline(sim, tmp_path: Path) -> None:
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        composer = app.query_one(Composer)
+        app.post_message(events.Paste("first line\nsecond line\n\nfourth"))  # as the driver delivers it
+        await pilot.pause()
+        await pilot.press("ctrl+j", *"more")
+        assert composer.text == "first line\nsecond line\n\nfourth\nmore"
+        assert views(app) == [], "nothing was sent by the paste or ctrl+j"
+        await pilot.press("enter")
+        await until(lambda: len(views(app)) == 2 and not app.streaming, pilot)
+        assert views(app)[0].message.content == "first line\nsecond line\n\nfourth\nmore"
+
+
+async def test_copy_answer_and_code_block_use_the_clipboard(sim, tmp_path: Path) -> None:
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "Write some python code")
+        answer = views(app)[1].message.content
+        await pilot.press("alt+c")
+        assert app.clipboard == answer
+        await pilot.press("alt+k")
+        assert app.clipboard.startswith("def ") and "```" not in app.clipboard
+        assert app.clipboard in answer
+
+
+async def test_a_long_answer_mounts_only_its_newest_parts_until_asked(sim_factory, tmp_path: Path) -> None:
+    sim = sim_factory(long_answer=800)
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "long please")
+        answer = views(app)[1]
+        assert answer.hidden_segments > 0
+        assert len(answer.query(Markdown)) == 2
+        assert "earlier part" in str(answer.query_one(".earlier-parts").content)
+        app.query_one(MessagePane).focus()
+        await pilot.press("home")
+        await pilot.pause()
+        assert answer.hidden_segments == 0
+        assert shown_text(answer) == answer.message.content
+        assert not answer.query_one(".earlier-parts").display
+
+
+async def test_opening_a_long_conversation_mounts_a_window_and_home_loads_more(sim, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, sim)
+    texts = [f"Question number {n}" for n in range(24)]
+    conversation = await fill(settings, lambda engine: chat(engine, *texts))
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        await app.open_conversation(conversation)
+        pane = app.query_one(MessagePane)
+        assert len(pane.messages) == 48 and len(pane.views) == 40
+        assert pane.views[-1].message.role == "assistant"
+        pane.focus()
+        await pilot.press("home")
+        await pilot.pause()
+        assert len(pane.views) == 48
+        assert pane.views[0].message.content == "Question number 0"

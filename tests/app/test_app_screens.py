@@ -1,0 +1,185 @@
+"""Pilot tests of the rest of the app: search, list management, settings, help, first run,
+small terminals, and that control characters in model output never reach the terminal."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from app_helpers import chat, fill, make_app, make_settings, until
+from textual.widgets import Input
+
+from tui.app.app import START_DEMO, QwenApp
+from tui.app.screens.dialogs import Confirm, TextPrompt
+from tui.app.screens.first_run import FirstRunScreen
+from tui.app.screens.help import HelpScreen
+from tui.app.screens.settings import SettingsScreen
+from tui.app.text_safety import strip_controls
+from tui.app.widgets.conversation_list import ConversationList
+from tui.app.widgets.message_pane import MessagePane
+from tui.app.widgets.status_line import StatusLine
+from tui.chat import open_engine
+
+
+def rows(app: QwenApp) -> list[str]:
+    conversations = app.query_one(ConversationList)
+    return [str(option.prompt) for option in conversations.options]
+
+
+async def test_search_filters_the_list_through_full_text_search_and_opens_a_hit(sim, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, sim)
+
+    async def script(engine) -> None:
+        await chat(engine, "Tell me about the giant panda")
+        await chat(engine, "Explain SQLite full text search")
+        await chat(engine, "What do pandas eat in the wild")
+
+    await fill(settings, script)
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.wait_for_engine()
+        await until(lambda: len(rows(app)) == 3, pilot)
+        await pilot.press("ctrl+f", *"sqlite")
+        await until(lambda: app.query_one(ConversationList).query_text == "sqlite", pilot)
+        await app.workers.wait_for_complete()
+        assert len(rows(app)) == 1 and rows(app)[0].startswith("Explain SQLite full text search")
+        await pilot.press("enter", "enter")  # search box -> list, then open the hit
+        await until(lambda: len(app.query_one(MessagePane).views) == 2, pilot)
+        assert app.query_one(MessagePane).views[0].message.content == "Explain SQLite full text search"
+        # Clearing the search brings the whole list back.
+        app.query_one("#search", Input).value = ""
+        await until(lambda: len(rows(app)) == 3 and app.query_one(ConversationList).query_text == "", pilot)
+
+
+async def test_rename_pin_and_delete_from_the_list(sim, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, sim)
+
+    async def script(engine) -> None:
+        await chat(engine, "First chat")
+        await chat(engine, "Second chat")
+
+    await fill(settings, script)
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.wait_for_engine()
+        await until(lambda: len(rows(app)) == 2, pilot)
+        await pilot.press("ctrl+l", "down")  # the older one: "First chat"
+        assert rows(app)[1].strip() == "First chat"
+        await pilot.press("r")
+        assert isinstance(app.screen, TextPrompt)
+        app.screen.query_one(Input).value = ""
+        await pilot.press(*"Renamed", "enter")
+        await until(lambda: any(row.strip() == "Renamed" for row in rows(app)), pilot)
+        await pilot.press("p")
+        await until(lambda: rows(app)[0].startswith("●") and "Renamed" in rows(app)[0], pilot)
+        app.query_one(ConversationList).highlighted = 1  # "Second chat"
+        await pilot.press("d")
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await until(lambda: len(rows(app)) == 1, pilot)
+        assert "Renamed" in rows(app)[0]
+    async with open_engine(settings) as engine:
+        remaining = await engine.list_conversations()
+        assert [(c.title, c.pinned) for c in remaining] == [("Renamed", True)]
+
+
+async def test_settings_are_saved_to_the_config_file_and_applied(sim, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, sim)
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        await pilot.press("f2")
+        assert isinstance(app.screen, SettingsScreen)
+        app.screen.query_one("#model", Input).value = "qwen-plus"
+        app.screen.query_one("#tool-web_search").value = True
+        app.screen.query_one("#thinking").value = True
+        await pilot.press("ctrl+s")
+        await until(lambda: not isinstance(app.screen, SettingsScreen), pilot)
+        assert app.query_one(StatusLine).model == "qwen-plus"
+        assert app.engine.settings.model == "qwen-plus" and app.engine.settings.tools == ["web_search"]
+        await pilot.press(*"hello", "enter")
+        await until(lambda: len(app.query_one(MessagePane).views) == 2 and not app.streaming, pilot)
+    saved = tomllib.loads((tmp_path / "config.toml").read_text())
+    assert saved["model"] == "qwen-plus" and saved["tools"] == ["web_search"] and saved["thinking"] is True
+    assert "api_key" not in saved
+    request = sim.requests[-1]
+    assert request["model"] == "qwen-plus" and request["tools"] == [{"type": "web_search"}]
+
+
+async def test_help_lists_every_app_binding_and_the_osc52_tmux_note(sim, tmp_path: Path) -> None:
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        shown = "\n".join(str(widget.content) for widget in app.screen.query("Static"))
+        for binding in QwenApp.BINDINGS:
+            assert binding.tooltip in shown, binding.key
+        assert "set -g set-clipboard on" in shown and "OSC 52" in shown
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_first_run_screen_without_a_key_offers_the_demo(tmp_path: Path) -> None:
+    app = make_app(make_settings(tmp_path, None))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, FirstRunScreen)
+        text = str(app.screen.query_one(".first-run-text").content)
+        assert "export DASHSCOPE_API_KEY=" in text and "qwen-tui --demo" in text
+        await pilot.press("ctrl+n")  # chat actions are off here
+        assert isinstance(app.screen, FirstRunScreen) and app.engine is None
+        await pilot.press("d")
+    assert app.return_value == START_DEMO
+
+
+async def test_narrow_terminals_hide_side_panels_behind_toggles(sim, tmp_path: Path) -> None:
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(80, 24)) as pilot:
+        sidebar, tools = app.query_one("#sidebar"), app.query_one("#tools")
+        assert not sidebar.display and not tools.display
+        await pilot.press("ctrl+b")
+        assert sidebar.display and not tools.display
+        await pilot.press("ctrl+t")
+        assert tools.display and not sidebar.display, "one side panel at a time when narrow"
+        await pilot.press("escape")
+        assert not sidebar.display and not tools.display
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert sidebar.display and tools.display
+        await pilot.press("ctrl+b")
+        assert not sidebar.display
+
+
+async def test_a_too_small_terminal_shows_a_message_instead_of_crashing(sim, tmp_path: Path) -> None:
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(50, 12)) as pilot:
+        await pilot.pause()
+        assert app.query_one("#too-small").display and not app.query_one("#main").display
+        await pilot.resize_terminal(30, 8)
+        await pilot.pause()
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert app.query_one("#main").display and not app.query_one("#too-small").display
+
+
+def test_strip_controls_keeps_text_newlines_and_tabs() -> None:
+    raw = "a\x1b[2Jb\x1b]52;c;ZXZpbA==\x07c\r\n\td\x9b31me\x00\x7f"
+    assert strip_controls(raw) == "a[2Jb]52;c;ZXZpbA==c\n\td31me"
+    assert strip_controls("plain ünïcode ✓") == "plain ünïcode ✓"
+
+
+async def test_escape_sequences_in_model_output_never_reach_the_terminal(sim, tmp_path: Path) -> None:
+    """The simulator echoes the question into its answer, so both views carry the hostile text."""
+    settings = make_settings(tmp_path, sim)
+    hostile = "Explain \x1b[2J\x1b]52;c;ZXZpbA==\x07 bells\x07 and \x9b31m CSI"
+    conversation = await fill(settings, lambda engine: chat(engine, hostile))
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.wait_for_engine()
+        await app.open_conversation(conversation)
+        await pilot.pause()
+        question, answer = app.query_one(MessagePane).views
+        assert "\x1b" in answer.message.content or "\x1b" in question.message.content
+        output = app.screen._compositor.render_full_update().render_segments(app.console)
+        assert "]52;c;ZXZpbA==" in output, "the text is shown, defused"
+        for sequence in ("\x1b]52", "\x1b[2J", "\x07", "\x9b"):
+            assert sequence not in output
