@@ -1,6 +1,7 @@
 """A separate process that writes to a store, for the multi-process and SIGKILL tests.
 
-Usage: store_worker.py write DB TAG TURNS START_FILE   (waits for START_FILE, then writes TURNS turns)
+Usage: store_worker.py write DB TAG TURNS START_FILE   (opens DB, prints "ready", waits for START_FILE,
+                                                        then writes TURNS turns)
        store_worker.py stream DB                        (prints ids, then streams text until killed)
 """
 
@@ -15,9 +16,10 @@ from tui.store import Store, Usage
 
 
 async def write(db: str, tag: str, turns: int, start_file: str) -> None:
-    while not Path(start_file).exists():
-        time.sleep(0.005)
     async with await Store.open(db) as store:
+        print("ready", flush=True)
+        while not Path(start_file).exists():
+            time.sleep(0.005)
         conversation = await store.create_conversation(title=tag, model="qwen3-max", endpoint="e")
         parent = None
         for n in range(turns):

@@ -28,9 +28,13 @@ async def test_two_processes_writing_one_new_file_both_succeed(open_store: OpenS
     start = tmp_path / "go"
     turns = 150
     workers = [_worker("write", str(path), tag, str(turns), str(start)) for tag in ("alpha", "beta")]
-    start.touch()
+    try:
+        for worker in workers:  # both have opened the (new) file before either starts writing
+            assert worker.stdout is not None and worker.stdout.readline() == "ready\n"
+    finally:
+        start.touch()
     results = [worker.communicate(timeout=60) for worker in workers]
-    for worker, (out, err) in zip(workers, results):
+    for worker, (_, err) in zip(workers, results):
         assert worker.returncode == 0, err
 
     store = await open_store(path)

@@ -68,7 +68,7 @@ async def test_fts_syntax_in_the_query_is_plain_text(store: Store) -> None:
         assert await store.search(nothing) == []
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(text=st.text(alphabet=st.sampled_from(string.printable + "«»€中文ß\u0301\x00"), max_size=40))
 async def test_any_typed_text_searches_without_error(store: Store, text: str) -> None:
     if not await store.count_conversations():
