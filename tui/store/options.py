@@ -19,6 +19,7 @@ _KEY_SHAPED = re.compile(r"\bsk-[A-Za-z0-9_-]{12,}")
 
 
 def _is_secret_name(name: str) -> bool:
+    """Whether an option name reads like a credential (api_key, apiKey, DashScope-API-Key, token, ...)."""
     flat = re.sub(r"[^a-z0-9]", "", name.lower())
     return flat in _SECRET_NAMES or flat.endswith(("apikey", "secret", "password"))
 
@@ -45,4 +46,5 @@ def clean_options(options: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def dump_options(options: dict[str, Any] | None) -> str:
+    """`options` as the JSON text stored in the database, credentials removed."""
     return json.dumps(clean_options(options), ensure_ascii=False, sort_keys=True)

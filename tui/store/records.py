@@ -19,6 +19,7 @@ MESSAGE_COLUMNS = (
 
 
 def conversation_from_row(row: sqlite3.Row) -> Conversation:
+    """A `Conversation` from a row selected with CONVERSATION_COLUMNS."""
     return Conversation(
         id=row["id"],
         title=row["title"],
@@ -35,6 +36,7 @@ def conversation_from_row(row: sqlite3.Row) -> Conversation:
 
 
 def message_from_row(row: sqlite3.Row) -> Message:
+    """A `Message` (without items) from a row selected with MESSAGE_COLUMNS; usage None when never set."""
     usage = None
     if row["input_tokens"] is not None:
         usage = Usage(
@@ -78,8 +80,10 @@ def usage_values(usage: Usage | None) -> tuple[Any, ...]:
 
 
 def item_from_row(row: sqlite3.Row) -> OutputItem:
+    """An `OutputItem` from an output_items row."""
     return OutputItem(item_id=row["item_id"], type=row["type"], status=row["status"], data=json.loads(row["data"]))
 
 
 def item_values(message_id: int, position: int, item: OutputItem) -> tuple[Any, ...]:
+    """Values for an output_items INSERT (message_id, position, item_id, type, status, data)."""
     return (message_id, position, item.item_id, item.type, item.status, json.dumps(item.data, ensure_ascii=False))

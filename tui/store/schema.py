@@ -125,6 +125,7 @@ async def _switch_to_wal(db: aiosqlite.Connection, busy_timeout: float) -> sqlit
 
 
 async def user_version(db: aiosqlite.Connection) -> int:
+    """The schema version recorded in the file (0 for a new file)."""
     cursor = await db.execute("PRAGMA user_version")
     row = await cursor.fetchone()
     return int(row[0]) if row else 0

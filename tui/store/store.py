@@ -134,6 +134,7 @@ class Store:
         await self.close()
 
     def now(self) -> float:
+        """The store's clock (what timestamps and expiry checks use)."""
         return self._clock()
 
     # ------------------------------------------------------------------ plumbing
@@ -156,6 +157,7 @@ class Store:
                     raise
 
     async def _rollback(self) -> None:
+        """Roll back the open transaction, if any."""
         try:
             await self._db.execute("ROLLBACK")
         except sqlite3.OperationalError:
@@ -247,6 +249,7 @@ class Store:
         return conversation
 
     async def get_conversation(self, conversation_id: int) -> Conversation | None:
+        """The conversation with this id, or None."""
         row = await self._row(f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?", (conversation_id,))
         return conversation_from_row(row) if row else None
 
@@ -263,6 +266,7 @@ class Store:
         return [conversation_from_row(row) for row in rows]
 
     async def count_conversations(self, *, include_archived: bool = False) -> int:
+        """How many conversations the list holds (for paging)."""
         where = "" if include_archived else "WHERE archived = 0"
         row = await self._row(f"SELECT count(*) FROM conversations {where}")
         return int(row[0]) if row else 0
@@ -340,6 +344,7 @@ class Store:
         return message
 
     async def get_message(self, message_id: int) -> Message | None:
+        """The message with its usage and items, or None."""
         found = await self._messages(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,))
         return found[0] if found else None
 
