@@ -145,6 +145,11 @@ class Settings(BaseModel):
         """Where setting `name` came from."""
         return self.sources.get(name, "default")
 
+    def updated(self, source: str, **changes: Any) -> Settings:
+        """A copy with `changes` applied, each recorded as coming from `source` (e.g. "demo")."""
+        sources = {**self.sources, **dict.fromkeys(changes, source)}
+        return self.model_copy(update={**changes, "sources": sources})
+
 
 def mask_secret(secret: str | None) -> str:
     """Show a secret as `sk-…abcd`; short secrets are hidden entirely."""

@@ -1,0 +1,291 @@
+"""`qwen-tui ask`: one message out, the answer streamed to stdout, tool activity and reasoning to stderr."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from typing import Any, TextIO
+
+from tui.chat import ChatEngine, Turn, open_engine
+from tui.chat.updates import (
+    ChainFallback,
+    ReasoningDelta,
+    Retrying,
+    TextDelta,
+    ToolCall,
+    ToolCallUpdated,
+    TurnFinished,
+    Update,
+)
+from tui.cli.console import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_SIGINT,
+    EXIT_SIGTERM,
+    EXIT_USAGE,
+    PROG,
+    CliError,
+    hint_for,
+    out,
+    say,
+    silence_stdout,
+)
+from tui.cli.history import find_conversation
+from tui.cli.simulator import demo
+from tui.config import KEY_ENV, Settings
+
+log = logging.getLogger("tui.cli")
+
+
+class TurnPrinter:
+    """Shows a running turn: answer text to stdout, reasoning and tool activity to stderr.
+
+    Tool calls arrive as repeated updates of one mutable record; each detail is printed once,
+    when it first becomes known, so stderr reads as a log of what the model did.
+    """
+
+    def __init__(self, *, stream_text: bool, stdout: TextIO, stderr: TextIO) -> None:
+        self.stream_text = stream_text
+        self.stdout = stdout
+        self.stderr = stderr
+        self.text: list[str] = []
+        self.finished: TurnFinished | None = None
+        self.broken_pipe = False
+        self._printed: dict[str, set[str]] = {}
+        self._reasoning_item: str | None = None
+        self._err_mid_line = False
+
+    def handle(self, update: Update) -> None:
+        """Show one update where it belongs (stdout for answer text, stderr for the rest)."""
+        if isinstance(update, TextDelta):
+            self.text.append(update.text)
+            if self.stream_text:
+                self._write_out(update.text)
+        elif isinstance(update, ReasoningDelta):
+            if self._reasoning_item != update.item_id:
+                self._err_line_break()
+                self._write_err("thinking: ")
+                self._reasoning_item = update.item_id
+            self._write_err(update.text)
+            self._err_mid_line = not update.text.endswith("\n")
+        elif isinstance(update, ToolCallUpdated):
+            self._tool(update.call)
+        elif isinstance(update, Retrying):
+            self._note(f"{update.reason}; retrying in {update.delay:.1f} s (attempt {update.attempt})")
+        elif isinstance(update, ChainFallback):
+            self._note(f"the server no longer has this conversation ({update.reason}); resending it in full")
+        elif isinstance(update, TurnFinished):
+            self.finished = update
+            self._err_line_break()
+
+    def _tool(self, call: ToolCall) -> None:
+        """Print what is new about a tool call: query, sources, goal, urls, code, logs, failure."""
+        printed = self._printed.setdefault(call.item_id, set())
+        lines: list[str] = []
+
+        def once(key: str, line: str) -> None:
+            if key not in printed:
+                printed.add(key)
+                lines.append(line)
+
+        name = call.type.removesuffix("_call")
+        once("start", f"[{name}] started")
+        if call.query:
+            once("query", f"[{name}] query: {call.query}")
+        if call.goal:
+            once("goal", f"[{name}] goal: {call.goal}")
+        if call.name:
+            once("name", f"[{name}] {call.name}({call.arguments or ''})")
+        settled = call.status not in ("in_progress", "searching")
+        if call.code and settled:
+            once("code", f"[{name}] code:\n" + _indent(call.code))
+        for key, urls in (("sources", call.sources), ("urls", call.urls)):
+            for url in urls:
+                once(f"{key}:{url}", f"[{name}] {'source' if key == 'sources' else 'url'}: {url}")
+        if call.logs and call.status in ("completed", "failed", "incomplete"):
+            once("logs", f"[{name}] logs:\n" + _indent(call.logs))
+        if call.status in ("failed", "incomplete"):
+            once("end", f"[{name}] {call.status}")
+        if lines:
+            self._err_line_break()
+            self._reasoning_item = None
+            self._write_err("\n".join(lines) + "\n")
+
+    def _note(self, text: str) -> None:
+        self._err_line_break()
+        self._write_err(f"{PROG}: {text}\n")
+
+    def _err_line_break(self) -> None:
+        if self._err_mid_line:
+            self._write_err("\n")
+            self._err_mid_line = False
+
+    def _write_err(self, text: str) -> None:
+        self.stderr.write(text)
+        self.stderr.flush()
+
+    def _write_out(self, text: str) -> None:
+        """Write answer text; a closed stdout (`| head`) ends the output quietly instead of failing."""
+        if self.broken_pipe:
+            return
+        try:
+            self.stdout.write(text)
+            self.stdout.flush()
+        except BrokenPipeError:
+            self.broken_pipe = True
+
+
+def _indent(text: str) -> str:
+    """Code or logs indented under their `[tool]` line."""
+    return "\n".join("    " + line for line in text.rstrip("\n").splitlines())
+
+
+def _read_prompt(args: argparse.Namespace) -> str:
+    """The prompt from the arguments, or stdin for '-' / no argument with piped input."""
+    words = list(args.prompt)
+    if words in ([], ["-"]):
+        if not words and sys.stdin.isatty():
+            raise CliError(f"no prompt: give one, e.g. {PROG} ask \"hello\", or pipe it on stdin", EXIT_USAGE)
+        text = sys.stdin.read()
+    else:
+        text = " ".join(words)
+    if not text.strip():
+        raise CliError("the prompt is empty; nothing to send", EXIT_USAGE)
+    return text
+
+
+def _require_key(settings: Settings) -> None:
+    """Stop before anything is sent when there is no key, saying where one can come from."""
+    if settings.api_key is None:
+        problem = f" ({settings.key_problem})" if settings.key_problem else ""
+        raise CliError(
+            f"no API key{problem}: set {KEY_ENV} (or key_file / key_command in {settings.config_path}), "
+            f"or try it without a key: {PROG} --demo"
+        )
+
+
+async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Send one message (new conversation, or `-c` to continue one) and show the answer as it streams."""
+    prompt = _read_prompt(args)
+    with demo(settings) as effective:
+        _require_key(effective)
+        async with open_engine(effective) as engine:
+            conversation_id = await _target_conversation(engine, args, effective)
+            turn = await engine.send(conversation_id, prompt)
+            printer = TurnPrinter(stream_text=not (args.no_stream or args.json), stdout=sys.stdout, stderr=sys.stderr)
+            stopped_by = await _drive(turn, printer)
+    return _finish_ask(args, printer, stopped_by)
+
+
+async def _drive(turn: Turn, printer: TurnPrinter) -> int | None:
+    """Feed the turn's updates to the printer; SIGINT/SIGTERM cancel it (the partial answer is kept).
+
+    Returns the signal number that stopped the turn, if any.
+    """
+    loop = asyncio.get_running_loop()
+    stopped_by: list[int] = []
+
+    def stop(signum: int) -> None:
+        stopped_by.append(signum)
+        turn.cancel()
+
+    watched = (signal.SIGINT, signal.SIGTERM)
+    for signum in watched:
+        loop.add_signal_handler(signum, stop, signum)
+    try:
+        async for update in turn:
+            printer.handle(update)
+            if printer.broken_pipe and not stopped_by:
+                stopped_by.append(signal.SIGPIPE)
+                turn.cancel()
+    finally:
+        for signum in watched:
+            loop.remove_signal_handler(signum)
+    return stopped_by[0] if stopped_by else None
+
+
+def _finish_ask(args: argparse.Namespace, printer: TurnPrinter, stopped_by: int | None) -> int:
+    """Print the end of the answer (or the JSON object) and the outcome; return the exit status."""
+    finished = printer.finished
+    if finished is None:  # the engine promises a TurnFinished; never end silently if it did not come
+        raise CliError("the answer ended without a result; see the log file")
+    message = finished.message
+    text = "".join(printer.text) or message.content
+    if stopped_by == signal.SIGPIPE:
+        silence_stdout()
+        return 128 + signal.SIGPIPE
+    if args.json:
+        out(json.dumps(_turn_json(finished, text), ensure_ascii=False) + "\n")
+    elif text and not printer.stream_text:
+        out(text if text.endswith("\n") else text + "\n")
+    elif text and not text.endswith("\n"):
+        out("\n")
+    where = f"conversation {message.conversation_id} ('{PROG} show {message.conversation_id}')"
+    log.info("answer %s in conversation %s: %s (%s)", message.id, message.conversation_id, finished.status, message.mode)
+    if finished.status == "complete":
+        return EXIT_OK
+    if finished.status == "cancelled":
+        kept = "the partial answer is kept" if text else "nothing had arrived yet; your message is kept"
+        say(f"stopped; {kept} in {where}")
+        return EXIT_SIGTERM if stopped_by == signal.SIGTERM else EXIT_SIGINT
+    reason = " ".join((finished.error or f"the answer is {finished.status}").split())
+    log.warning("answer %s ended %s: %s", message.id, finished.status, reason)
+    hint = hint_for(reason)
+    if text:
+        hint = f"the partial answer is kept in {where}"
+    say(f"error: {reason}" + (f"; {hint}" if hint else ""))
+    return EXIT_FAILURE
+
+
+async def _target_conversation(engine: ChatEngine, args: argparse.Namespace, settings: Settings) -> int:
+    """A new conversation (with this run's tools/thinking/effort), or the one `-c` names, updated with new flags."""
+    chosen = {"tools": settings.tools, "thinking": settings.thinking, "effort": settings.effort}
+    options = {name: value for name, value in chosen.items() if value is not None}
+    if args.continue_ is None:
+        conversation = await engine.new_conversation(system_prompt=settings.system_prompt, options=options)
+        return conversation.id
+    if args.system is not None:
+        raise CliError("--system applies to a new conversation only; drop -c to start one", EXIT_USAGE)
+    if args.continue_ == "latest":
+        latest = await engine.latest_conversation()
+        if latest is None:
+            say("no conversation to continue yet; starting a new one")
+            conversation = await engine.new_conversation(system_prompt=settings.system_prompt, options=options)
+            return conversation.id
+        conversation_id = latest.id
+    else:
+        conversation_id = int(args.continue_)
+        await find_conversation(engine, conversation_id)
+    given = {"tools": args.tools, "thinking": args.thinking, "effort": args.effort}
+    changes = {name: value for name, value in given.items() if value is not None}
+    if changes:
+        await engine.set_options(conversation_id, **changes)
+    return conversation_id
+
+
+def _turn_json(finished: TurnFinished, text: str) -> dict[str, Any]:
+    """The `--json` result: ids, status, text and usage of the answer."""
+    message = finished.message
+    usage = message.usage
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "response_id": message.response_id,
+        "model": message.model,
+        "mode": message.mode,
+        "status": finished.status,
+        "error": finished.error,
+        "text": text,
+        "usage": None if usage is None else {
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "total_tokens": usage.total_tokens,
+            "cached_tokens": usage.cached_tokens,
+            "reasoning_tokens": usage.reasoning_tokens,
+            "x_tools": usage.x_tools,
+        },
+    }

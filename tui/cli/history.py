@@ -1,0 +1,153 @@
+"""The commands over saved conversations: list, show, export, import, search (nothing is sent)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from tui.chat import ChatEngine, EngineError, open_engine
+from tui.cli.console import EXIT_FAILURE, EXIT_OK, PROG, CliError, one_line, out, say
+from tui.config import Settings
+from tui.store import Conversation, Message, OutputItem
+
+log = logging.getLogger("tui.cli")
+
+
+@contextlib.asynccontextmanager
+async def _reader(settings: Settings) -> AsyncIterator[ChatEngine]:
+    """The engine for commands that only read or import (no key needed, nothing is sent)."""
+    async with open_engine(settings, require_key=False) as engine:
+        yield engine
+
+
+async def find_conversation(engine: ChatEngine, conversation_id: int) -> Conversation:
+    """The conversation with this id, or a CliError telling the person how to find ids."""
+    try:
+        return await engine.conversation(conversation_id)
+    except EngineError:
+        raise CliError(f"there is no conversation {conversation_id}; '{PROG} list' shows their ids") from None
+
+
+async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    """One line per conversation, newest first: id, last update, title (and `*` when pinned)."""
+    async with _reader(settings) as engine:
+        conversations = await engine.list_conversations(limit=max(args.limit, 0))
+    conversations.sort(key=lambda conversation: (conversation.updated_at, conversation.id), reverse=True)
+    for conversation in conversations:
+        pin = " *" if conversation.pinned else ""
+        out(f"{conversation.id}  {_when(conversation.updated_at)}  {one_line(conversation.title)}{pin}\n")
+    return EXIT_OK
+
+
+async def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    """The conversation's current branch: each message under a header with its role and status."""
+    async with _reader(settings) as engine:
+        conversation = await find_conversation(engine, args.id)
+        messages = await engine.transcript(conversation.id)
+        usage = await engine.conversation_usage(conversation.id)
+    out(f"#{conversation.id} {conversation.title}\n")
+    out(f"model {conversation.model} · {conversation.endpoint} · {len(messages)} messages · "
+         f"tokens {usage.input_tokens} in / {usage.output_tokens} out\n")
+    if conversation.system_prompt:
+        out(f"system: {conversation.system_prompt}\n")
+    for message in messages:
+        out("\n" + _message_header(message) + "\n")
+        for item in message.items:
+            out(f"  · {_describe_item(item)}\n")
+        if message.content:
+            out(message.content if message.content.endswith("\n") else message.content + "\n")
+    return EXIT_OK
+
+
+def _message_header(message: Message) -> str:
+    """`── #1 user ──` / `── #2 assistant (qwen3-max, chain) [incomplete: why] ──`."""
+    details = ", ".join(part for part in (message.model, message.mode) if part)
+    label = message.role + (f" ({details})" if details else "")
+    if message.status != "complete":
+        label += f" [{message.status}" + (f": {message.error}" if message.error else "") + "]"
+    return f"── #{message.id} {label} ──"
+
+
+def _describe_item(item: OutputItem) -> str:
+    """One line for a stored output item: `thinking: ...`, `web_search: query · 2 sources`, ..."""
+    data = item.data
+    if item.type == "reasoning":
+        return f"thinking: {one_line(str(data.get('summary') or ''), 100)}"
+    details = [one_line(str(data[key]), 80) for key in ("query", "goal", "name") if data.get(key)]
+    for key, noun in (("sources", "source"), ("urls", "url")):
+        if data.get(key):
+            count = len(data[key])
+            details.append(f"{count} {noun}{'' if count == 1 else 's'}")
+    if data.get("code"):
+        lines = len(str(data["code"]).splitlines())
+        details.append(f"{lines} line{'' if lines == 1 else 's'} of code")
+    if item.status and item.status != "completed":
+        details.append(f"[{item.status}]")
+    name = item.type.removesuffix("_call")
+    return f"{name}: {' · '.join(details)}" if details else name
+
+
+async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Markdown or JSON (with a Responses-API-ready input array) to stdout or a file."""
+    async with _reader(settings) as engine:
+        conversation = await find_conversation(engine, args.id)
+        if args.format == "json":
+            text = json.dumps(await engine.export_json(conversation.id), ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = await engine.export_markdown(conversation.id)
+    if args.output is None:
+        out(text)
+        return EXIT_OK
+    try:
+        Path(args.output).expanduser().write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
+    say(f"exported conversation {conversation.id} to {args.output}")
+    return EXIT_OK
+
+
+async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Import a JSON export as a new conversation; prints its new id and title."""
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{args.file} is not JSON ({exc}); export one with '{PROG} export ID --format json'") from None
+    if not isinstance(data, dict):
+        raise CliError(f"{args.file} is not a qwen-tui JSON export (expected an object)")
+    async with _reader(settings) as engine:
+        try:
+            conversation = await engine.import_json(data)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.info("import failed", exc_info=True)
+            raise CliError(f"{args.file} is not a qwen-tui JSON export ({type(exc).__name__}: {exc})") from None
+    out(f"{conversation.id}  {one_line(conversation.title)}\n")
+    return EXIT_OK
+
+
+async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    """Full-text hits, newest first: conversation id, message id, role, title and snippet."""
+    query = " ".join(args.query)
+    async with _reader(settings) as engine:
+        hits = await engine.search(query, limit=max(args.limit, 0))
+    for hit in hits:
+        out(f"{hit.conversation_id}  #{hit.message_id}  {hit.role}  {one_line(hit.title, 40)}: "
+             f"{one_line(hit.snippet)}\n")
+    if not hits:
+        say(f"no messages match {query!r}")
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _when(timestamp: float) -> str:
+    """A timestamp as local `YYYY-MM-DD HH:MM`."""
+    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,154 @@
+"""The command line: options every command accepts, and one subparser per command."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from tui import __version__
+from tui.cli.console import EXIT_USAGE, PROG, CliError
+from tui.config import KNOWN_TOOLS
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (no usage block) and exit with status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message} (see '{self.prog} --help')", EXIT_USAGE)
+
+
+def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Options every command accepts, before or after the subcommand.
+
+    On subparsers their default is SUPPRESS so a value given before the subcommand survives.
+    """
+    default: Any = None if top else argparse.SUPPRESS
+    group = parser.add_argument_group("common options")
+    group.add_argument("--base-url", metavar="URL", default=default, help="custom Responses API base URL")
+    group.add_argument("--region", metavar="NAME", default=default, help="singapore (default), beijing, *-legacy")
+    group.add_argument("--model", metavar="NAME", default=default, help="model name (default qwen3-max-2026-01-23)")
+    group.add_argument("--db", metavar="PATH", default=default, help="the SQLite file with your conversations")
+    group.add_argument(
+        "--demo", action="store_true", default=False if top else argparse.SUPPRESS,
+        help="use the built-in simulator (no key, no network)",
+    )
+    group.add_argument(
+        "--debug", action="store_true", default=False if top else argparse.SUPPRESS,
+        help="print tracebacks and debug logs to stderr",
+    )
+
+
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    """An argparse type: a number of `kind` greater than zero."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: global options plus one subparser per command."""
+    parser = _Parser(
+        prog=PROG,
+        description="A terminal chat client for Qwen over the DashScope Responses API. "
+        "With no command, opens the full-screen app.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    _add_common(parser, top=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        _add_common(sub, top=False)
+        return sub
+
+    ask = command("ask", "ask one question; the answer streams to stdout, tool activity to stderr")
+    ask.add_argument("prompt", nargs="*", metavar="PROMPT", help="the question ('-' or nothing: read stdin)")
+    ask.add_argument(
+        "-c", "--continue", dest="continue_", nargs="?", const="latest", default=None, metavar="CONV_ID",
+        help="continue the most recent conversation, or the one with this id",
+    )
+    ask.add_argument("--no-stream", action="store_true", help="print the answer only once it is complete")
+    ask.add_argument(
+        "--thinking", action=argparse.BooleanOptionalAction, default=None,
+        help="let the model think first (reasoning goes to stderr); --no-thinking turns it off",
+    )
+    ask.add_argument("--effort", choices=("low", "medium", "high"), default=None, help="reasoning effort")
+    ask.add_argument(
+        "--tool", action="append", dest="tools", metavar="NAME", default=None,
+        help=f"enable a built-in tool (repeatable): {', '.join(KNOWN_TOOLS)}",
+    )
+    ask.add_argument("--system", metavar="TEXT", default=None, help="system prompt for a new conversation")
+    ask.add_argument("--json", action="store_true", help="print one JSON object with the result")
+
+    listing = command("list", "list conversations, newest first, one per line starting with its id")
+    listing.add_argument("-n", "--limit", type=int, default=50, help="how many (default 50)")
+
+    show = command("show", "print a conversation")
+    show.add_argument("id", type=int, metavar="ID")
+
+    export = command("export", "export a conversation as Markdown or JSON")
+    export.add_argument("id", type=int, metavar="ID")
+    export.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
+    export.add_argument("-o", "--output", metavar="FILE", default=None, help="write to FILE instead of stdout")
+
+    importing = command("import", "import a conversation exported as JSON")
+    importing.add_argument("file", metavar="FILE", help="the JSON file ('-' for stdin)")
+
+    search = command("search", "full-text search over every message")
+    search.add_argument("query", nargs="+", metavar="QUERY")
+    search.add_argument("-n", "--limit", type=int, default=50, help="how many hits (default 50)")
+
+    command("config", "show the effective settings and where each came from (key masked)")
+
+    sim = command("sim", "run the built-in Responses API simulator in the foreground")
+    sim.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    sim.add_argument(
+        "--speed", type=_positive(float), default=None, help="text deltas per second (default: as fast as possible)"
+    )
+    sim.add_argument("--long", type=_positive(int), default=None, metavar="N", help="answer with long Markdown of N deltas")
+    return parser
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """Parse and normalise: `ask -c "question"` means continue-latest with that question."""
+    args = build_parser().parse_args(list(argv))
+    if args.command == "ask" and args.continue_ not in (None, "latest") and not args.continue_.isdigit():
+        args.prompt = [args.continue_, *args.prompt]
+        args.continue_ = "latest"
+    if args.command == "ask" and args.tools:
+        names = [name.strip() for value in args.tools for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in KNOWN_TOOLS]
+        if unknown:
+            raise CliError(
+                f"argument --tool: unknown tool {unknown[0]!r}; choose from: {', '.join(KNOWN_TOOLS)}", EXIT_USAGE
+            )
+        args.tools = names
+    return args
+
+
+#: Commands that need the API key (None = the app); the others never run a key_command.
+KEYED_COMMANDS = (None, "ask", "config")
+
+
+def flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the command line sets (None = not given)."""
+    flags: dict[str, Any] = {
+        "base_url": args.base_url,
+        "region": args.region,
+        "model": args.model,
+        "db_path": args.db,
+        "demo": args.demo or None,
+        "debug": args.debug or None,
+    }
+    if args.command == "ask":
+        flags.update(tools=args.tools, thinking=args.thinking, effort=args.effort, system_prompt=args.system)
+    return flags
