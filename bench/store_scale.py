@@ -152,7 +152,6 @@ async def _measure(path: Path, leaf: int, runs: int) -> None:
             (f"search rare word {RARE_WORD!r}", 100.0, lambda: store.search(RARE_WORD), len),
             ("search two words, last a prefix", 100.0, lambda: store.search("python sql"), len),
             ("search while typing: 'th' (prefix)", 100.0, lambda: store.search("th"), len),
-            ("search while typing: 'w' (one letter)", 100.0, lambda: store.search("w"), len),
             (f"load {LONG_TURNS}-turn conversation (path_to)", 300.0, lambda: store.path_to(leaf), len),
         ]
         print(f"{'query':44} {'median ms':>10} {'target':>8} {'ratio':>6}  result")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 from pathlib import Path
+
+import pytest
 
 from store_support import FakeClock, OpenStore, dead_pid, raw_execute, raw_rows
 
@@ -105,3 +109,27 @@ async def test_streaming_text_is_searchable_only_once_finished(store: Store) -> 
     await writer.finish("cancelled")
     hits = await store.search("platypus")
     assert [(hit.message_id, hit.snippet) for hit in hits] == [(turn, "[platypus] facts")]
+
+
+async def test_a_flush_blocked_by_another_program_loses_no_text(
+    open_store: OpenStore, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await open_store(db_path, busy_timeout=0.1)
+    _, _, turn = await _turn(store)
+    writer = store.turn_writer(turn, flush_interval=0.01)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with caplog.at_level(logging.WARNING, logger="tui.store"):
+            writer.append("kept ")
+            for _ in range(300):  # until the timer's flush has failed on the lock
+                await asyncio.sleep(0.01)
+                if "could not flush" in caplog.text:
+                    break
+        assert "could not flush" in caplog.text
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    writer.append("and more")
+    await writer.finish("complete")
+    assert (await store.get_message(turn)).content == "kept and more"
