@@ -66,7 +66,7 @@ class QwenApp(App[int]):
     TITLE = "qwen-tui"
     ESCAPE_TO_MINIMIZE = False
     COMMANDS = App.COMMANDS | {lambda: _qwen_commands()}
-    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (60, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (60, "-narrow"), (100, "-medium"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
     BINDING_GROUP_TITLE = "Chat"
     BINDINGS = [
@@ -462,11 +462,13 @@ class QwenApp(App[int]):
         self._toggle_panel("tools", "sidebar")
 
     def _toggle_panel(self, panel: str, other: str) -> None:
-        """Wide: hide/show a side panel. Narrow: show one side panel at a time over the hidden default."""
+        """Show or hide a side panel. Narrow: one side panel at a time; hidden by default are opened."""
         screen = self.screen
         if screen.has_class("-narrow"):
             screen.remove_class(f"-{other}-open")
             screen.toggle_class(f"-{panel}-open")
+        elif screen.has_class("-medium") and panel == "tools":
+            screen.toggle_class("-tools-open")
         else:
             screen.toggle_class(f"-{panel}-closed")
 

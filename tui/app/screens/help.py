@@ -9,15 +9,14 @@ from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-NOTES = """\
-Copying uses OSC 52: the text travels through the terminal to your local
-clipboard, so it works over SSH. In tmux run `set -g set-clipboard on`.
-macOS Terminal.app ignores OSC 52 (iTerm2, kitty, WezTerm and foot work).
-
-Below 100 columns the side panels hide: ctrl+b shows the chats, ctrl+t the
-tools. ctrl+j inserts a newline in every terminal (Shift+Enter cannot be told
-apart from Enter over SSH). For 16-colour terminals pick the ansi-dark or
-ansi-light theme in Settings (f2)."""
+NOTES = (
+    "Copying uses OSC 52: the text travels through the terminal to your local clipboard, so it works "
+    "over SSH. In tmux run `set -g set-clipboard on`. macOS Terminal.app ignores OSC 52 (iTerm2, kitty, "
+    "WezTerm and foot work).\n\n"
+    "Below 100 columns both side panels hide, below 120 the tool panel: ctrl+b shows the chats, ctrl+t "
+    "the tools. ctrl+j inserts a newline in every terminal (Shift+Enter cannot be told apart from Enter "
+    "over SSH). For 16-colour terminals pick the ansi-dark or ansi-light theme in Settings (f2)."
+)
 
 def binding_rows(bindings: Iterable[Binding], describe_key: Callable[[str], str]) -> list[tuple[str, str]]:
     """(keys, what they do) for each binding; the longer tooltip wins over the footer label."""
