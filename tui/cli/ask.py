@@ -75,9 +75,12 @@ class TurnPrinter:
         elif isinstance(update, ToolCallUpdated):
             self._tool(update.call)
         elif isinstance(update, Retrying):
-            self._note(f"{update.reason}; retrying in {update.delay:.1f} s (attempt {update.attempt})")
+            log.info("retrying (attempt %s) in %.1f s: %s", update.attempt, update.delay, update.reason)
+            summary = update.reason.split(": ", 1)[0]
+            self._note(f"{summary}; retrying in {update.delay:.1f} s (attempt {update.attempt})")
         elif isinstance(update, ChainFallback):
-            self._note(f"the server no longer has this conversation ({update.reason}); resending it in full")
+            log.info("chain fallback: %s", update.reason)
+            self._note("the server no longer has this conversation's context; resending it in full")
         elif isinstance(update, TurnFinished):
             self.finished = update
             self._err_line_break()
