@@ -182,3 +182,12 @@ def test_malformed_non_streaming_body_is_not_json(sim: SimServer) -> None:
 def test_unknown_fault_kinds_are_refused(sim: SimServer) -> None:
     with pytest.raises(ValueError, match="unknown fault kind"):
         sim.inject("explode")
+
+
+def test_a_rejected_request_does_not_use_up_a_stream_fault(sim: SimServer) -> None:
+    sim.inject("drop", after_deltas=1)
+
+    assert post(sim, {"model": MODEL, "input": "Hi", "previous_response_id": "gone"}).status_code == 400
+    received, error = read_until_failure(sim)
+    assert isinstance(error, httpx.RemoteProtocolError)
+    assert [f.event for f in complete_frames(received)].count("response.output_text.delta") == 1

@@ -11,7 +11,7 @@ from typing import Any, Awaitable, Callable
 from tui.sim.clock import SimClock
 from tui.sim.context import input_messages, is_valid_input
 from tui.sim.events import RequestEcho, build_stream, compact_response, usage_for
-from tui.sim.faults import Fault, FaultQueue, make_fault
+from tui.sim.faults import ANSWER_FAULTS, REFUSALS, Fault, FaultQueue, make_fault
 from tui.sim.framing import batches, frame
 from tui.sim.memory import ResponseMemory, Turn
 from tui.sim.script import BUILTIN_TOOLS, compose_reply
@@ -164,7 +164,7 @@ class SimApp:
             raise HttpError(400, error_body("The request body must be a JSON object.", "invalid_request_error"))
         state.requests.append(body)
         self._check_key(scope)
-        fault = state.faults.take()
+        fault = state.faults.take(REFUSALS)
         if fault and fault.kind == "rate_limit":
             raise HttpError(
                 429,
@@ -181,6 +181,7 @@ class SimApp:
                 error_body("The server had an error while processing your request. Please retry.", "internal_error", code="internal_error"),
             )
         turn_input, echo, context, parent = self._prepare(body, legacy)
+        fault = state.faults.take(ANSWER_FAULTS)
         thinking = _thinking(body)
         tools = _requested_tools(body)
         reply = compose_reply(context, tools=tools, thinking=thinking, long_deltas=state.long_answer)

@@ -6,6 +6,8 @@ import threading
 from dataclasses import dataclass, replace
 
 FAULT_KINDS = ("rate_limit", "server_error", "drop", "stall", "malformed", "forget")
+REFUSALS = frozenset({"rate_limit", "server_error"})  # hit any request with a valid key, before validation
+ANSWER_FAULTS = frozenset({"drop", "stall", "malformed"})  # hit only a request that gets an answer
 DEFAULT_RETRY_AFTER = 1.0
 DEFAULT_AFTER_DELTAS = 1
 DEFAULT_STALL_SECONDS = 10.0
@@ -45,7 +47,7 @@ def make_fault(
 
 
 class FaultQueue:
-    """First-in first-out faults; each request takes one hit from the head of the queue."""
+    """First-in first-out faults; a request takes one hit from the head of the queue when it applies to it."""
 
     def __init__(self) -> None:
         self._queue: list[Fault] = []
@@ -55,10 +57,10 @@ class FaultQueue:
         with self._lock:
             self._queue.append(fault)
 
-    def take(self) -> Fault | None:
-        """The fault for the request being handled now, if any."""
+    def take(self, kinds: frozenset[str]) -> Fault | None:
+        """The fault at the head of the queue if it is one of `kinds` (one hit of it is used up), else None."""
         with self._lock:
-            if not self._queue:
+            if not self._queue or self._queue[0].kind not in kinds:
                 return None
             head = self._queue[0]
             if head.times <= 1:
