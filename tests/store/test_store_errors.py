@@ -170,11 +170,11 @@ async def test_cancelling_a_write_that_waits_on_a_lock_leaves_the_store_usable(o
         waiting = asyncio.create_task(store.add_message(conversation.id, role="user", content="dropped", parent_id=None))
         await asyncio.sleep(0.2)  # the task is now inside SQLite's busy wait for BEGIN
         waiting.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await waiting
     finally:
-        holder.execute("ROLLBACK")
+        holder.execute("ROLLBACK")  # so the BEGIN still running in SQLite's thread succeeds after the cancel
         holder.close()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
     kept = await store.add_message(conversation.id, role="user", content="kept", parent_id=None)
     await store.close()
     assert [row[0] for row in sqlite3.connect(path).execute("SELECT content FROM messages")] == ["kept"]

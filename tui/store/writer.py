@@ -28,6 +28,7 @@ class TurnWriter:
         self._interval = flush_interval
         self._buffer: list[str] = []
         self._timer: asyncio.Task[None] | None = None
+        self._timer_sleeping = False
         self._finished = False
 
     async def set_response(
@@ -44,14 +45,16 @@ class TurnWriter:
             return
         self._buffer.append(text)
         if self._timer is None or self._timer.done():
+            self._timer_sleeping = True
             self._timer = asyncio.get_running_loop().create_task(self._flush_later())
 
     async def _flush_later(self) -> None:
-        await asyncio.sleep(self._interval)
         try:
-            # Shielded: finish() cancelling the timer must not abort a write already under way;
-            # the store's FIFO lock still orders it before finish()'s own write.
-            await asyncio.shield(self.flush())
+            await asyncio.sleep(self._interval)
+        finally:
+            self._timer_sleeping = False
+        try:
+            await self.flush()
         except (StoreError, ValueError):  # ValueError: the store was closed under a live writer
             # Kept in the buffer; the next timer or finish() retries. Details are in the log.
             log.warning("could not flush streamed text of message %s", self.message_id, exc_info=True)
@@ -77,11 +80,10 @@ class TurnWriter:
         self._finished = True
         timer, self._timer = self._timer, None
         if timer is not None and not timer.done():
-            timer.cancel()
-            try:
-                await timer
-            except asyncio.CancelledError:
-                pass
+            if self._timer_sleeping:
+                timer.cancel()
+            # A flush already under way runs to its end (a failed one puts its text back).
+            await asyncio.gather(timer, return_exceptions=True)
         text = "".join(self._buffer)
         self._buffer.clear()
         try:
