@@ -133,3 +133,23 @@ async def test_a_flush_blocked_by_another_program_loses_no_text(
     writer.append("and more")
     await writer.finish("complete")
     assert (await store.get_message(turn)).content == "kept and more"
+
+
+async def test_finish_during_a_flush_under_way_keeps_all_text_in_order(open_store: OpenStore, db_path: Path) -> None:
+    store = await open_store(db_path)
+    _, _, turn = await _turn(store)
+    writer = store.turn_writer(turn, flush_interval=0.01)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        writer.append("first ")
+        await asyncio.sleep(0.2)  # the timer's flush is now waiting on the lock
+        writer.append("second")
+        finishing = asyncio.create_task(writer.finish("complete", usage=Usage(1, 2)))
+        await asyncio.sleep(0.05)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    await finishing
+    message = await store.get_message(turn)
+    assert (message.content, message.status, message.usage) == ("first second", "complete", Usage(1, 2))
