@@ -78,9 +78,12 @@ def test_export_markdown_and_json_then_import_round_trip(seeded: Cli) -> None:
     imported = cli.run("import", str(target))
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.split()[0] == "3"
-    original, copy = cli.run("show", "1").stdout, cli.run("show", "3").stdout
+    from_stdin = cli.run("import", "-", stdin=target.read_text(encoding="utf-8"))
+    assert from_stdin.stdout.split()[0] == "4"
+    original = cli.run("show", "1").stdout
     strip_ids = lambda text: [line for line in text.splitlines() if not line.startswith(("#", "── #"))]  # noqa: E731
-    assert strip_ids(copy) == strip_ids(original)
+    for copy_id in ("3", "4"):
+        assert strip_ids(cli.run("show", copy_id).stdout) == strip_ids(original)
 
 
 def test_import_rejects_a_file_that_is_not_an_export(cli: Cli) -> None:
