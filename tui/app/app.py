@@ -6,7 +6,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
 from textual import on, work
@@ -113,7 +114,7 @@ class QwenApp(App[int]):
         self._engine_settled = asyncio.Event()
         self._code_index = 0
         self._busy = False
-        if settings.theme:
+        if settings.theme and settings.theme in self.available_themes:
             self.theme = settings.theme
 
     def _default_engine_factory(self, settings: Settings) -> AbstractAsyncContextManager[ChatEngine]:
@@ -160,8 +161,14 @@ class QwenApp(App[int]):
             self._open_engine()
 
     async def on_unmount(self) -> None:
-        if self.turn is not None:
-            self.turn.cancel()
+        """Quitting mid-answer stops it (stored as cancelled) before the store closes."""
+        turn = self.turn
+        if turn is not None:
+            turn.cancel()
+            for _ in range(100):
+                if turn.done:
+                    break
+                await asyncio.sleep(0.02)
         await self._close_engine()
 
     # ------------------------------------------------------------------ engine
@@ -183,9 +190,10 @@ class QwenApp(App[int]):
         self._exit_stack = stack
         conversations = self.query_one(ConversationList)
         conversations.engine = self.engine
-        await conversations.reload(keep=self.conversation_id)
-        if self.conversation_id is not None:
-            await self.open_conversation(self.conversation_id)
+        with self.reporting("Could not load the conversations"):
+            await conversations.reload(keep=self.conversation_id)
+            if self.conversation_id is not None:
+                await self.open_conversation(self.conversation_id)
 
     async def _close_engine(self) -> None:
         stack, self._exit_stack, self.engine = self._exit_stack, None, None
@@ -201,6 +209,15 @@ class QwenApp(App[int]):
         """The engine once opening it has settled (None if it could not be opened)."""
         await self._engine_settled.wait()
         return self.engine
+
+    @contextmanager
+    def reporting(self, what: str) -> Iterator[None]:
+        """Turn any failure inside into one line for the person (details to the log), never a crash."""
+        try:
+            yield
+        except Exception as exc:
+            log.exception("%s failed", what)
+            self._problem(f"{what}: {exc}")
 
     def _problem(self, text: str) -> None:
         """Show a failure as one line: a notification and the status line note."""
@@ -266,7 +283,8 @@ class QwenApp(App[int]):
         if self.streaming:
             self.notify("An answer is streaming — press Escape to stop it first.", severity="warning")
             return
-        await self.open_conversation(event.conversation_id, event.message_id)
+        with self.reporting("Could not open the conversation"):
+            await self.open_conversation(event.conversation_id, event.message_id)
         self.screen.remove_class("-sidebar-open")
         self.query_one(Composer).focus()
 
@@ -290,7 +308,8 @@ class QwenApp(App[int]):
     @work(group="stream", exclusive=True, exit_on_error=False)
     async def _stream_turn(self, kind: TurnKind, text: str | None, message_id: int | None) -> None:
         try:
-            await self._run_turn(kind, text, message_id)
+            with self.reporting("The answer could not be shown"):
+                await self._run_turn(kind, text, message_id)
         finally:
             self._busy = False
 
@@ -303,7 +322,8 @@ class QwenApp(App[int]):
         composer = self.query_one(Composer)
         status = self.query_one(StatusLine)
         try:
-            if self.conversation_id is None:
+            created = self.conversation_id is None
+            if created:
                 conversation = await engine.new_conversation()
                 self.conversation_id = conversation.id
             if kind == "send":
@@ -320,6 +340,8 @@ class QwenApp(App[int]):
             self._problem(f"Not sent: {exc}")
             return
         self.turn = turn
+        if created:  # list it now, titled from the first message
+            await self.query_one(ConversationList).reload(keep=self.conversation_id)
         if kind != "regenerate":
             composer.clear()
             composer.editing_message_id = None
@@ -363,7 +385,8 @@ class QwenApp(App[int]):
         if finished.status not in ("complete",):
             status.set_fields(note=finished.status if not finished.error else f"{finished.status}: {finished.error}")
         self.query_one(ToolPanel).show_items(finished.message.items, finished.message.usage)
-        await self._after_turn(finished.message)
+        with self.reporting("Could not refresh the conversation list"):
+            await self._after_turn(finished.message)
 
     async def _start_views(
         self, kind: TurnKind, started: TurnStarted, text: str | None, message_id: int | None
@@ -508,16 +531,17 @@ class QwenApp(App[int]):
         if self.streaming or engine is None or self.conversation_id is None:
             return
         candidates = [self.pane.selected] if self.pane.selected else list(reversed(self.pane.views))
-        for view in candidates:
-            if view is None:
-                continue
-            siblings = await engine.siblings(view.message.id)
-            if len(siblings) > 1:
-                index = next(i for i, s in enumerate(siblings) if s.id == view.message.id)
-                target = siblings[(index + step) % len(siblings)]
-                await engine.switch_branch(self.conversation_id, target.id)
-                await self.open_conversation(self.conversation_id, target.id)
-                return
+        with self.reporting("Could not switch branches"):
+            for view in candidates:
+                if view is None:
+                    continue
+                siblings = await engine.siblings(view.message.id)
+                if len(siblings) > 1:
+                    index = next(i for i, s in enumerate(siblings) if s.id == view.message.id)
+                    target = siblings[(index + step) % len(siblings)]
+                    await engine.switch_branch(self.conversation_id, target.id)
+                    await self.open_conversation(self.conversation_id, target.id)
+                    return
         self.notify("No other branches here. ctrl+o edits a question, ctrl+r regenerates an answer.")
 
     def action_copy_answer(self) -> None:
@@ -567,8 +591,9 @@ class QwenApp(App[int]):
 
         async def rename(title: str | None) -> None:
             if title and self.engine is not None:
-                updated = await self.engine.rename(conversation_id, title)
-                self.query_one(ConversationList).update_conversation(updated)
+                with self.reporting("Could not rename"):
+                    updated = await self.engine.rename(conversation_id, title)
+                    self.query_one(ConversationList).update_conversation(updated)
 
         self.push_screen(TextPrompt("New title", known.title if known else ""), rename)
 
@@ -577,10 +602,11 @@ class QwenApp(App[int]):
         engine = self._require_engine()
         if conversation_id is None or engine is None:
             return
-        current = await engine.conversation(conversation_id)
-        await engine.set_pinned(conversation_id, not current.pinned)
-        await self.query_one(ConversationList).reload(keep=conversation_id)
-        self.notify("Pinned." if not current.pinned else "Unpinned.")
+        with self.reporting("Could not pin"):
+            current = await engine.conversation(conversation_id)
+            await engine.set_pinned(conversation_id, not current.pinned)
+            await self.query_one(ConversationList).reload(keep=conversation_id)
+            self.notify("Pinned." if not current.pinned else "Unpinned.")
 
     def action_delete_conversation(self) -> None:
         from tui.app.screens.dialogs import Confirm
@@ -596,11 +622,12 @@ class QwenApp(App[int]):
 
         async def delete(yes: bool | None) -> None:
             if yes and self.engine is not None:
-                await self.engine.delete(conversation_id)
-                if conversation_id == self.conversation_id:
-                    await self.action_new_conversation()
-                await self.query_one(ConversationList).reload()
-                self.notify(f"Deleted “{title}”.")
+                with self.reporting("Could not delete"):
+                    await self.engine.delete(conversation_id)
+                    if conversation_id == self.conversation_id:
+                        await self.action_new_conversation()
+                    await self.query_one(ConversationList).reload()
+                    self.notify(f"Deleted “{title}”.")
 
         self.push_screen(Confirm(f"Delete “{title}” and all its messages?"), delete)
 

@@ -28,6 +28,8 @@ PAGE_MARGIN = 20
 #: Pause after a keystroke in the search box before querying, so typing stays smooth.
 SEARCH_DEBOUNCE = 0.15
 _MATCH = re.compile(r"\[([^\[\]]*)\]")
+#: Markdown syntax that only clutters a one-line snippet: heading marks, emphasis, code ticks.
+_MARKUP = re.compile(r"(?:(?<=\s)|^)#{1,6}\s+|\*\*|__|`")
 
 
 def conversation_row(conversation: Conversation) -> Content:
@@ -40,7 +42,7 @@ def conversation_row(conversation: Conversation) -> Content:
 
 def hit_row(hit: SearchHit) -> Content:
     """A search result: the conversation title, then the snippet with matched terms highlighted."""
-    snippet = one_line(hit.snippet, 200)
+    snippet = _MARKUP.sub("", one_line(hit.snippet, 200))
     parts: list[str | tuple[str, str]] = [(one_line(hit.title or "Untitled", 80), "bold"), "\n  "]
     position = 0
     for match in _MATCH.finditer(snippet):
@@ -115,9 +117,10 @@ class ConversationList(OptionList):
         if not self._exhausted and not self.query_text and event.option_index >= self.option_count - PAGE_MARGIN:
             self._next_page()
 
-    @work(group="conversation-page", exclusive=True)
+    @work(group="conversation-page", exclusive=True, exit_on_error=False)
     async def _next_page(self) -> None:
-        await self._load_page()
+        with self.app.reporting("Could not load more conversations"):
+            await self._load_page()
 
     @on(OptionList.OptionSelected)
     def _opened(self, event: OptionList.OptionSelected) -> None:
@@ -164,12 +167,13 @@ class Sidebar(Vertical):
     def _search_changed(self, event: Input.Changed) -> None:
         self._search(event.value)
 
-    @work(group="search", exclusive=True)
+    @work(group="search", exclusive=True, exit_on_error=False)
     async def _search(self, value: str) -> None:
         await asyncio.sleep(SEARCH_DEBOUNCE)
         conversations = self.query_one(ConversationList)
         conversations.query_text = value.strip()
-        await conversations.reload()
+        with self.app.reporting("Search failed"):
+            await conversations.reload()
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:

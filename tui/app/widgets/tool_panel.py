@@ -69,23 +69,23 @@ def describe(call: ToolCall) -> Content:
     if call.name:
         parts.append(f"\n  {one_line(call.name)}({one_line(call.arguments or '', 60)})")
     if call.query:
-        parts += ["\n  ", ("query", "$text-muted"), "\n", _wrapped(call.query)]
+        parts += ["\n  ", ("query", "dim"), "\n", _wrapped(call.query)]
     if call.goal:
-        parts += ["\n  ", ("goal", "$text-muted"), "\n", _wrapped(call.goal)]
+        parts += ["\n  ", ("goal", "dim"), "\n", _wrapped(call.goal)]
     if call.urls:
-        parts += ["\n  ", ("urls", "$text-muted")]
+        parts += ["\n  ", ("urls", "dim")]
         parts += [f"\n  · {one_line(url, URL_WIDTH)}" for url in call.urls]
     if call.sources:
-        parts += ["\n  ", (f"{len(call.sources)} sources", "$text-muted")]
+        parts += ["\n  ", (f"{len(call.sources)} sources", "dim")]
         parts += [f"\n  · {one_line(url, URL_WIDTH)}" for url in call.sources[:5]]
         if len(call.sources) > 5:
             parts.append(f"\n  · … {len(call.sources) - 5} more")
     if call.code:
-        parts += ["\n  ", ("code", "$text-muted"), "\n", _block(call.code)]
+        parts += ["\n  ", ("code", "dim"), "\n", _block(call.code)]
     if call.logs:
-        parts += ["\n  ", ("logs", "$text-muted"), "\n", _block(call.logs)]
+        parts += ["\n  ", ("logs", "dim"), "\n", _block(call.logs)]
     elif call.output and call.type != "web_search_call":
-        parts += ["\n  ", ("output", "$text-muted"), "\n", _block(call.output)]
+        parts += ["\n  ", ("output", "dim"), "\n", _block(call.output)]
     return Content.assemble(*parts)
 
 
