@@ -53,9 +53,9 @@ class ConfigError(Exception):
     """A setting could not be read; str() is one line naming the file or variable and the fix."""
 
 
-def default_config_path() -> Path:
+def default_config_path(env: Mapping[str, str] | None = None) -> Path:
     """`$QWEN_TUI_CONFIG`, else `config.toml` in the user config dir (XDG on Linux)."""
-    override = os.environ.get(CONFIG_ENV)
+    override = (os.environ if env is None else env).get(CONFIG_ENV)
     if override:
         return Path(override).expanduser()
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
@@ -169,10 +169,9 @@ def load_settings(
     should not run a password manager); a key in the environment is still taken.
     """
     env = os.environ if env is None else env
-    override = env.get(CONFIG_ENV)
-    path = Path(override).expanduser() if override else default_config_path()
+    path = default_config_path(env)
     values: dict[str, Any] = {}
-    sources: dict[str, str] = {"config_path": f"env {CONFIG_ENV}"} if override else {}
+    sources: dict[str, str] = {"config_path": f"env {CONFIG_ENV}"} if env.get(CONFIG_ENV) else {}
 
     for name, value in _read_file(path).items():
         values[name] = value
@@ -264,7 +263,7 @@ def _from_env(name: str, raw: str) -> Any:
 def _key_from_file_or_command(key_file: Any, key_command: Any, config_path: Path) -> str:
     """Read the key from `key_file` (first line) or the stdout of `key_command`; '' if neither is set."""
     if key_file:
-        path = Path(str(key_file)).expanduser()
+        path = config_path.parent / Path(str(key_file)).expanduser()  # relative names: beside the config file
         try:
             return path.read_text(encoding="utf-8").strip()
         except OSError as exc:

@@ -121,6 +121,12 @@ def test_key_from_environment_wins_over_key_file(home: Path, monkeypatch: pytest
     assert "environment" not in settings.masked_key
 
 
+def test_a_relative_key_file_is_found_beside_the_config_file(home: Path) -> None:
+    path = write_config(home, 'key_file = "dashscope.key"\n')
+    (path.parent / "dashscope.key").write_text("sk-beside-the-config-7777\n", encoding="utf-8")
+    assert load_settings({}).api_key.get_secret_value() == "sk-beside-the-config-7777"
+
+
 def test_key_from_command(home: Path) -> None:
     script = home / "print_key.py"
     script.write_text("print('sk-from-a-command-2222')\n", encoding="utf-8")
