@@ -153,7 +153,7 @@ def _read_prompt(args: argparse.Namespace) -> str:
     if words in ([], ["-"]):
         if not words and sys.stdin.isatty():
             raise CliError(f"no prompt: give one, e.g. {PROG} ask \"hello\", or pipe it on stdin", EXIT_USAGE)
-        text = sys.stdin.read()
+        text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
     else:
         text = " ".join(words)
     if not text.strip():
