@@ -52,6 +52,7 @@ class Run:
     deltas: int
     launch_s: float = 0.0
     launch_cpu_s: float = 0.0
+    stream_cpu_s: float = 0.0
     shown_s: float = 0.0
     stream_bytes: int = 0
     cpu_s: float = 0.0
@@ -193,6 +194,7 @@ def run_once(deltas: int, speed: float | None, size: tuple[int, int], workdir: P
         terminal.write(b"Write the long answer please")
         terminal.drain(quiet=0.2, limit=2)
         mark = len(terminal.output)
+        cpu_before = cpu_seconds(terminal.process.pid)
         submitted = time.perf_counter()
         terminal.write(b"\r")
         timeout = 30 if speed is None else deltas / speed * 3 + 10
@@ -204,6 +206,7 @@ def run_once(deltas: int, speed: float | None, size: tuple[int, int], workdir: P
         terminal.drain(quiet=0.5, limit=5)  # the final frame and status line after the last delta
         run.stream_bytes = len(terminal.output) - mark
         run.cpu_s = cpu_seconds(terminal.process.pid)
+        run.stream_cpu_s = run.cpu_s - cpu_before
         before_idle = run.cpu_s
         time.sleep(2.0)
         terminal.read(0)
@@ -242,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         ("bytes per delta, max speed", fast.bytes_per_delta, TARGETS["bytes_per_delta_max"]),
         (f"bytes per delta, {args.slow_speed:g} deltas/s", slow.bytes_per_delta, TARGETS["bytes_per_delta_100"]),
         ("app CPU, max-speed run incl. launch (s)", fast.cpu_s, TARGETS["cpu_s"]),
+        ("app CPU, max speed, submit to stream end (s)", fast.stream_cpu_s, TARGETS["cpu_s"]),
         ("peak RSS, max speed (MB)", fast.rss_mb, TARGETS["rss_mb"]),
         ("peak RSS, slow run (MB)", slow.rss_mb, TARGETS["rss_mb"]),
         ("CPU in 2 s after the stream ended, max (s)", fast.idle_cpu_s, TARGETS["idle_cpu_s"]),
@@ -250,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, value, target in rows_out:
         print(f"  {label:<44} {value:9.3f}   target <= {target:<6g} {verdict(value, target)}")
     print(f"  (CPU at ready: {fast.launch_cpu_s:.2f} s; slow run: submit to fully shown {slow.shown_s:.2f} s,"
-          f" CPU {slow.cpu_s:.2f} s, launch {slow.launch_s:.2f} s)")
+          f" stream CPU {slow.stream_cpu_s:.2f} s, launch {slow.launch_s:.2f} s)")
     for note in fast.notes + slow.notes:
         print(f"  note: {note}")
     return 0

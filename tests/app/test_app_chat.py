@@ -190,3 +190,19 @@ async def test_opening_a_long_conversation_mounts_a_window_and_home_loads_more(s
         await pilot.pause()
         assert len(pane.views) == 48
         assert pane.views[0].message.content == "Question number 0"
+
+
+async def test_editing_a_later_question_keeps_the_turns_before_it(sim, tmp_path: Path) -> None:
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "My name is Ada")
+        await send(pilot, "What is my name")
+        await pilot.press("ctrl+o")  # nothing selected: the last question
+        assert app.query_one(Composer).text == "What is my name"
+        app.query_one(Composer).clear()
+        await pilot.press(*"Do you remember my name", "enter")
+        await until(lambda: not app.streaming and len(views(app)) == 4, pilot)
+        contents = [view.message.content for view in views(app)]
+        assert contents[0] == "My name is Ada" and contents[2] == "Do you remember my name"
+        assert "Ada" in contents[3], "the fork still sees the earlier turn"
+        assert "branch 2/2" in str(views(app)[2].query_one(".meta").content)

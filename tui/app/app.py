@@ -152,7 +152,6 @@ class QwenApp(App[int]):
 
     def on_mount(self) -> None:
         self.query_one(Composer).focus()
-        self.query_one("#search", Input).cursor_blink = False
         if self.needs_first_run:
             from tui.app.screens.first_run import FirstRunScreen
 
@@ -382,6 +381,7 @@ class QwenApp(App[int]):
             status.stop()
         if view is not None:
             await view.end_stream(finished.message)
+            self.pane.replace_message(finished.message)
         if finished.status not in ("complete",):
             status.set_fields(note=finished.status if not finished.error else f"{finished.status}: {finished.error}")
         self.query_one(ToolPanel).show_items(finished.message.items, finished.message.usage)
@@ -400,14 +400,16 @@ class QwenApp(App[int]):
         elif kind == "regenerate":
             await pane.truncate_after(started.user_message_id)
         if kind != "regenerate":
-            question = Message(
-                id=started.user_message_id,
-                conversation_id=started.conversation_id,
-                parent_id=None,
-                role="user",
-                content=text or "",
-                created_at=now,
-            )
+            question = await self.engine.get_message(started.user_message_id) if self.engine else None
+            if question is None:  # not expected: the engine committed it before the turn started
+                question = Message(
+                    id=started.user_message_id,
+                    conversation_id=started.conversation_id,
+                    parent_id=pane.messages[-1].id if pane.messages else None,
+                    role="user",
+                    content=text or "",
+                    created_at=now,
+                )
             await pane.append(question)
         answer = Message(
             id=started.assistant_message_id,

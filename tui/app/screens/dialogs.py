@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from tui.app.widgets.steady_input import SteadyInput
+
 
 class TextPrompt(ModalScreen[str | None]):
     """Ask for one line (e.g. a new title); Enter accepts, Escape cancels."""
@@ -22,7 +24,7 @@ class TextPrompt(ModalScreen[str | None]):
     def compose(self):
         with Vertical(classes="dialog-box"):
             yield Label(self.question, markup=False)
-            yield Input(self.value, id="answer", compact=True)
+            yield SteadyInput(self.value, id="answer", compact=True)
             yield Label("Enter to save · Escape to cancel", classes="dialog-hint")
 
     @on(Input.Submitted)

@@ -10,6 +10,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, TextArea
 
+from tui.app.widgets.steady_input import SteadyInput
+
 #: Built-in DashScope tools the person can switch on.
 TOOLS = ("web_search", "web_extractor", "code_interpreter")
 THEMES = ("textual-dark", "textual-light", "ansi-dark", "ansi-light", "nord", "gruvbox")
@@ -47,14 +49,14 @@ class SettingsScreen(ModalScreen[SettingsChoice | None]):
         with VerticalScroll(classes="dialog-box", id="settings-form"):
             yield Label("Settings", classes="dialog-title")
             yield Label("Model")
-            yield Input(current.model, id="model", compact=True)
+            yield SteadyInput(current.model, id="model", compact=True)
             yield Label("Region")
             yield Select(
                 [(name, name) for name in self.regions], value=current.region if current.region in self.regions else Select.NULL,
                 id="region", compact=True, allow_blank=False,
             )
             yield Label("Base URL (overrides the region when set)")
-            yield Input(current.base_url or "", id="base-url", placeholder="https://…/compatible-mode/v1", compact=True)
+            yield SteadyInput(current.base_url or "", id="base-url", placeholder="https://…/compatible-mode/v1", compact=True)
             yield Label("Tools")
             with Horizontal(classes="settings-row"):
                 for tool in TOOLS:

@@ -16,6 +16,7 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from tui.app.text_safety import one_line
+from tui.app.widgets.steady_input import SteadyInput
 from tui.store.models import Conversation, SearchHit
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ class Sidebar(Vertical):
     """Search box above the list; typing filters through full-text search."""
 
     def compose(self):
-        yield Input(placeholder="Search chats (ctrl+f)", id="search", compact=True)
+        yield SteadyInput(placeholder="Search chats (ctrl+f)", id="search", compact=True)
         yield ConversationList(id="conversations")
 
     @on(Input.Changed, "#search")

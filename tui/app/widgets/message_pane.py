@@ -119,6 +119,10 @@ class MessagePane(VerticalScroll):
         self.scroll_end(animate=False)
         return view
 
+    def replace_message(self, message: Message) -> None:
+        """Swap in the stored record of a message (a finished answer) for the one shown so far."""
+        self.messages = [message if m.id == message.id else m for m in self.messages]
+
     async def truncate_after(self, message_id: int | None) -> None:
         """Drop every message after `message_id` (or all of them): the start of a fork or regeneration."""
         keep = 0
