@@ -15,7 +15,7 @@ from tui.app.screens.first_run import FirstRunScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.settings import SettingsScreen
 from tui.app.text_safety import strip_controls
-from tui.app.widgets.conversation_list import ConversationList
+from tui.app.widgets.conversation_list import PAGE_SIZE, ConversationList
 from tui.app.widgets.message_pane import MessagePane
 from tui.app.widgets.status_line import StatusLine
 from tui.chat import open_engine
@@ -183,3 +183,32 @@ async def test_escape_sequences_in_model_output_never_reach_the_terminal(sim, tm
         assert "]52;c;ZXZpbA==" in output, "the text is shown, defused"
         for sequence in ("\x1b]52", "\x1b[2J", "\x07", "\x9b"):
             assert sequence not in output
+
+
+async def test_the_list_loads_a_page_at_a_time(sim, tmp_path: Path) -> None:
+    """Only the first page is read at start; moving towards its end loads the next one."""
+    settings = make_settings(tmp_path, sim)
+
+    async def script(engine) -> None:
+        for number in range(PAGE_SIZE + 50):
+            await engine.new_conversation(title=f"Chat {number:03d}")
+
+    await fill(settings, script)
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.wait_for_engine()
+        conversations = app.query_one(ConversationList)
+        await until(lambda: conversations.option_count > 0, pilot)
+        assert conversations.option_count == PAGE_SIZE
+        assert rows(app)[0].strip() == f"Chat {PAGE_SIZE + 49:03d}", "newest first"
+        await pilot.press("ctrl+l", "end")
+        await until(lambda: conversations.option_count == PAGE_SIZE + 50, pilot)
+        assert rows(app)[-1].strip() == "Chat 000"
+
+
+async def test_first_run_names_a_key_that_could_not_be_read(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, None, key_problem="key_command in config.toml failed with exit status 1")
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)):
+        problem = str(app.screen.query_one(".first-run-problem").content)
+        assert "key_command in config.toml failed" in problem

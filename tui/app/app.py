@@ -155,7 +155,7 @@ class QwenApp(App[int]):
         if self.needs_first_run:
             from tui.app.screens.first_run import FirstRunScreen
 
-            self.push_screen(FirstRunScreen())
+            self.push_screen(FirstRunScreen(self.settings.key_problem))
         else:
             self._open_engine()
 

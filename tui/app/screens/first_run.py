@@ -7,6 +7,8 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from tui.app.text_safety import one_line
+
 FIRST_RUN_TEXT = """\
 qwen-tui needs a DashScope API key to talk to Qwen.
 
@@ -33,9 +35,15 @@ class FirstRunScreen(Screen[None]):
         Binding("f1", "app.help", "Help"),
     ]
 
+    def __init__(self, key_problem: str | None = None) -> None:
+        super().__init__()
+        self.key_problem = key_problem
+
     def compose(self):
         with Center(id="first-run"):
             with Vertical(classes="first-run-box"):
                 yield Static("Welcome to qwen-tui", classes="first-run-title")
+                if self.key_problem:
+                    yield Static(f"The key could not be read: {one_line(self.key_problem, 300)}", classes="first-run-problem", markup=False)
                 yield Static(FIRST_RUN_TEXT, markup=False, classes="first-run-text")
         yield Footer()
