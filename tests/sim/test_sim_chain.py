@@ -32,6 +32,13 @@ def test_the_seed_pages_john_example(sim: SimServer, legacy: bool) -> None:
     assert second["usage"]["input_tokens"] > first["usage"]["input_tokens"]  # the first turn is in the context
 
 
+def test_a_phrase_like_call_me_back_is_not_a_name(sim: SimServer) -> None:
+    first = ask(sim, "Please call me back later, my name is sam")
+    answer = answer_text(ask(sim, "What's my name?", previous_response_id=first["id"]))
+
+    assert "Sam" in answer and "Back" not in answer
+
+
 def test_without_the_chain_the_model_does_not_know_the_name(sim: SimServer) -> None:
     ask(sim, "My name is John, please remember it.")
     answer = answer_text(ask(sim, "Do you remember my name?"))
@@ -112,6 +119,14 @@ def test_ids_expire_after_seven_days_on_the_sim_clock(sim_factory: Callable[...,
     assert expired.json()["error"] == not_found_envelope(first["id"])
     # the answer given just before expiry has its own seven days
     assert "John" in answer_text(ask(sim, "Do you still remember my name?", previous_response_id=still["id"]))
+
+
+def test_a_clock_started_at_a_fixed_time_gives_fixed_timestamps(sim_factory: Callable[..., SimServer]) -> None:
+    sim = sim_factory(clock=SimClock(start=1769417481.0))
+
+    assert ask(sim, "Hello")["created_at"] == 1769417481.0
+    sim.clock.advance(WEEK)
+    assert completed(stream(sim, "Hello"))["created_at"] == 1769417481.0 + WEEK
 
 
 def test_the_sim_fixture_clock_expires_ids_after_a_week_and_a_second(sim: SimServer) -> None:

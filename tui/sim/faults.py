@@ -68,7 +68,3 @@ class FaultQueue:
             else:
                 self._queue[0] = replace(head, times=head.times - 1)
             return head
-
-    def clear(self) -> None:
-        with self._lock:
-            self._queue.clear()

@@ -66,14 +66,19 @@ class Reply:
     deltas: tuple[str, ...] = field(default=())
 
 
+_NOT_NAMES = frozenset({"a", "an", "the", "not", "back", "later", "now", "when", "if", "please"})
+
+
+def _told_names(text: str) -> list[str]:
+    """Names introduced in `text` ("my name is john" -> "John"), skipping phrases like "call me back"."""
+    words = (match.group(1) for match in _NAME_TOLD.finditer(text))
+    return [word[0].upper() + word[1:] for word in words if word.lower() not in _NOT_NAMES]
+
+
 def remembered_name(context: list[tuple[str, str]]) -> str | None:
-    """The last name the person (or a system prompt) told the model, capitalised."""
-    name: str | None = None
-    for role, text in context:
-        if role in _SPEAKERS:
-            for match in _NAME_TOLD.finditer(text):
-                name = match.group(1)[0].upper() + match.group(1)[1:]
-    return name
+    """The last name the person (or a system prompt) told the model."""
+    names = [name for role, text in context if role in _SPEAKERS for name in _told_names(text)]
+    return names[-1] if names else None
 
 
 def split_deltas(text: str) -> tuple[str, ...]:
@@ -154,9 +159,9 @@ def compose_reply(
 
 
 def _answer_text(prompt: str, name: str | None, tools: tuple[str, ...]) -> str:
-    told = _NAME_TOLD.search(prompt)
+    told = _told_names(prompt)
     if told and not _NAME_ASKED.search(prompt):
-        return nice_to_meet_answer(told.group(1)[0].upper() + told.group(1)[1:])
+        return nice_to_meet_answer(told[-1])
     if _NAME_ASKED.search(prompt):
         return name_known_answer(name) if name else name_unknown_answer()
     if _INTRODUCE.search(prompt):
