@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 from tui.sim.app import SimApp, SimState
 from tui.sim.clock import SimClock
@@ -26,9 +27,11 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _config(state: SimState) -> uvicorn.Config:
+def _config(state: SimState, *, own_logging: bool) -> uvicorn.Config:
+    """uvicorn settings; in-process servers leave logging to the host (no stderr handlers under a TUI)."""
     return uvicorn.Config(
         SimApp(state),
+        log_config=LOGGING_CONFIG if own_logging else None,
         lifespan="off",
         log_level="warning",
         access_log=False,
@@ -111,7 +114,7 @@ class SimServer:
             raise RuntimeError("the simulator is already running")
         sock = _bind(self.host, self.port)
         self.port = sock.getsockname()[1]
-        server = uvicorn.Server(_config(self.state))
+        server = uvicorn.Server(_config(self.state, own_logging=False))
         errors: list[BaseException] = []
 
         def run() -> None:
@@ -165,4 +168,4 @@ def serve_forever(
     sock = _bind(host, port)
     bound = sock.getsockname()[1]
     print(f"http://{host}:{bound}{NEW_PREFIX}", flush=True)
-    uvicorn.Server(_config(state)).run(sockets=[sock])
+    uvicorn.Server(_config(state, own_logging=True)).run(sockets=[sock])
