@@ -422,7 +422,7 @@ class QwenApp(App[int]):
             model=self.engine.settings.model if self.engine else self.settings.model,
             mode=started.mode,
         )
-        view = await pane.append(answer)
+        view = await pane.append(answer, live=True)
         view.begin_stream()
         return view
 

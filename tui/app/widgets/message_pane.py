@@ -110,10 +110,10 @@ class MessagePane(VerticalScroll):
             self.anchor(False)
             self.scroll_to(y=0, animate=False, immediate=True)
 
-    async def append(self, message: Message) -> MessageView:
-        """Add a new message at the end (a sent message or a new answer) and keep following the end."""
+    async def append(self, message: Message, *, live: bool = False) -> MessageView:
+        """Add a message at the end (a sent question, or a `live` answer about to stream) and follow it."""
         self.messages.append(message)
-        view = self._view(message)
+        view = MessageView(message, branch_label=self.branch_labels.get(message.id, ""), live=live)
         await self.mount(view)
         self._update_chrome()
         self.scroll_end(animate=False)

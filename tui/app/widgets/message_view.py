@@ -48,10 +48,12 @@ def status_hint(status: str, error: str | None) -> str:
 class MessageView(Vertical):
     """A transcript entry. Assistant answers start from an empty `Markdown` fed by a `MarkdownStream`."""
 
-    def __init__(self, message: Message, *, branch_label: str = "") -> None:
+    def __init__(self, message: Message, *, branch_label: str = "", live: bool = False) -> None:
         classes = f"message -{message.role}"
         super().__init__(classes=classes)
         self.message = message
+        #: An answer about to stream: it starts empty and `begin_stream` feeds it.
+        self.live = live
         self.branch_label = branch_label
         self._stream: MarkdownStream | None = None
         self._pending: list[str] = []
@@ -75,8 +77,7 @@ class MessageView(Vertical):
             self._reasoning = [thinking]
             yield self._reasoning_box(thinking)
         # Finished answers render at once (their newest segments); live ones start empty and are streamed.
-        live = message.status in ("pending", "streaming")
-        self.segments = [""] if live else split_segments(strip_controls(message.content))
+        self.segments = [""] if self.live else split_segments(strip_controls(message.content))
         self.hidden_segments = max(len(self.segments) - MOUNTED_SEGMENTS, 0)
         earlier = Static("", classes="earlier-parts", markup=False)
         self._describe_hidden(earlier)
