@@ -32,10 +32,10 @@ class AbruptClose(Exception):
 
 
 class _QuietAbruptClose(logging.Filter):
-    """Keeps uvicorn from logging a traceback for a drop the test asked for."""
+    """Keeps uvicorn from logging tracebacks for a drop a test asked for or a stream cut by `SimServer.stop()`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], AbruptClose))
+        return not (record.exc_info and isinstance(record.exc_info[1], (AbruptClose, asyncio.CancelledError)))
 
 
 logging.getLogger("uvicorn.error").addFilter(_QuietAbruptClose())

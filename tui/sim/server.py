@@ -40,6 +40,37 @@ def _config(state: SimState, *, own_logging: bool) -> uvicorn.Config:
     )
 
 
+class _StoppableServer(uvicorn.Server):
+    """A uvicorn server that stops the moment `request_stop()` is called (uvicorn polls and waits 0.1 s each)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+
+    async def main_loop(self) -> None:
+        self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        if not self.should_exit:
+            await self._wake.wait()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """Close at once (no graceful wait): stop listening and end idle connections; `asyncio.run` then
+        cancels the streams still open, which their clients see as a dropped connection."""
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+
+    def request_stop(self) -> None:
+        """Thread-safe: stop now, cutting open streams instead of waiting for them."""
+        self.should_exit = True
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+
 class SimServer:
     """A local DashScope-like Responses server; `with SimServer() as sim:` starts it and stops it."""
 
@@ -56,7 +87,7 @@ class SimServer:
         self.host = host
         self.port = port
         self.state = SimState(clock=clock, speed=speed, long_answer=long_answer, api_key=api_key)
-        self._server: uvicorn.Server | None = None
+        self._server: _StoppableServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -114,7 +145,7 @@ class SimServer:
             raise RuntimeError("the simulator is already running")
         sock = _bind(self.host, self.port)
         self.port = sock.getsockname()[1]
-        server = uvicorn.Server(_config(self.state, own_logging=False))
+        server = _StoppableServer(_config(self.state, own_logging=False))
         errors: list[BaseException] = []
 
         def run() -> None:
@@ -142,8 +173,7 @@ class SimServer:
         """Stop at once: open streams are cut, the port is released."""
         if self._server is None or self._thread is None:
             return
-        self._server.should_exit = True
-        self._server.force_exit = True
+        self._server.request_stop()
         self._thread.join(timeout=10)
         self._server = None
         self._thread = None
