@@ -179,3 +179,14 @@ def test_paced_stream_arrives_in_pieces_and_stops_when_the_reader_leaves(sim_fac
     # an answer the reader abandoned never completed, so it cannot be continued
     response_id = json.loads(received.split(b"data:", 1)[1].split(b"\n", 1)[0])["response"]["id"]
     assert sim.state.memory.recall(response_id) is None
+
+
+def test_a_paced_stream_carries_the_same_answer_and_thinking(sim_factory: Callable[..., SimServer]) -> None:
+    paced, fast = sim_factory(speed=500), sim_factory()
+    prompt = "Why is the sky blue?"
+
+    slow_frames = stream(paced, prompt, enable_thinking=True)
+    fast_frames = stream(fast, prompt, enable_thinking=True)
+    assert [f.event for f in slow_frames] == [f.event for f in fast_frames]
+    assert streamed_text(slow_frames) == streamed_text(fast_frames)
+    assert completed(slow_frames)["output"][0]["summary"] == completed(fast_frames)["output"][0]["summary"]

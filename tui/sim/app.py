@@ -6,7 +6,8 @@ import asyncio
 import json
 import logging
 import uuid
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from tui.sim.clock import SimClock
 from tui.sim.context import input_messages, is_valid_input

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tui.sim.answers import (
     greeting_answer,
@@ -21,6 +21,7 @@ _NAME_TOLD = re.compile(
     r"([A-Za-z][A-Za-z'\-]*)",
     re.IGNORECASE,
 )
+_NOT_NAMES = frozenset({"a", "an", "the", "not", "back", "later", "now", "when", "if", "please"})
 _NAME_ASKED = re.compile(r"\b(?:remember my name|what(?: is|'s) my name|who am i|know my name)\b", re.IGNORECASE)
 _INTRODUCE = re.compile(r"\b(?:introduce yourself|who are you|what are you)\b", re.IGNORECASE)
 _GREETING = re.compile(r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening))\b[\s!.,]*$", re.IGNORECASE)
@@ -37,12 +38,16 @@ class Reasoning:
 
 @dataclass(frozen=True)
 class WebSearch:
+    """A web_search_call: the query, then the source URLs it found."""
+
     query: str
     sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class WebExtractor:
+    """A DashScope web_extractor_call: what to extract, from which pages, and the extract."""
+
     goal: str
     urls: tuple[str, ...]
     output: str
@@ -50,6 +55,8 @@ class WebExtractor:
 
 @dataclass(frozen=True)
 class CodeInterpreter:
+    """A code_interpreter_call: the Python it ran and what it printed."""
+
     code: str
     logs: str
 
@@ -63,10 +70,8 @@ class Reply:
 
     steps: tuple[Step, ...] = ()
     text: str = ""
-    deltas: tuple[str, ...] = field(default=())
+    deltas: tuple[str, ...] = ()
 
-
-_NOT_NAMES = frozenset({"a", "an", "the", "not", "back", "later", "now", "when", "if", "please"})
 
 
 def _told_names(text: str) -> list[str]:
