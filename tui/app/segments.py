@@ -8,7 +8,7 @@ a blank line outside a code fence keeps every segment valid Markdown on its own.
 from __future__ import annotations
 
 #: An answer segment grows to at least this many characters before it may be cut.
-SEGMENT_CHARS = 1500
+SEGMENT_CHARS = 800
 
 
 def _inside_fence(text: str) -> bool:

@@ -14,9 +14,11 @@ from tui.store.models import Message
 
 #: Seconds between Markdown appends while streaming; each append is one repaint.
 STREAM_FLUSH_INTERVAL = 1 / 15
-#: Once the transcript scrolls, every append repaints the whole pane (a few KB at 80x24): batch more,
-#: so a slow SSH link gets ~2 frames a second instead of a flood (bench/render.py measures it).
-SCROLLING_FLUSH_INTERVAL = 1 / 2
+#: Once the transcript scrolls, every append repaints the whole pane (a few KB at 80x24), so appends
+#: are spaced to repaint about this many cells a second: ~2 frames/s at 80x24, fewer on big screens,
+#: keeping a slow SSH link calm (bench/render.py measures the bytes).
+SCROLLING_CELLS_PER_SECOND = 3000
+SCROLLING_FLUSH_LIMITS = (1 / 4, 1.0)
 #: Newest segments of an answer kept mounted; older ones are mounted on request (Home).
 MOUNTED_SEGMENTS = 2
 
@@ -161,9 +163,14 @@ class MessageView(Vertical):
 
     def _schedule_flush(self) -> None:
         if self._flush_timer is None:
-            scrolling = self.parent is not None and self.parent.max_scroll_y > 0
-            interval = SCROLLING_FLUSH_INTERVAL if scrolling else STREAM_FLUSH_INTERVAL
-            self._flush_timer = self.set_timer(interval, self._flush)
+            self._flush_timer = self.set_timer(self._flush_interval(), self._flush)
+
+    def _flush_interval(self) -> float:
+        pane = self.parent
+        if pane is None or pane.max_scroll_y <= 0:
+            return STREAM_FLUSH_INTERVAL
+        low, high = SCROLLING_FLUSH_LIMITS
+        return min(max(pane.size.area / SCROLLING_CELLS_PER_SECOND, low), high)
 
     async def _flush(self) -> None:
         self._flush_timer = None
