@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.sim.script import CodeInterpreter, Reasoning, Reply, Step, WebExtractor, WebSearch, split_deltas
+from tui.sim.script import CodeInterpreter, Reasoning, Reply, WebExtractor, WebSearch, split_deltas
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _TOOL_NAMES = {WebSearch: "web_search", WebExtractor: "web_extractor", CodeInterpreter: "code_interpreter"}
