@@ -118,6 +118,13 @@ def test_options_stay_with_the_conversation(cli: Cli, sim) -> None:
     ask_json(cli, sim, "--tool", "web_search", "Tell me about otters")
     ask_json(cli, sim, "-c", "And about beavers")
     assert [tool["type"] for tool in sim.requests[-1]["tools"]] == ["web_search"]
+    assert not sim.requests[-1].get("enable_thinking")
+    ask_json(cli, sim, "-c", "--thinking", "And about otters again")
+    assert sim.requests[-1]["enable_thinking"] is True
+    ask_json(cli, sim, "-c", "One more about otters")
+    assert sim.requests[-1]["enable_thinking"] is True  # the choice stays with the conversation
+    ask_json(cli, sim, "-c", "--no-thinking", "Last one")
+    assert not sim.requests[-1].get("enable_thinking")
 
 
 def test_dropped_stream_fails_with_one_line_and_keeps_the_partial_answer(cli: Cli, sim_factory) -> None:
