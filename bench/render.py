@@ -117,7 +117,9 @@ class Terminal:
         self.output += chunk
         return len(chunk)
 
-    def wait_for(self, pattern: re.Pattern[bytes], start: int, timeout: float, *, visible: bool = False) -> float | None:
+    def wait_for(
+        self, pattern: re.Pattern[bytes], start: int, timeout: float, *, visible: bool = False
+    ) -> float | None:
         """Read until `pattern` appears in the output after offset `start`; returns the time it did."""
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
@@ -186,7 +188,8 @@ def run_once(deltas: int, speed: float | None, size: tuple[int, int], workdir: P
     try:
         ready = terminal.wait_for(READY_MARKER, 0, 20)
         if ready is None:
-            raise SystemExit("the app never drew its composer:\n" + ANSI.sub(b"", bytes(terminal.output)).decode(errors="replace")[-2000:])
+            seen = ANSI.sub(b"", bytes(terminal.output)).decode(errors="replace")[-2000:]
+            raise SystemExit("the app never drew its composer:\n" + seen)
         run.launch_s = ready - started
         run.launch_cpu_s = cpu_seconds(terminal.process.pid)
         terminal.drain(quiet=0.3, limit=3)  # let the first frame settle and the engine open

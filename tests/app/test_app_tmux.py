@@ -46,7 +46,8 @@ def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
     }
     command = f"{QWEN_TUI} --demo; echo EXITED-$?; sleep 5"
     subprocess.run(
-        ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", "100", "-y", "30", command],
+        ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", "100", "-y", "30",
+         command],
         env=env, check=True, timeout=10,
     )
     try:

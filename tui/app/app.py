@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -71,24 +70,75 @@ class QwenApp(App[int]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
     BINDING_GROUP_TITLE = "Chat"
     BINDINGS = [
-        Binding("escape", "stop", "Stop", tooltip="Stop the streaming answer (kept), leave edit mode, or back to the composer", id="app.stop"),
-        Binding("ctrl+n", "new_conversation", "New", tooltip="Start a new conversation", priority=True, id="app.new"),
-        Binding("ctrl+f", "search", "Search", tooltip="Search all conversations (full text)", priority=True, id="app.search"),
-        Binding("ctrl+l", "focus_list", "Chats list", tooltip="Move to the conversation list", show=False, priority=True, id="app.list"),
-        Binding("ctrl+g", "focus_composer", "Composer", tooltip="Move to the composer", show=False, priority=True, id="app.composer"),
-        Binding("ctrl+r", "regenerate", "Regenerate", tooltip="Ask again for the selected or last answer (new branch)", show=False, priority=True, id="app.regenerate"),
-        Binding("ctrl+o", "edit_message", "Edit & fork", tooltip="Edit the selected or last question; Enter forks a branch", show=False, priority=True, id="app.edit"),
-        Binding("alt+up", "select_message(-1)", "Previous message", tooltip="Select the previous message", show=False, priority=True, id="app.select-up"),
-        Binding("alt+down", "select_message(1)", "Next message", tooltip="Select the next message", show=False, priority=True, id="app.select-down"),
-        Binding("alt+left", "branch(-1)", "Previous branch", tooltip="Previous alternative of the selected or newest forked message", show=False, priority=True, id="app.branch-prev"),
-        Binding("alt+right", "branch(1)", "Next branch", tooltip="Next alternative of the selected or newest forked message", show=False, priority=True, id="app.branch-next"),
-        Binding("alt+c", "copy_answer", "Copy answer", tooltip="Copy the selected or last answer (OSC 52)", show=False, priority=True, id="app.copy"),
-        Binding("alt+k", "copy_code", "Copy code", tooltip="Copy a code block of that answer; again for the one before", show=False, priority=True, id="app.copy-code"),
-        Binding("alt+r", "toggle_reasoning", "Reasoning", tooltip="Show or hide the reasoning of that answer", show=False, priority=True, id="app.reasoning"),
-        Binding("ctrl+b", "toggle_sidebar", "Chats", tooltip="Show or hide the conversation list", priority=True, id="app.sidebar"),
-        Binding("ctrl+t", "toggle_tools", "Tools", tooltip="Show or hide the tool-activity panel", priority=True, id="app.tools"),
+        Binding(
+            "escape", "stop", "Stop", id="app.stop",
+            tooltip="Stop the streaming answer (kept), leave edit mode, or back to the composer",
+        ),
+        Binding(
+            "ctrl+n", "new_conversation", "New", priority=True, id="app.new",
+            tooltip="Start a new conversation",
+        ),
+        Binding(
+            "ctrl+f", "search", "Search", priority=True, id="app.search",
+            tooltip="Search all conversations (full text)",
+        ),
+        Binding(
+            "ctrl+l", "focus_list", "Chats list", show=False, priority=True, id="app.list",
+            tooltip="Move to the conversation list",
+        ),
+        Binding(
+            "ctrl+g", "focus_composer", "Composer", show=False, priority=True, id="app.composer",
+            tooltip="Move to the composer",
+        ),
+        Binding(
+            "ctrl+r", "regenerate", "Regenerate", show=False, priority=True, id="app.regenerate",
+            tooltip="Ask again for the selected or last answer (new branch)",
+        ),
+        Binding(
+            "ctrl+o", "edit_message", "Edit & fork", show=False, priority=True, id="app.edit",
+            tooltip="Edit the selected or last question; Enter forks a branch",
+        ),
+        Binding(
+            "alt+up", "select_message(-1)", "Previous message", show=False, priority=True, id="app.select-up",
+            tooltip="Select the previous message",
+        ),
+        Binding(
+            "alt+down", "select_message(1)", "Next message", show=False, priority=True, id="app.select-down",
+            tooltip="Select the next message",
+        ),
+        Binding(
+            "alt+left", "branch(-1)", "Previous branch", show=False, priority=True, id="app.branch-prev",
+            tooltip="Previous alternative of the selected or newest forked message",
+        ),
+        Binding(
+            "alt+right", "branch(1)", "Next branch", show=False, priority=True, id="app.branch-next",
+            tooltip="Next alternative of the selected or newest forked message",
+        ),
+        Binding(
+            "alt+c", "copy_answer", "Copy answer", show=False, priority=True, id="app.copy",
+            tooltip="Copy the selected or last answer (OSC 52)",
+        ),
+        Binding(
+            "alt+k", "copy_code", "Copy code", show=False, priority=True, id="app.copy-code",
+            tooltip="Copy a code block of that answer; again for the one before",
+        ),
+        Binding(
+            "alt+r", "toggle_reasoning", "Reasoning", show=False, priority=True, id="app.reasoning",
+            tooltip="Show or hide the reasoning of that answer",
+        ),
+        Binding(
+            "ctrl+b", "toggle_sidebar", "Chats", priority=True, id="app.sidebar",
+            tooltip="Show or hide the conversation list",
+        ),
+        Binding(
+            "ctrl+t", "toggle_tools", "Tools", priority=True, id="app.tools",
+            tooltip="Show or hide the tool-activity panel",
+        ),
         Binding("f1", "help", "Help", tooltip="This help", id="app.help"),
-        Binding("f2", "settings", "Settings", tooltip="Model, region, tools, thinking, system prompt, theme", id="app.settings"),
+        Binding(
+            "f2", "settings", "Settings", id="app.settings",
+            tooltip="Model, region, tools, thinking, system prompt, theme",
+        ),
     ]
     #: Actions that only make sense on the chat screen (blocked, and hidden from the footer, elsewhere).
     CHAT_ACTIONS = frozenset(
@@ -250,7 +300,8 @@ class QwenApp(App[int]):
                 if view.message.id == message_id:
                     self.pane.set_selected(view)
         last_answer = next((m for m in reversed(messages) if m.role == "assistant"), None)
-        self.query_one(ToolPanel).show_items(last_answer.items if last_answer else [], last_answer.usage if last_answer else None)
+        tools = self.query_one(ToolPanel)
+        tools.show_items(last_answer.items if last_answer else [], last_answer.usage if last_answer else None)
         await self._refresh_status(last_answer)
 
     async def _branch_labels(self, messages: list[Message]) -> dict[int, str]:
@@ -274,7 +325,8 @@ class QwenApp(App[int]):
         state = await self.engine.chain_state(self.conversation_id)
         usage = await self.engine.conversation_usage(self.conversation_id)
         turn_tokens = last_answer.usage.total_tokens if last_answer and last_answer.usage else None
-        status.set_fields(turn_tokens=turn_tokens, conversation_tokens=usage.total_tokens if turn_tokens is not None else None)
+        conversation_tokens = usage.total_tokens if turn_tokens is not None else None
+        status.set_fields(turn_tokens=turn_tokens, conversation_tokens=conversation_tokens)
         status.set_chain(state.mode, state.expires_at)
 
     @on(ConversationList.Opened)

@@ -44,6 +44,7 @@ class FirstRunScreen(Screen[None]):
             with Vertical(classes="first-run-box"):
                 yield Static("Welcome to qwen-tui", classes="first-run-title")
                 if self.key_problem:
-                    yield Static(f"The key could not be read: {one_line(self.key_problem, 300)}", classes="first-run-problem", markup=False)
+                    problem = f"The key could not be read: {one_line(self.key_problem, 300)}"
+                    yield Static(problem, classes="first-run-problem", markup=False)
                 yield Static(FIRST_RUN_TEXT, markup=False, classes="first-run-text")
         yield Footer()

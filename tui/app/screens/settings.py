@@ -38,11 +38,10 @@ class SettingsScreen(ModalScreen[SettingsChoice | None]):
         Binding("escape", "dismiss(None)", "Cancel"),
     ]
 
-    def __init__(self, current: SettingsChoice, regions: list[str], *, cursor_blink: bool = True) -> None:
+    def __init__(self, current: SettingsChoice, regions: list[str]) -> None:
         super().__init__(classes="dialog")
         self.current = current
         self.regions = regions
-        self.cursor_blink = cursor_blink
 
     def compose(self):
         current = self.current
@@ -52,11 +51,14 @@ class SettingsScreen(ModalScreen[SettingsChoice | None]):
             yield SteadyInput(current.model, id="model", compact=True)
             yield Label("Region")
             yield Select(
-                [(name, name) for name in self.regions], value=current.region if current.region in self.regions else Select.NULL,
+                [(name, name) for name in self.regions],
+                value=current.region if current.region in self.regions else Select.NULL,
                 id="region", compact=True, allow_blank=False,
             )
             yield Label("Base URL (overrides the region when set)")
-            yield SteadyInput(current.base_url or "", id="base-url", placeholder="https://…/compatible-mode/v1", compact=True)
+            yield SteadyInput(
+                current.base_url or "", id="base-url", placeholder="https://…/compatible-mode/v1", compact=True
+            )
             yield Label("Tools")
             with Horizontal(classes="settings-row"):
                 for tool in TOOLS:
@@ -64,11 +66,16 @@ class SettingsScreen(ModalScreen[SettingsChoice | None]):
             yield Checkbox("Thinking (reasoning summary)", current.thinking, id="thinking", compact=True)
             yield Label("System prompt")
             prompt = TextArea(current.system_prompt or "", id="system-prompt", compact=True)
-            prompt.cursor_blink = self.cursor_blink
+            prompt.cursor_blink = False
             yield prompt
             yield Label("Theme")
-            yield Select([(name, name) for name in THEMES], value=current.theme if current.theme in THEMES else "textual-dark",
-                         id="theme", compact=True, allow_blank=False)
+            yield Select(
+                [(name, name) for name in THEMES],
+                value=current.theme if current.theme in THEMES else "textual-dark",
+                id="theme",
+                compact=True,
+                allow_blank=False,
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)

@@ -15,8 +15,14 @@ class Composer(TextArea):
     BINDING_GROUP_TITLE = "Composer"
     BINDINGS = [
         # TextArea handles Enter itself in `_on_key`, so only a priority binding can take it.
-        Binding("enter", "submit", "Send", tooltip="Send the message (or the edit, forking a branch)", show=False, priority=True, id="composer.send"),
-        Binding("ctrl+j", "newline", "Newline", tooltip="Insert a newline (pasted text keeps its newlines)", show=False, id="composer.newline"),
+        Binding(
+            "enter", "submit", "Send", show=False, priority=True, id="composer.send",
+            tooltip="Send the message (or the edit, forking a branch)",
+        ),
+        Binding(
+            "ctrl+j", "newline", "Newline", show=False, id="composer.newline",
+            tooltip="Insert a newline (pasted text keeps its newlines)",
+        ),
     ]
 
     @dataclass

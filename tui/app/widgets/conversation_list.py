@@ -92,7 +92,8 @@ class ConversationList(OptionList):
             self.set_options(Option(hit_row(hit), id=f"h{hit.conversation_id}:{hit.message_id}") for hit in hits)
             self._exhausted = True
             if not hits:
-                self.set_options([Option(Content(f"No matches for “{one_line(self.query_text, 40)}”"), disabled=True)])
+                nothing = Content(f"No matches for “{one_line(self.query_text, 40)}”")
+                self.set_options([Option(nothing, disabled=True)])
             self.highlighted = 0 if hits else None
             return
         self.conversations.clear()

@@ -23,7 +23,9 @@ class MessagePane(VerticalScroll):
 
     BINDING_GROUP_TITLE = "Transcript"
     BINDINGS = [
-        Binding("home", "load_earlier", "Load earlier", tooltip="Mount older messages of a long conversation", show=False),
+        Binding(
+            "home", "load_earlier", "Load earlier", show=False, tooltip="Mount older messages of a long conversation"
+        ),
         Binding("end", "jump_latest", "Latest", tooltip="Jump to the newest message and follow the stream", show=False),
     ]
 

@@ -126,7 +126,8 @@ class MessageView(Vertical):
         count = self.hidden_segments
         placeholder.display = count > 0
         if count:
-            placeholder.update(f"▲ {count} earlier part{'s' if count > 1 else ''} of this answer — press Home in the transcript to show")
+            parts = "part" if count == 1 else "parts"
+            placeholder.update(f"▲ {count} earlier {parts} of this answer — press Home in the transcript to show")
 
     async def show_hidden_segments(self) -> bool:
         """Mount the segments kept out of the DOM; False if there were none."""

@@ -20,7 +20,9 @@ TICK_HZ = 4
 class StatusLine(Static):
     """Holds plain fields; re-renders on change, and ticks only while a turn streams."""
 
-    def __init__(self, *, model: str, endpoint: str, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
+    def __init__(
+        self, *, model: str, endpoint: str, clock: Callable[[], float] = time.time, id: str | None = None
+    ) -> None:
         super().__init__("", id=id, markup=False)
         self.clock = clock
         self.model = model
