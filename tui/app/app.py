@@ -434,8 +434,10 @@ class QwenApp(App[int]):
         if view is not None:
             await view.end_stream(finished.message)
             self.pane.replace_message(finished.message)
-        if finished.status not in ("complete",):
-            status.set_fields(note=finished.status if not finished.error else f"{finished.status}: {finished.error}")
+        if finished.status == "complete":
+            status.set_fields(note="")  # e.g. a "retrying" note from before the first byte
+        else:
+            status.set_fields(note=f"{finished.status}: {finished.error}" if finished.error else finished.status)
         self.query_one(ToolPanel).show_items(finished.message.items, finished.message.usage)
         with self.reporting("Could not refresh the conversation list"):
             await self._after_turn(finished.message)
@@ -740,8 +742,9 @@ class QwenApp(App[int]):
             "tools": choice.tools,
             "thinking": choice.thinking,
             "system_prompt": choice.system_prompt,
-            "theme": choice.theme,
         }
+        if choice.theme != self.theme:  # only a real change lands in the config file
+            changes["theme"] = choice.theme
         if not old.demo:
             changes["base_url"] = choice.base_url
         try:

@@ -90,10 +90,10 @@ class MessageView(Vertical):
         hint.display = bool(hint.content)
         yield hint
 
-    def _reasoning_box(self, text: str) -> Collapsible:
+    def _reasoning_box(self, text: str, title: str = "Reasoning") -> Collapsible:
         return Collapsible(
             Static(Content(text), classes="reasoning-text", markup=False),
-            title="Reasoning",
+            title=title,
             collapsed=True,
             classes="reasoning",
         )
@@ -117,6 +117,8 @@ class MessageView(Vertical):
         return Content.assemble(*parts)
 
     def set_branch_label(self, label: str) -> None:
+        if label == self.branch_label:
+            return
         self.branch_label = label
         if self.is_mounted:
             self.query_one(".meta", Static).update(self._header())
@@ -226,7 +228,7 @@ class MessageView(Vertical):
         if boxes:
             boxes.first(Static).update(Content(text))
         else:
-            await self.mount(self._reasoning_box(text), before=self.query_one(".earlier-parts"))
+            await self.mount(self._reasoning_box(text, "Thinking…"), before=self.query_one(".earlier-parts"))
 
     async def end_stream(self, final: Message) -> None:
         """Flush everything, stop the stream and show the final status (partial text is kept)."""
@@ -243,6 +245,8 @@ class MessageView(Vertical):
             # The stored text is the truth (e.g. after a replay fallback); show it whole.
             await self._render_finished(strip_controls(final.content))
         self.query_one(".meta", Static).update(self._header())
+        for box in self.query(Collapsible):
+            box.title = "Reasoning"
         hint = self.query_one(".hint", Static)
         hint.update(status_hint(final.status, final.error))
         hint.display = bool(hint.content)
