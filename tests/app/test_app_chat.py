@@ -206,3 +206,18 @@ async def test_editing_a_later_question_keeps_the_turns_before_it(sim, tmp_path:
         assert contents[0] == "My name is Ada" and contents[2] == "Do you remember my name"
         assert "Ada" in contents[3], "the fork still sees the earlier turn"
         assert "branch 2/2" in str(views(app)[2].query_one(".meta").content)
+
+
+async def test_nothing_ticks_once_the_answer_has_finished(sim, tmp_path: Path) -> None:
+    """Idle means idle: no spinner, no flush timer, no cursor blink left running (SSH links, laptops)."""
+    app = make_app(make_settings(tmp_path, sim, tools=["web_search"], thinking=True))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "hello there")
+        await pilot.pause(0.3)
+        nodes = [app, *app.screen_stack, *app.query("*")]
+        # Timer keeps its running state privately; a paused timer costs nothing.
+        running = [
+            (type(node).__name__, timer.name) for node in nodes for timer in node._timers if timer._active.is_set()
+        ]
+        assert running == []
+        assert not app.query_one(StatusLine).streaming
