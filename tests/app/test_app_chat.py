@@ -12,7 +12,7 @@ from textual.widgets import Markdown
 from tui.app.widgets.composer import Composer
 from tui.app.widgets.message_pane import MessagePane
 from tui.app.widgets.message_view import MessageView
-from tui.app.widgets.status_line import StatusLine
+from tui.app.widgets.status_line import SPINNER, StatusLine
 from tui.app.widgets.tool_panel import ToolPanel
 from tui.chat import open_engine
 from tui.sim.answers import long_answer
@@ -69,6 +69,9 @@ async def test_escape_cancels_and_keeps_the_partial_answer(sim_factory, tmp_path
         await app.wait_for_engine()
         await pilot.press(*"Write a long answer", "enter")
         await until(lambda: len(views(app)) == 2 and len(views(app)[1].message.content) > 40, pilot)
+        status = app.query_one(StatusLine)
+        assert status.streaming and str(status.content)[0] in SPINNER, "spinner and elapsed time while streaming"
+        assert "[streaming…]" in str(views(app)[1].query_one(".meta").content)
         await pilot.press("escape")
         await until(lambda: not app.streaming, pilot)
         answer = views(app)[1]
