@@ -20,8 +20,11 @@ def opened(conversation_id: int, *keys: str):
         app = pilot.app
         await app.wait_for_engine()
         await app.open_conversation(conversation_id)
-        await pilot.press(*keys)
         await pilot.pause()
+        for key in keys:  # one at a time: each may scroll or re-layout the transcript
+            await pilot.press(key)
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause()
 
     return run_before
 

@@ -629,6 +629,8 @@ class QwenApp(App[int]):
             self.notify("This answer has no reasoning.")
             return
         box = boxes.first()
+        # Opening it scrolls it into view (Collapsible does); stop following the end so that sticks.
+        self.pane.release_anchor()
         box.collapsed = not box.collapsed
 
     def _list_or_current(self) -> int | None:

@@ -141,7 +141,7 @@ class MessagePane(VerticalScroll):
         self._update_chrome()
 
     # --------------------------------------------------------------- selection
-    def select(self, delta: int, role: str | None = None) -> MessageView | None:
+    def select(self, delta: int) -> MessageView | None:
         """Move the message selection by `delta` (negative = older), loading nothing new."""
         views = self.views
         if not views:

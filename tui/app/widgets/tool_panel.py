@@ -92,8 +92,6 @@ def describe(call: ToolCall) -> Content:
 class ToolPanel(VerticalScroll):
     """Light widgets (one `Static` per call; a turn has few) under a header with `x_tools` counts."""
 
-    BORDER_TITLE = "Tools"
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, can_focus=True)
         self._cards: dict[str, Static] = {}
