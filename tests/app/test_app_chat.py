@@ -33,10 +33,12 @@ async def stored_transcript(settings, conversation_id: int):
 
 
 async def send(pilot, text: str) -> None:
+    """Type and send `text`, then wait until its answer has finished."""
     app = pilot.app
     await app.wait_for_engine()
+    before = len(views(app))
     await pilot.press(*text, "enter")
-    await until(lambda: len(views(app)) >= 2 and not app.streaming, pilot)
+    await until(lambda: len(views(app)) == before + 2 and not app.streaming, pilot)
 
 
 async def test_sending_streams_the_answer_and_stores_it(sim, tmp_path: Path) -> None:
@@ -224,3 +226,16 @@ async def test_nothing_ticks_once_the_answer_has_finished(sim, tmp_path: Path) -
         ]
         assert running == []
         assert not app.query_one(StatusLine).streaming
+
+
+async def test_a_forgotten_server_chain_is_replayed_and_said_so(sim, tmp_path: Path) -> None:
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await send(pilot, "My name is Ada")
+        assert app.query_one(StatusLine).chain_text().startswith("server context")
+        sim.inject("forget")
+        await send(pilot, "What is my name")
+        status = app.query_one(StatusLine)
+        assert "replayed locally" in status.note
+        assert "Ada" in views(app)[-1].message.content, "the replayed transcript still carries the name"
+        assert "previous_response_id" not in sim.requests[-1] and sim.requests[-1]["input"]

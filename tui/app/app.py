@@ -402,6 +402,7 @@ class QwenApp(App[int]):
         status.start()
         view: MessageView | None = None
         finished: TurnFinished | None = None
+        fallback_note = ""
         try:
             async for update in turn:
                 if isinstance(update, TextDelta):
@@ -422,7 +423,8 @@ class QwenApp(App[int]):
                 elif isinstance(update, Retrying):
                     status.set_fields(note=f"retrying in {update.delay:.0f}s: {update.reason}")
                 elif isinstance(update, ChainFallback):
-                    status.set_fields(note="server context expired; replaying locally")
+                    fallback_note = "the server had forgotten this chat; it was replayed locally"
+                    status.set_fields(note=fallback_note)
                     status.set_chain("replay", None)
                 elif isinstance(update, TurnFinished):
                     finished = update
@@ -435,7 +437,7 @@ class QwenApp(App[int]):
             await view.end_stream(finished.message)
             self.pane.replace_message(finished.message)
         if finished.status == "complete":
-            status.set_fields(note="")  # e.g. a "retrying" note from before the first byte
+            status.set_fields(note=fallback_note)  # drops e.g. a "retrying" note from before the first byte
         else:
             status.set_fields(note=f"{finished.status}: {finished.error}" if finished.error else finished.status)
         self.query_one(ToolPanel).show_items(finished.message.items, finished.message.usage)
