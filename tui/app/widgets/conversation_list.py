@@ -78,41 +78,38 @@ class ConversationList(OptionList):
         self.query_text = ""
         self._loaded = 0
         self._exhausted = False
+        #: Reloads and page loads take turns, so offsets and rows never interleave.
+        self._lock = asyncio.Lock()
 
     async def reload(self, *, keep: int | None = None) -> None:
-        """Reload from the start (or re-run the search); highlight conversation `keep` if shown."""
+        """Re-read the first page (or re-run the search) and swap the rows in one go; highlight `keep`."""
         if self.engine is None:
             return
-        if self.query_text:
-            hits = await self.engine.search(self.query_text, limit=100)
-            seen: set[int] = set()
-            # One row per conversation: its newest matching message.
-            hits = [hit for hit in hits if not (hit.conversation_id in seen or seen.add(hit.conversation_id))]
-            self.conversations.clear()
-            self.set_options(Option(hit_row(hit), id=f"h{hit.conversation_id}:{hit.message_id}") for hit in hits)
-            self._exhausted = True
-            if not hits:
-                nothing = Content(f"No matches for “{one_line(self.query_text, 40)}”")
-                self.set_options([Option(nothing, disabled=True)])
-            self.highlighted = 0 if hits else None
-            return
-        self.conversations.clear()
-        self._loaded = 0
-        self._exhausted = False
-        self.clear_options()
-        await self._load_page()
-        if keep is not None:
-            self.highlight_conversation(keep)
+        async with self._lock:
+            if self.query_text:
+                await self._show_search(self.engine)
+                return
+            page = await self.engine.list_conversations(limit=PAGE_SIZE, offset=0)
+            self.conversations = {conversation.id: conversation for conversation in page}
+            self._loaded = len(page)
+            self._exhausted = len(page) < PAGE_SIZE
+            self.set_options(Option(conversation_row(c), id=f"c{c.id}") for c in page)
+            if keep is not None:
+                self.highlight_conversation(keep)
 
-    async def _load_page(self) -> None:
-        assert self.engine is not None
-        page = await self.engine.list_conversations(limit=PAGE_SIZE, offset=self._loaded)
-        self._loaded += len(page)
-        self._exhausted = len(page) < PAGE_SIZE
-        fresh = [c for c in page if c.id not in self.conversations]
-        for conversation in fresh:
-            self.conversations[conversation.id] = conversation
-        self.add_options(Option(conversation_row(c), id=f"c{c.id}") for c in fresh)
+    async def _show_search(self, engine: ChatEngine) -> None:
+        hits = await engine.search(self.query_text, limit=100)
+        seen: set[int] = set()
+        # One row per conversation: its newest matching message.
+        hits = [hit for hit in hits if not (hit.conversation_id in seen or seen.add(hit.conversation_id))]
+        self.conversations = {}
+        self._exhausted = True
+        if hits:
+            self.set_options(Option(hit_row(hit), id=f"h{hit.conversation_id}:{hit.message_id}") for hit in hits)
+            self.highlighted = 0
+        else:
+            nothing = Content(f"No matches for “{one_line(self.query_text, 40)}”")
+            self.set_options([Option(nothing, disabled=True)])
 
     @on(OptionList.OptionHighlighted)
     def _maybe_next_page(self, event: OptionList.OptionHighlighted) -> None:
@@ -121,8 +118,17 @@ class ConversationList(OptionList):
 
     @work(group="conversation-page", exclusive=True, exit_on_error=False)
     async def _next_page(self) -> None:
+        """Append the next page (only in the plain list, and never alongside a reload)."""
         with self.app.reporting("Could not load more conversations"):
-            await self._load_page()
+            async with self._lock:
+                if self.engine is None or self._exhausted or self.query_text:
+                    return
+                page = await self.engine.list_conversations(limit=PAGE_SIZE, offset=self._loaded)
+                self._loaded += len(page)
+                self._exhausted = len(page) < PAGE_SIZE
+                fresh = [c for c in page if c.id not in self.conversations]
+                self.conversations.update((c.id, c) for c in fresh)
+                self.add_options(Option(conversation_row(c), id=f"c{c.id}") for c in fresh)
 
     @on(OptionList.OptionSelected)
     def _opened(self, event: OptionList.OptionSelected) -> None:
