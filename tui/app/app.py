@@ -291,6 +291,7 @@ class QwenApp(App[int]):
             return
         messages = await engine.transcript(conversation_id)
         self.conversation_id = conversation_id
+        self.query_one(Composer).stop_editing()  # an edit belongs to the conversation it started in
         self.query_one(ConversationList).highlight_conversation(conversation_id)
         self._code_index = 0
         labels = await self._branch_labels(messages[-40:])
@@ -395,9 +396,7 @@ class QwenApp(App[int]):
             await self.query_one(ConversationList).reload(keep=self.conversation_id)
         if kind != "regenerate":
             composer.clear()
-            composer.editing_message_id = None
-            composer.border_title = None
-            composer.remove_class("-editing")
+            composer.stop_editing()
         self.query_one(ToolPanel).clear()
         status.start()
         view: MessageView | None = None
@@ -500,9 +499,7 @@ class QwenApp(App[int]):
             return
         composer = self.query_one(Composer)
         if composer.editing_message_id is not None:
-            composer.editing_message_id = None
-            composer.border_title = None
-            composer.remove_class("-editing")
+            composer.stop_editing()
             composer.clear()
             return
         self.pane.set_selected(None)
@@ -514,6 +511,7 @@ class QwenApp(App[int]):
             self.notify("An answer is streaming — press Escape to stop it first.", severity="warning")
             return
         self.conversation_id = None
+        self.query_one(Composer).stop_editing()
         await self.pane.show([])
         self.query_one(ToolPanel).clear()
         await self._refresh_status(None)
@@ -576,11 +574,7 @@ class QwenApp(App[int]):
             self.notify("There is no message of yours to edit yet.")
             return
         composer = self.query_one(Composer)
-        composer.load_text(view.message.content)
-        composer.editing_message_id = view.message.id
-        composer.border_title = "Editing — Enter forks a new branch, Escape cancels"
-        composer.add_class("-editing")
-        composer.move_cursor(composer.document.end)
+        composer.start_editing(view.message.id, view.message.content)
         composer.focus()
 
     async def action_branch(self, step: int) -> None:

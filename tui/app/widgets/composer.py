@@ -57,3 +57,17 @@ class Composer(TextArea):
 
     def action_newline(self) -> None:
         self.insert("\n")
+
+    def start_editing(self, message_id: int, text: str) -> None:
+        """Load an earlier question; the next Enter forks a branch from it instead of sending."""
+        self.load_text(text)
+        self.editing_message_id = message_id
+        self.border_title = "Editing — Enter forks a new branch, Escape cancels"
+        self.add_class("-editing")
+        self.move_cursor(self.document.end)
+
+    def stop_editing(self) -> None:
+        """Back to sending new messages (the text stays unless the caller clears it)."""
+        self.editing_message_id = None
+        self.border_title = None
+        self.remove_class("-editing")
