@@ -15,9 +15,9 @@ from tui.store.models import Message
 #: Seconds between Markdown appends while streaming; each append is one repaint.
 STREAM_FLUSH_INTERVAL = 1 / 15
 #: Once the transcript scrolls, every append repaints the whole pane (a few KB at 80x24), so appends
-#: are spaced to repaint about this many cells a second: ~2 frames/s at 80x24, fewer on big screens,
+#: are spaced to repaint about this many cells a second: ~1.7 frames/s at 80x24, fewer on big screens,
 #: keeping a slow SSH link calm (bench/render.py measures the bytes).
-SCROLLING_CELLS_PER_SECOND = 3000
+SCROLLING_CELLS_PER_SECOND = 2500
 SCROLLING_FLUSH_LIMITS = (1 / 4, 1.0)
 #: Newest segments of an answer kept mounted; older ones are mounted on request (Home).
 MOUNTED_SEGMENTS = 2
