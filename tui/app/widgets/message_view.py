@@ -12,13 +12,11 @@ from tui.app.segments import safe_cut, split_segments
 from tui.app.text_safety import strip_controls
 from tui.store.models import Message
 
-#: Seconds between Markdown appends while streaming; each append is one repaint.
-STREAM_FLUSH_INTERVAL = 1 / 15
-#: Once the transcript scrolls, every append repaints the whole pane (a few KB at 80x24), so appends
-#: are spaced to repaint about this many cells a second: ~1.7 frames/s at 80x24, fewer on big screens,
-#: keeping a slow SSH link calm (bench/render.py measures the bytes).
-SCROLLING_CELLS_PER_SECOND = 2500
-SCROLLING_FLUSH_LIMITS = (1 / 4, 1.0)
+#: Every append repaints the whole visible answer (and once the transcript scrolls, the whole pane),
+#: so appends are spaced to repaint about this many cells a second: 15 Hz while the answer is a few
+#: lines, ~1.7 Hz once it fills an 80x24 pane. Keeps a slow SSH link calm (bench/render.py measures).
+REPAINT_CELLS_PER_SECOND = 2500
+FLUSH_INTERVAL_LIMITS = (1 / 15, 1.0)
 #: Newest segments of an answer kept mounted; older ones are mounted on request (Home).
 MOUNTED_SEGMENTS = 2
 
@@ -147,7 +145,7 @@ class MessageView(Vertical):
         self._stream = Markdown.get_stream(self.query(".answer").last(Markdown))
 
     def add_text(self, text: str) -> None:
-        """Queue a delta; flushed to Markdown at most every `STREAM_FLUSH_INTERVAL` seconds."""
+        """Queue a delta; flushed to Markdown on the repaint budget (`_flush_interval`)."""
         text = strip_controls(text)
         if not text:
             return
@@ -169,11 +167,13 @@ class MessageView(Vertical):
             self._flush_timer = self.set_timer(self._flush_interval(), self._flush)
 
     def _flush_interval(self) -> float:
+        """Seconds until the next append: the area it will repaint over the cells-per-second budget."""
+        low, high = FLUSH_INTERVAL_LIMITS
         pane = self.parent
-        if pane is None or pane.max_scroll_y <= 0:
-            return STREAM_FLUSH_INTERVAL
-        low, high = SCROLLING_FLUSH_LIMITS
-        return min(max(pane.size.area / SCROLLING_CELLS_PER_SECOND, low), high)
+        if pane is None:
+            return low
+        repainted = pane.size.width * min(pane.size.height, self.outer_size.height)
+        return min(max(repainted / REPAINT_CELLS_PER_SECOND, low), high)
 
     async def _flush(self) -> None:
         self._flush_timer = None
