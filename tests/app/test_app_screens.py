@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 from app_helpers import chat, fill, make_app, make_settings, until
+from textual.command import CommandList
 from textual.widgets import Input
 
 from tui.app.app import START_DEMO, QwenApp
@@ -19,6 +20,11 @@ from tui.app.widgets.conversation_list import PAGE_SIZE, ConversationList
 from tui.app.widgets.message_pane import MessagePane
 from tui.app.widgets.status_line import StatusLine
 from tui.chat import open_engine
+
+
+def palette_hits(app: QwenApp) -> int:
+    lists = app.screen.query(CommandList)
+    return lists.first().option_count if lists else 0
 
 
 def rows(app: QwenApp) -> list[str]:
@@ -212,3 +218,21 @@ async def test_first_run_names_a_key_that_could_not_be_read(tmp_path: Path) -> N
     async with app.run_test(size=(100, 30)):
         problem = str(app.screen.query_one(".first-run-problem").content)
         assert "key_command in config.toml failed" in problem
+
+
+async def test_app_actions_are_in_the_command_palette(sim, tmp_path: Path) -> None:
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        tools = app.query_one("#tools")
+        assert not tools.display  # 100 columns: the tool panel waits behind ctrl+t
+        await pilot.press("ctrl+p", *"toggle tool panel")
+        await until(lambda: palette_hits(app) > 0, pilot)  # the palette searches in a worker
+        await pilot.press("enter")
+        await until(lambda: tools.display, pilot)
+        sidebar = app.query_one("#sidebar")
+        assert sidebar.display
+        await pilot.press("ctrl+p", *"toggle chat list")
+        await until(lambda: palette_hits(app) > 0, pilot)
+        await pilot.press("enter")
+        await until(lambda: not sidebar.display, pilot)
