@@ -239,3 +239,22 @@ async def test_a_forgotten_server_chain_is_replayed_and_said_so(sim, tmp_path: P
         assert "replayed locally" in status.note
         assert "Ada" in views(app)[-1].message.content, "the replayed transcript still carries the name"
         assert "previous_response_id" not in sim.requests[-1] and sim.requests[-1]["input"]
+
+
+async def test_keys_arriving_in_one_burst_are_all_sent(sim, tmp_path: Path) -> None:
+    """A fast typist or a slow SSH link delivers the text and Enter in one read: nothing is cut off,
+    and what is typed while the message is being stored stays in the composer."""
+    settings = make_settings(tmp_path, sim)
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        text = "Do you remember my name?"
+        for key in [*text, "enter", *"next"]:  # posted at once, as the driver does for one read
+            character = {"enter": "\r"}.get(key, key)
+            app.post_message(events.Key(key, character))
+        await until(lambda: len(views(app)) == 2 and not app.streaming, pilot)
+        assert views(app)[0].message.content == text
+        assert app.query_one(Composer).text == "next"
+        conversation_id = app.conversation_id
+    stored = await stored_transcript(settings, conversation_id)
+    assert stored[0].content == text

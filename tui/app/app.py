@@ -343,10 +343,11 @@ class QwenApp(App[int]):
     # ------------------------------------------------------------------ sending
     @on(Composer.Submitted)
     def _submitted(self, event: Composer.Submitted) -> None:
+        composer = event.composer
         if self.streaming:
+            composer.restore(event.text)
             self.notify("An answer is still streaming — press Escape to stop it.", severity="warning")
             return
-        composer = event.composer
         if composer.editing_message_id is not None:
             self.start_turn("edit", event.text, composer.editing_message_id)
         else:
@@ -368,10 +369,12 @@ class QwenApp(App[int]):
     async def _run_turn(self, kind: TurnKind, text: str | None, message_id: int | None) -> None:
         """Start the turn, then feed its updates to the widgets until `TurnFinished`."""
         engine = await self.wait_for_engine()
+        composer = self.query_one(Composer)
         if engine is None:
+            if text is not None and kind != "regenerate":
+                composer.restore(text)
             self._problem("Not sent: the chat engine is not running (see the message above).")
             return
-        composer = self.query_one(Composer)
         status = self.query_one(StatusLine)
         try:
             created = self.conversation_id is None
@@ -387,15 +390,16 @@ class QwenApp(App[int]):
             else:
                 assert message_id is not None
                 turn = await engine.regenerate(self.conversation_id, message_id)
-        except Exception as exc:  # nothing was sent; the composer keeps the text
+        except Exception as exc:  # nothing was sent; the text goes back into the composer
             log.exception("could not start a turn")
+            if text is not None and kind != "regenerate":
+                composer.restore(text)
             self._problem(f"Not sent: {exc}")
             return
         self.turn = turn
         if created:  # list it now, titled from the first message
             await self.query_one(ConversationList).reload(keep=self.conversation_id)
         if kind != "regenerate":
-            composer.clear()
             composer.stop_editing()
         self.query_one(ToolPanel).clear()
         status.start()

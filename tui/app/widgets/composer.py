@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
@@ -14,9 +15,11 @@ class Composer(TextArea):
 
     BINDING_GROUP_TITLE = "Composer"
     BINDINGS = [
-        # TextArea handles Enter itself in `_on_key`, so only a priority binding can take it.
+        # Enter is taken in `_on_key`, in order with the typed keys before it (a priority binding
+        # would run ahead of keys still queued for the TextArea and send a cut-off message);
+        # this entry documents it for the help screen and the palette.
         Binding(
-            "enter", "submit", "Send", show=False, priority=True, id="composer.send",
+            "enter", "submit", "Send", show=False, id="composer.send",
             tooltip="Send the message (or the edit, forking a branch)",
         ),
         Binding(
@@ -50,10 +53,29 @@ class Composer(TextArea):
         #: Set while the person edits an earlier question; Enter then forks instead of sending.
         self.editing_message_id: int | None = None
 
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.action_submit()
+            return
+        await super()._on_key(event)
+
     def action_submit(self) -> None:
-        """Post the text unless it is blank; the app clears the box once the message is stored."""
-        if self.text.strip():
-            self.post_message(self.Submitted(self, self.text))
+        """Post the text unless it is blank, and empty the box at once so typing can go on.
+
+        The app hands the text back with `restore` when it is not sent.
+        """
+        text = self.text
+        if text.strip():
+            self.clear()
+            self.post_message(self.Submitted(self, text))
+
+    def restore(self, text: str) -> None:
+        """Put back a message that was not sent, ahead of anything typed since."""
+        typed = self.text
+        self.load_text(text + ("\n" + typed if typed else ""))
+        self.move_cursor(self.document.end)
 
     def action_newline(self) -> None:
         self.insert("\n")
