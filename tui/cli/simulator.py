@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import signal
-import threading
 from collections.abc import Iterator
 
 from pydantic import SecretStr
@@ -19,32 +17,17 @@ log = logging.getLogger("tui.cli")
 
 def cmd_sim(args: argparse.Namespace) -> int:
     """Run the simulator until Ctrl+C or SIGTERM; its base URL is the first line on stdout."""
-    from tui.sim import SimServer
+    from tui.sim import serve_forever
 
-    stop = threading.Event()
-    server = SimServer(port=args.port, speed=args.speed, long_answer=args.long)
     try:
-        server.start()
-    except (OSError, RuntimeError) as exc:
-        raise CliError(f"cannot start the simulator on 127.0.0.1:{args.port}: {exc}; try another --port") from None
-    try:
-        print(server.base_url, flush=True)
-        with _signals_set(stop):
-            stop.wait()
-    finally:
-        server.stop()
+        serve_forever("127.0.0.1", args.port, speed=args.speed, long_answer=args.long)
+    except OSError as exc:
+        raise CliError(
+            f"cannot start the simulator on 127.0.0.1:{args.port}: {exc.strerror or exc}; try another --port"
+        ) from None
+    except KeyboardInterrupt:
+        pass
     return EXIT_OK
-
-
-@contextlib.contextmanager
-def _signals_set(event: threading.Event) -> Iterator[None]:
-    """While inside, SIGINT and SIGTERM set `event` instead of killing the process."""
-    previous = {sig: signal.signal(sig, lambda *_: event.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager
