@@ -50,7 +50,7 @@ def _open_union(union: Any) -> Any:
 class _Wire(BaseModel):
     """Base of wire objects that keep fields this module does not model (so nothing is lost)."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
 class _Unknown(_Wire):
@@ -313,7 +313,7 @@ class Response(_Wire):
 class _Event(BaseModel):
     """Base of stream events. Fields they do not model are ignored (keeps the hot path cheap)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     sequence_number: int | None = None
 
@@ -567,8 +567,9 @@ EVENT_TYPES: dict[str, type[BaseModel]] = {
 }
 TERMINAL_EVENT_TYPES = frozenset({"response.completed", "response.failed", "response.incomplete"})
 
-_STREAM_EVENT: TypeAdapter[Any] = TypeAdapter(StreamEvent)
-_OUTPUT_ITEM: TypeAdapter[Any] = TypeAdapter(OutputItem)
+#: Built on first use (`defer_build`), like the models: most streams only need a few event types.
+_STREAM_EVENT: TypeAdapter[Any] = TypeAdapter(StreamEvent, config=ConfigDict(defer_build=True))
+_OUTPUT_ITEM: TypeAdapter[Any] = TypeAdapter(OutputItem, config=ConfigDict(defer_build=True))
 
 
 def parse_event(data: str | bytes, type_hint: str | None = None) -> StreamEvent:
