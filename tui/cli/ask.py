@@ -10,6 +10,7 @@ import signal
 import sys
 from typing import Any, TextIO
 
+from tui.app.text_safety import strip_controls
 from tui.chat import ChatEngine, Turn, open_engine
 from tui.chat.updates import (
     ChainFallback,
@@ -58,6 +59,9 @@ class TurnPrinter:
         self._printed: dict[str, set[str]] = {}
         self._reasoning_item: str | None = None
         self._err_mid_line = False
+        # Model output shown on a terminal is made inert (see `for_terminal`); asked once, not per delta.
+        self._out_is_terminal = stdout.isatty()
+        self._err_is_terminal = stderr.isatty()
 
     def handle(self, update: Update) -> None:
         """Show one update where it belongs (stdout for answer text, stderr for the rest)."""
@@ -128,7 +132,7 @@ class TurnPrinter:
             self._err_mid_line = False
 
     def _write_err(self, text: str) -> None:
-        self.stderr.write(text)
+        self.stderr.write(strip_controls(text) if self._err_is_terminal else text)
         self.stderr.flush()
 
     def _write_out(self, text: str) -> None:
@@ -136,7 +140,7 @@ class TurnPrinter:
         if self.broken_pipe:
             return
         try:
-            self.stdout.write(text)
+            self.stdout.write(strip_controls(text) if self._out_is_terminal else text)
             self.stdout.flush()
         except BrokenPipeError:
             self.broken_pipe = True

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TextIO
 
 from tui.api.errors import ApiError, AuthError, NetworkError, RateLimitError, ServerError, StreamDropped
+from tui.app.text_safety import strip_controls
 from tui.config import KEY_ENV
 
 PROG = "qwen-tui"
@@ -60,13 +62,19 @@ def fail(exc: Exception) -> int:
 
 def say(line: str) -> None:
     """One `qwen-tui: ...` line on stderr."""
-    print(f"{PROG}: {line}", file=sys.stderr, flush=True)
+    print(for_terminal(f"{PROG}: {line}", sys.stderr), file=sys.stderr, flush=True)
 
 
 def out(text: str) -> None:
     """Write to stdout and flush, so a reader sees it at once."""
-    sys.stdout.write(text)
+    sys.stdout.write(for_terminal(text, sys.stdout))
     sys.stdout.flush()
+
+
+def for_terminal(text: str, stream: TextIO) -> str:
+    """`text` made inert when `stream` is a terminal: model output must not drive the terminal
+    (an escape sequence could retitle it, write the clipboard, or hide text). Pipes get it verbatim."""
+    return strip_controls(text) if stream.isatty() else text
 
 
 def silence_stdout() -> None:
