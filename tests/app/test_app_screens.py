@@ -9,6 +9,7 @@ from pathlib import Path
 from app_helpers import chat, fill, make_app, make_settings, until
 from textual.command import CommandList
 from textual.widgets import Input
+from textual.widgets._footer import FooterKey
 
 from tui.app.app import START_DEMO, QwenApp
 from tui.app.screens.dialogs import Confirm, TextPrompt
@@ -16,6 +17,7 @@ from tui.app.screens.first_run import FirstRunScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.settings import SettingsScreen
 from tui.app.text_safety import strip_controls
+from tui.app.widgets.composer import Composer
 from tui.app.widgets.conversation_list import PAGE_SIZE, ConversationList
 from tui.app.widgets.message_pane import MessagePane
 from tui.app.widgets.status_line import StatusLine
@@ -236,3 +238,26 @@ async def test_app_actions_are_in_the_command_palette(sim, tmp_path: Path) -> No
         await until(lambda: palette_hits(app) > 0, pilot)
         await pilot.press("enter")
         await until(lambda: not sidebar.display, pilot)
+
+
+def footer_keys(app: QwenApp) -> list[str]:
+    return [key.description for key in app.query_one("#footer").query(FooterKey)]
+
+
+async def test_the_footer_follows_the_keys_of_the_focused_widget(sim, tmp_path: Path) -> None:
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.wait_for_engine()
+        await until(lambda: "Send" not in footer_keys(app) and "Help" in footer_keys(app), pilot)
+        assert "Rename" not in footer_keys(app)
+        await pilot.press("ctrl+l")  # the conversation list: its own keys join the footer
+        await until(lambda: {"Rename", "Pin", "Delete"} <= set(footer_keys(app)), pilot)
+        await pilot.press("ctrl+f")  # the search box: the list's keys leave it again
+        await until(lambda: "Rename" not in footer_keys(app), pilot)
+        app.query_one(Composer).focus()
+        await until(lambda: "Rename" not in footer_keys(app) and "Help" in footer_keys(app), pilot)
+        widgets = list(app.query_one("#footer").query(FooterKey))
+        app.query_one(MessagePane).focus()  # no keys of its own in the footer: nothing is rebuilt
+        await pilot.pause()
+        assert app.focused is app.query_one(MessagePane)
+        assert list(app.query_one("#footer").query(FooterKey)) == widgets

@@ -13,12 +13,13 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui.app.formatting import endpoint_label
 from tui.app.text_safety import one_line
 from tui.app.widgets.composer import Composer
 from tui.app.widgets.conversation_list import ConversationList, Sidebar
+from tui.app.widgets.key_footer import KeyFooter
 from tui.app.widgets.message_pane import MessagePane
 from tui.app.widgets.message_view import MessageView
 from tui.app.widgets.status_line import StatusLine
@@ -198,7 +199,7 @@ class QwenApp(App[int]):
             clock=self.clock,
         )
         yield Static(TOO_SMALL_TEXT, id="too-small", markup=False)
-        yield Footer(id="footer", compact=True)
+        yield KeyFooter(id="footer", compact=True)
 
     def on_mount(self) -> None:
         self.query_one(Composer).focus()
