@@ -291,3 +291,14 @@ async def test_connection_refused_is_retried_then_a_network_error() -> None:
             await client.create(request(), on_retry=retries)
     assert len(retries.calls) == 2
     assert f"127.0.0.1:{port}" in str(info.value)
+
+
+async def test_https_base_urls_verify_certificates_and_plain_http_skips_tls_setup() -> None:
+    """The CA bundle is loaded only where TLS can happen; an https endpoint always verifies."""
+    import ssl
+
+    async with ResponsesClient("https://dashscope-intl.aliyuncs.com/compatible-mode/v1", "sk-x") as secure:
+        context = secure._http._transport._pool._ssl_context  # httpx -> httpcore pool
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    async with ResponsesClient("http://127.0.0.1:9/compatible-mode/v1", "sk-x") as plain:
+        assert plain._http._transport._pool._ssl_context.verify_mode == ssl.CERT_NONE
