@@ -12,9 +12,6 @@ __all__ = ["run_app"]
 #: Collector thresholds while the app runs (Python's defaults are 700, 10, 10).
 GC_THRESHOLDS = (10_000, 10, 10)
 
-#: The dummy key the demo uses; the simulator accepts any non-empty key.
-DEMO_KEY = "sk-demo-not-a-real-key"
-
 
 def run_app(settings: Settings) -> int:
     """Run the app until the person quits; returns the exit status.
@@ -40,7 +37,7 @@ def run_app(settings: Settings) -> int:
 
     from pydantic import SecretStr
 
-    from tui.config import demo_db_path
+    from tui.config import DEMO_KEY, demo_db_path
     from tui.sim import SimServer
 
     with SimServer(port=0) as server:
