@@ -151,6 +151,15 @@ class Settings(BaseModel):
         return self.model_copy(update={**changes, "sources": sources})
 
 
+def demo_settings(settings: Settings, base_url: str) -> Settings:
+    """`settings` pointed at a local simulator with the dummy key, and at the demo database unless
+    one was named; every change is marked "demo", so saving the settings never writes it."""
+    changes: dict[str, Any] = {"demo": True, "base_url": base_url, "api_key": SecretStr(DEMO_KEY)}
+    if settings.source("db_path") == "default":
+        changes["db_path"] = demo_db_path()
+    return settings.updated("demo", **changes)
+
+
 def mask_secret(secret: str | None) -> str:
     """Show a secret as `sk-…abcd`; short secrets are hidden entirely."""
     if not secret:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.config import ConfigError, Settings, load_settings, save_settings
+from tui.config import ConfigError, Settings, demo_settings, load_settings, save_settings
 
 
 @pytest.fixture
@@ -199,3 +199,16 @@ def test_save_keeps_the_file_and_leaves_out_one_off_flags_and_environment(
 def test_settings_reject_unknown_effort() -> None:
     with pytest.raises(ValueError):
         Settings(effort="extreme")
+
+
+def test_saving_in_demo_mode_never_writes_the_simulator_or_the_demo_database(home: Path) -> None:
+    """The first-run screen's demo and `--demo` both run on demo settings; the settings screen may save
+    them, and the person's own file must keep pointing at the real service and their own history."""
+    path = write_config(home, 'model = "from-file"\n')
+    demo = demo_settings(load_settings({}), "http://127.0.0.1:5555/compatible-mode/v1")
+    assert demo.demo and demo.db_path.name == "demo.db" and demo.api_key is not None
+    demo.theme = "ansi-dark"
+    save_settings(demo)
+    text = path.read_text(encoding="utf-8")
+    assert "5555" not in text and "demo.db" not in text and "sk-" not in text
+    assert 'theme = "ansi-dark"' in text and 'model = "from-file"' in text

@@ -35,16 +35,10 @@ def run_app(settings: Settings) -> int:
     if result != START_DEMO:
         return app.return_code or 0
 
-    from pydantic import SecretStr
-
-    from tui.config import DEMO_KEY, demo_db_path
+    from tui.config import demo_settings
     from tui.sim import SimServer
 
     with SimServer(port=0) as server:
-        changes = {"demo": True, "base_url": server.base_url, "api_key": SecretStr(DEMO_KEY)}
-        if settings.source("db_path") == "default":
-            changes["db_path"] = demo_db_path()
-        demo = settings.model_copy(update=changes)
-        app = QwenApp(demo)
+        app = QwenApp(demo_settings(settings, server.base_url))
         app.run()
     return app.return_code or 0

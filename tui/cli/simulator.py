@@ -7,10 +7,8 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-from pydantic import SecretStr
-
 from tui.cli.console import EXIT_OK, CliError
-from tui.config import DEMO_KEY, Settings
+from tui.config import Settings, demo_settings
 
 log = logging.getLogger("tui.cli")
 
@@ -40,4 +38,4 @@ def demo(settings: Settings) -> Iterator[Settings]:
 
     with SimServer(port=0) as server:
         log.info("demo simulator at %s", server.base_url)
-        yield settings.updated("demo", base_url=server.base_url, api_key=SecretStr(DEMO_KEY))
+        yield demo_settings(settings, server.base_url)
