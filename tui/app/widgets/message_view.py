@@ -150,7 +150,6 @@ class MessageView(Vertical):
         if not text:
             return
         self._pending.append(text)
-        self.message.content += text
         self._schedule_flush()
 
     def add_reasoning(self, text: str) -> None:
@@ -183,6 +182,8 @@ class MessageView(Vertical):
         if self._pending and self._stream is not None:
             text = "".join(self._pending)
             self._pending.clear()
+            # Per flush, not per delta: appending to a str attribute copies the whole answer each time.
+            self.message.content += text
             await self._write(text)
 
     async def _write(self, text: str) -> None:
@@ -239,11 +240,12 @@ class MessageView(Vertical):
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
-        shown = self.message.content
+        shown = self.message.content  # what was streamed, controls already stripped
         self.message = final
-        if final.content and not final.content.startswith(shown):
+        stored = strip_controls(final.content)
+        if stored and not stored.startswith(shown):
             # The stored text is the truth (e.g. after a replay fallback); show it whole.
-            await self._render_finished(strip_controls(final.content))
+            await self._render_finished(stored)
         self.query_one(".meta", Static).update(self._header())
         for box in self.query(Collapsible):
             box.title = "Reasoning"
