@@ -20,7 +20,7 @@ from tui.app.text_safety import one_line
 from tui.app.widgets.composer import Composer
 from tui.app.widgets.conversation_list import ConversationList, Sidebar
 from tui.app.widgets.key_footer import KeyFooter
-from tui.app.widgets.message_pane import MessagePane
+from tui.app.widgets.message_pane import WINDOW, MessagePane
 from tui.app.widgets.message_view import MessageView
 from tui.app.widgets.status_line import StatusLine
 from tui.app.widgets.tool_panel import ToolPanel
@@ -295,7 +295,7 @@ class QwenApp(App[int]):
         self.query_one(Composer).stop_editing()  # an edit belongs to the conversation it started in
         self.query_one(ConversationList).highlight_conversation(conversation_id)
         self._code_index = 0
-        labels = await self._branch_labels(messages[-40:])
+        labels = await self._branch_labels(messages[-WINDOW:])
         await self.pane.show(messages, labels)
         if message_id is not None:
             for view in self.pane.views:
@@ -765,11 +765,9 @@ class QwenApp(App[int]):
         if (new.region, new.base_url) != (old.region, old.base_url) and not self.streaming:
             self._open_engine()
         elif self.engine is not None:
-            engine_settings = self.engine.settings
-            engine_settings.model = new.model
-            engine_settings.tools = list(new.tools)
-            engine_settings.thinking = new.thinking
-            engine_settings.system_prompt = new.system_prompt
+            from tui.chat.factory import engine_settings
+
+            self.engine.settings = engine_settings(new)
         self.notify(f"Saved to {path}.", title="Settings")
 
     def action_start_demo(self) -> None:

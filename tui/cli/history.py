@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tui.chat import ChatEngine, EngineError, open_engine
-from tui.cli.console import EXIT_FAILURE, EXIT_OK, PROG, CliError, one_line, out, say
+from tui.app.text_safety import one_line
+from tui.cli.console import EXIT_FAILURE, EXIT_OK, PROG, CliError, out, say
 from tui.config import Settings
 from tui.store import Conversation, Message, OutputItem
 
@@ -41,7 +42,7 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     conversations.sort(key=lambda conversation: (conversation.updated_at, conversation.id), reverse=True)
     for conversation in conversations:
         pin = " *" if conversation.pinned else ""
-        out(f"{conversation.id}  {_when(conversation.updated_at)}  {one_line(conversation.title)}{pin}\n")
+        out(f"{conversation.id}  {_when(conversation.updated_at)}  {one_line(conversation.title, 80)}{pin}\n")
     return EXIT_OK
 
 
@@ -130,7 +131,7 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         except (KeyError, TypeError, ValueError) as exc:
             log.info("import failed", exc_info=True)
             raise CliError(f"{args.file} is not a qwen-tui JSON export ({type(exc).__name__}: {exc})") from None
-    out(f"{conversation.id}  {one_line(conversation.title)}\n")
+    out(f"{conversation.id}  {one_line(conversation.title, 80)}\n")
     return EXIT_OK
 
 
@@ -141,7 +142,7 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         hits = await engine.search(query, limit=max(args.limit, 0))
     for hit in hits:
         out(f"{hit.conversation_id}  #{hit.message_id}  {hit.role}  {one_line(hit.title, 40)}: "
-             f"{one_line(hit.snippet)}\n")
+             f"{one_line(hit.snippet, 80)}\n")
     if not hits:
         say(f"no messages match {query!r}")
         return EXIT_FAILURE
