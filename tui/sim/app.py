@@ -21,10 +21,10 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-RESPONSES_PATHS = {
-    "/compatible-mode/v1/responses": False,
-    "/api/v2/apps/protocols/compatible-mode/v1/responses": True,  # legacy path: ignores `instructions`
-}
+NEW_PREFIX = "/compatible-mode/v1"
+LEGACY_PREFIX = "/api/v2/apps/protocols/compatible-mode/v1"
+#: POST paths that answer, and whether each is the legacy one (which ignores `instructions`).
+RESPONSES_PATHS = {NEW_PREFIX + "/responses": False, LEGACY_PREFIX + "/responses": True}
 _DOCS = "https://www.alibabacloud.com/help/en/model-studio/error-code"
 
 
@@ -188,7 +188,7 @@ class SimApp:
         reply = compose_reply(context, tools=tools, thinking=thinking, long_deltas=state.long_answer)
         usage = usage_for(context, reply)
         script = build_stream(echo, reply, usage)
-        stored = Turn(parent, tuple(turn_input) + tuple(("assistant", text) for text in _output_texts(script.output)))
+        stored = Turn(parent, (*turn_input, ("assistant", reply.text)))
         headers = [(b"x-request-id", request_id.encode())]
 
         def complete() -> None:
@@ -269,10 +269,6 @@ def _requested_tools(body: dict) -> tuple[str, ...]:
     tools = body.get("tools")
     requested = {tool.get("type") for tool in tools if isinstance(tool, dict)} if isinstance(tools, list) else set()
     return tuple(name for name in BUILTIN_TOOLS if name in requested)
-
-
-def _output_texts(output: list[dict]) -> list[str]:
-    return [part["text"] for item in output if item["type"] == "message" for part in item["content"]]
 
 
 def _cut_index(positions: list[int], after_deltas: int) -> int:

@@ -211,24 +211,14 @@ def _message(script: EventScript, reply: Reply) -> None:
     script.output.append(done)
 
 
-def build_output(reply: Reply) -> EventScript:
-    """All output-item events of a reply (steps in order, then the message) with their final items."""
+def build_stream(echo: RequestEcho, reply: Reply, usage: dict) -> EventScript:
+    """The whole stream: created (queued), in_progress, every item's events, completed with usage."""
     script = EventScript()
-    script.events.append(("", ""))  # placeholders for response.created / response.in_progress
-    script.events.append(("", ""))
+    for status, event_type in (("queued", "response.created"), ("in_progress", "response.in_progress")):
+        script.add(event_type, {"response": full_response(echo, status=status, model="", output=[], usage=None)})
     for step in reply.steps:
         _STEP_WRITERS[type(step)](script, step)
     _message(script, reply)
-    return script
-
-
-def build_stream(echo: RequestEcho, reply: Reply, usage: dict) -> EventScript:
-    """The whole stream: created (queued), in_progress, every item's events, completed with usage."""
-    script = build_output(reply)
-    for seq, status in ((0, "queued"), (1, "in_progress")):
-        event_type = "response.created" if seq == 0 else "response.in_progress"
-        skeleton = full_response(echo, status=status, model="", output=[], usage=None)
-        script.events[seq] = (event_type, _dumps({"response": skeleton, "sequence_number": seq, "type": event_type}))
     final = full_response(echo, status="completed", model=echo.model, output=script.output, usage=usage)
     script.add("response.completed", {"response": final})
     return script

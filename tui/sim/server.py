@@ -11,11 +11,8 @@ from typing import Any
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
-from tui.sim.app import SimApp, SimState
+from tui.sim.app import LEGACY_PREFIX, NEW_PREFIX, SimApp, SimState
 from tui.sim.clock import SimClock
-
-NEW_PREFIX = "/compatible-mode/v1"
-LEGACY_PREFIX = "/api/v2/apps/protocols/compatible-mode/v1"
 
 
 def _bind(host: str, port: int) -> socket.socket:
