@@ -217,8 +217,9 @@ def test_web_extractor_deltas_without_item_id_or_content_index() -> None:
 
 def test_item_without_type_is_rejected() -> None:
     with pytest.raises(ValueError):
-        t.parse_output_item({"id": "x", "status": "completed"})
-    assert isinstance(t.parse_output_item({"type": "mcp_call", "name": "n"}), t.UnknownItem)
+        t.Response.model_validate({"id": "r", "output": [{"id": "x", "status": "completed"}]})
+    response = t.Response.model_validate({"id": "r", "output": [{"type": "mcp_call", "name": "n"}]})
+    assert isinstance(response.output[0], t.UnknownItem)
 
 
 def test_request_body_leaves_out_unset_fields_and_keeps_extras() -> None:

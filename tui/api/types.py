@@ -569,7 +569,6 @@ TERMINAL_EVENT_TYPES = frozenset({"response.completed", "response.failed", "resp
 
 #: Built on first use (`defer_build`), like the models: most streams only need a few event types.
 _STREAM_EVENT: TypeAdapter[Any] = TypeAdapter(StreamEvent, config=ConfigDict(defer_build=True))
-_OUTPUT_ITEM: TypeAdapter[Any] = TypeAdapter(OutputItem, config=ConfigDict(defer_build=True))
 
 
 def parse_event(data: str | bytes, type_hint: str | None = None) -> StreamEvent:
@@ -589,11 +588,6 @@ def parse_event(data: str | bytes, type_hint: str | None = None) -> StreamEvent:
         return _STREAM_EVENT.validate_json(data)
     except ValidationError as exc:
         raise ProtocolError(_describe(exc, data)) from None
-
-
-def parse_output_item(data: dict[str, Any]) -> OutputItem:
-    """Validate one output item given as a dict (unknown types -> `UnknownItem`)."""
-    return _OUTPUT_ITEM.validate_python(data)
 
 
 def _describe(exc: ValidationError, data: str | bytes) -> str:
