@@ -249,9 +249,6 @@ class ChatEngine:
     ) -> list[Conversation]:
         return await self.store.list_conversations(limit=limit, offset=offset, include_archived=include_archived)
 
-    async def count_conversations(self, *, include_archived: bool = False) -> int:
-        return await self.store.count_conversations(include_archived=include_archived)
-
     async def latest_conversation(self) -> Conversation | None:
         return await self.store.latest_conversation()
 

@@ -244,9 +244,7 @@ class Store:
                 (title, now, now, model, endpoint, system_prompt, dump_options(options)),
             )
             conversation_id = int(cursor.lastrowid)
-        conversation = await self.get_conversation(conversation_id)
-        assert conversation is not None
-        return conversation
+        return await self._conversation(conversation_id)
 
     async def get_conversation(self, conversation_id: int) -> Conversation | None:
         """The conversation with this id, or None."""
@@ -297,9 +295,7 @@ class Store:
                 await tx.execute(
                     f"UPDATE conversations SET {assignments} WHERE id = ?", (*fields.values(), conversation_id)
                 )
-        conversation = await self.get_conversation(conversation_id)
-        assert conversation is not None
-        return conversation
+        return await self._conversation(conversation_id)
 
     async def delete_conversation(self, conversation_id: int) -> None:
         """Delete a conversation with all its messages and items."""
