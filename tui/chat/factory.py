@@ -40,7 +40,10 @@ async def open_engine(
     key = settings.api_key.get_secret_value() if settings.api_key else None
     if require_key and not key:
         why = f" ({settings.key_problem})" if settings.key_problem else ""
-        raise EngineError(f"no API key{why}: set DASHSCOPE_API_KEY, or try the simulator with --demo")
+        raise EngineError(
+            f"no API key{why}: set DASHSCOPE_API_KEY (or key_file / key_command in {settings.config_path}), "
+            "or try it without a key: qwen-tui --demo"
+        )
     store = await Store.open(settings.db_path, clock=clock)
     try:
         async with ResponsesClient(settings.endpoint, key) as client:

@@ -37,7 +37,7 @@ from tui.cli.console import (
 )
 from tui.cli.history import find_conversation
 from tui.cli.simulator import demo
-from tui.config import KEY_ENV, Settings
+from tui.config import Settings
 
 log = logging.getLogger("tui.cli")
 
@@ -165,21 +165,10 @@ def _read_prompt(args: argparse.Namespace) -> str:
     return text
 
 
-def _require_key(settings: Settings) -> None:
-    """Stop before anything is sent when there is no key, saying where one can come from."""
-    if settings.api_key is None:
-        problem = f" ({settings.key_problem})" if settings.key_problem else ""
-        raise CliError(
-            f"no API key{problem}: set {KEY_ENV} (or key_file / key_command in {settings.config_path}), "
-            f"or try it without a key: {PROG} --demo"
-        )
-
-
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Send one message (new conversation, or `-c` to continue one) and show the answer as it streams."""
     prompt = _read_prompt(args)
     with demo(settings) as effective:
-        _require_key(effective)
         async with open_engine(effective) as engine:
             conversation_id = await _target_conversation(engine, args, effective)
             turn = await engine.send(conversation_id, prompt)
