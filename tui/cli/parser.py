@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 from tui import __version__
 from tui.cli.console import EXIT_USAGE, PROG, CliError
-from tui.config import KNOWN_TOOLS
+from tui.config import EFFORTS, KNOWN_TOOLS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--thinking", action=argparse.BooleanOptionalAction, default=None,
         help="let the model think first (reasoning goes to stderr); --no-thinking turns it off",
     )
-    ask.add_argument("--effort", choices=("low", "medium", "high"), default=None, help="reasoning effort")
+    ask.add_argument("--effort", choices=EFFORTS, default=None, help="reasoning effort")
     ask.add_argument(
         "--tool", action="append", dest="tools", metavar="NAME", default=None,
         help=f"enable a built-in tool (repeatable): {', '.join(KNOWN_TOOLS)}",
