@@ -98,7 +98,7 @@ class TurnFold:
                 (reasoning.output_index, OutputItem(item_id, "reasoning", reasoning.status, {"summary": reasoning.text}))
             )
         for index, call in self._tools.values():
-            entries.append((index, OutputItem(call.item_id, call.type, call.status, _tool_data(call))))
+            entries.append((index, OutputItem(call.item_id, call.type, call.status, call.details())))
         entries.sort(key=lambda entry: entry[0])
         return [item for _, item in entries]
 
@@ -340,22 +340,6 @@ def _fill_tool(call: ToolCall, item: Any) -> bool:
             call.output = output
     after = (call.query, call.sources, call.goal, call.urls, call.code, call.logs, call.output, call.name, call.arguments)
     return before != after
-
-
-def _tool_data(call: ToolCall) -> dict[str, Any]:
-    """The stored details of a tool call: only the fields it has."""
-    data = {
-        "query": call.query,
-        "sources": call.sources,
-        "goal": call.goal,
-        "urls": call.urls,
-        "code": call.code,
-        "logs": call.logs,
-        "output": call.output,
-        "name": call.name,
-        "arguments": call.arguments,
-    }
-    return {key: value for key, value in data.items() if value}
 
 
 def usage_from_wire(usage: Any) -> Usage:

@@ -7,9 +7,9 @@ A turn always ends with exactly one `TurnFinished`, whatever happened.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
-from tui.store.models import ChainMode, Message, MessageStatus, Usage
+from tui.store.models import ChainMode, Message, MessageStatus, OutputItem, Usage
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +74,22 @@ class ToolCall:
     output: str | None = None
     name: str | None = None
     arguments: str | None = None
+
+    def details(self) -> dict[str, Any]:
+        """What is stored with its output item (`OutputItem.data`): only the fields that are set."""
+        return {key: value for key in _TOOL_DETAILS if (value := getattr(self, key))}
+
+    @classmethod
+    def from_item(cls, item: OutputItem) -> ToolCall:
+        """The call rebuilt from its stored output item (a finished answer)."""
+        details = {key: item.data[key] for key in _TOOL_DETAILS if item.data.get(key)}
+        for key in ("sources", "urls"):
+            details[key] = list(details.get(key) or [])
+        return cls(item.item_id, item.type, item.status or "completed", **details)
+
+
+#: The fields of a `ToolCall` that describe what the tool did (stored as `OutputItem.data`).
+_TOOL_DETAILS = ("query", "sources", "goal", "urls", "code", "logs", "output", "name", "arguments")
 
 
 @dataclass(frozen=True, slots=True)

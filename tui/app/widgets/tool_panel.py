@@ -27,25 +27,6 @@ TEXT_WIDTH = 31
 URL_WIDTH = 29
 
 
-def call_from_item(item: OutputItem) -> ToolCall:
-    """Rebuild a `ToolCall` from a stored output item (a finished answer)."""
-    data = item.data
-    return ToolCall(
-        item_id=item.item_id,
-        type=item.type,
-        status=item.status or "completed",
-        query=data.get("query"),
-        sources=list(data.get("sources") or []),
-        goal=data.get("goal"),
-        urls=list(data.get("urls") or []),
-        code=data.get("code"),
-        logs=data.get("logs"),
-        output=data.get("output"),
-        name=data.get("name"),
-        arguments=data.get("arguments"),
-    )
-
-
 def _wrapped(text: str) -> str:
     """Free text (a query, a goal) wrapped and indented to fit the panel."""
     return "\n".join(textwrap.wrap(one_line(text, 300), TEXT_WIDTH, initial_indent="  ", subsequent_indent="  "))
@@ -111,7 +92,7 @@ class ToolPanel(VerticalScroll):
         self.clear()
         for item in items:
             if item.type not in ("reasoning", "message"):
-                self.update_call(call_from_item(item))
+                self.update_call(ToolCall.from_item(item))
         self.show_usage(usage)
 
     def update_call(self, call: ToolCall) -> None:
