@@ -9,9 +9,6 @@ if TYPE_CHECKING:
 
 __all__ = ["run_app"]
 
-#: Collector thresholds while the app runs (Python's defaults are 700, 10, 10).
-GC_THRESHOLDS = (10_000, 10, 10)
-
 
 def run_app(settings: Settings) -> int:
     """Run the app until the person quits; returns the exit status.
@@ -21,13 +18,11 @@ def run_app(settings: Settings) -> int:
     """
     import gc
 
-    # A full-screen app allocates many short-lived objects per frame (strips, segments, styles). With
-    # the default thresholds the cyclic GC took ~0.12 s of CPU over a launch and a 2,000-delta answer
-    # (bench/render.py), ~0.03 s with these. Everything alive after the imports lives as long as the
-    # process, so it is frozen out of collections. Full collections still run: peak RSS of a 20 s
-    # stream is ~90 MB instead of ~85.
-    gc.set_threshold(*GC_THRESHOLDS)
     from tui.app.app import START_DEMO, QwenApp
+
+    # The command raised the collector's thresholds before its imports (`tui.cli.GC_THRESHOLDS`).
+    # Everything alive after the imports lives as long as the process, so it is frozen out of
+    # collections. Full collections still run: peak RSS of a 20 s stream is ~90 MB instead of ~85.
 
     gc.freeze()
     app = QwenApp(settings)
