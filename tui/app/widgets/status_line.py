@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from textual.app import ComposeResult
 from textual.content import Content
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.app.formatting import format_elapsed, format_remaining, format_tokens
@@ -17,13 +19,23 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 TICK_HZ = 4
 
 
-class StatusLine(Static):
-    """Holds plain fields; re-renders on change, and ticks only while a turn streams."""
+class StatusLine(Widget):
+    """Holds plain fields; re-renders on change, and ticks only while a turn streams.
+
+    The spinner and elapsed time are a widget of their own, so a tick repaints those few cells
+    rather than the whole line (4 times a second, on what may be a slow link).
+    """
+
+    DEFAULT_CSS = """
+    StatusLine { layout: horizontal; }
+    StatusLine > .ticker { width: auto; display: none; }
+    StatusLine > .fields { width: 1fr; }
+    """
 
     def __init__(
         self, *, model: str, endpoint: str, clock: Callable[[], float] = time.time, id: str | None = None
     ) -> None:
-        super().__init__("", id=id, markup=False)
+        super().__init__(id=id)
         self.clock = clock
         self.model = model
         self.endpoint = endpoint
@@ -34,10 +46,22 @@ class StatusLine(Static):
         self._started: float | None = None
         self._frame = 0
         self._ticker: Timer | None = None
+        self._ticker_cells = 0
 
     @property
     def streaming(self) -> bool:
         return self._started is not None
+
+    @property
+    def content(self) -> Content:
+        """What the line shows: spinner and elapsed time (while streaming), then the fields."""
+        ticker = self.query_one(".ticker", Static)
+        shown = [ticker.content] if ticker.display else []
+        return Content.assemble(*shown, self.query_one(".fields", Static).content)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="ticker", markup=False)
+        yield Static("", classes="fields", markup=False)
 
     def on_mount(self) -> None:
         self.refresh_line()
@@ -80,19 +104,35 @@ class StatusLine(Static):
 
     def _tick(self) -> None:
         self._frame = (self._frame + 1) % len(SPINNER)
-        self.refresh_line()
+        self._show_ticker()
 
     def on_resize(self) -> None:
         self.refresh_line()
 
     def refresh_line(self) -> None:
         """Redraw; below the full line's width, fall back to short labels (80-column SSH sessions)."""
-        line = self._line(compact=False)
-        if self.size.width and line.cell_length > self.size.width - 2:
-            line = self._line(compact=True)
-        self.update(line, layout=False)
+        ticker = self._show_ticker()
+        fields = self._fields(compact=False)
+        if self.size.width and ticker + fields.cell_length > self.size.width - 2:
+            fields = self._fields(compact=True)
+        self.query_one(".fields", Static).update(fields, layout=False)
 
-    def _line(self, *, compact: bool) -> Content:
+    def _show_ticker(self) -> int:
+        """Show (or hide) the spinner and elapsed time; returns the cells they take."""
+        ticker = self.query_one(".ticker", Static)
+        if ticker.display != (self._started is not None):
+            ticker.display = self._started is not None
+            self._ticker_cells = 0
+        if self._started is None:
+            return 0
+        elapsed = format_elapsed(self.clock() - self._started)
+        text = Content.styled(f"{SPINNER[self._frame]} {elapsed} ", "$text-accent")
+        # A layout only when its width changes (9.9s -> 10.0s); otherwise just these cells repaint.
+        ticker.update(text, layout=text.cell_length != self._ticker_cells)
+        self._ticker_cells = text.cell_length
+        return text.cell_length
+
+    def _fields(self, *, compact: bool) -> Content:
         parts: list[tuple[str, str]] = [
             (one_line(self.model, 40), "$text-primary"),
             (one_line(self.endpoint, 24 if compact else 40), ""),
@@ -112,9 +152,6 @@ class StatusLine(Static):
         if self.note:
             parts.append((one_line(self.note, 60), "$text-warning"))
         pieces: list[Content | tuple[str, str] | str] = []
-        if self._started is not None:
-            elapsed = format_elapsed(self.clock() - self._started)
-            pieces.append((f"{SPINNER[self._frame]} {elapsed} ", "$text-accent"))
         separator = " · " if compact else " │ "
         for index, (text, style) in enumerate(parts):
             if index:
