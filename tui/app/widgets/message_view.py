@@ -12,10 +12,11 @@ from tui.app.segments import safe_cut, split_segments
 from tui.app.text_safety import strip_controls
 from tui.store.models import Message
 
-#: Every append repaints the whole visible answer (and once the transcript scrolls, the whole pane),
-#: so appends are spaced to repaint about this many cells a second: 15 Hz while the answer is a few
-#: lines, ~1.7 Hz once it fills an 80x24 pane. Keeps a slow SSH link calm (bench/render.py measures).
-REPAINT_CELLS_PER_SECOND = 2500
+#: Every append repaints the whole visible answer (and once the transcript scrolls, the whole pane,
+#: usually twice: Textual lays newly mounted blocks out in a second pass), so appends are spaced to
+#: repaint about this many cells a second: 15 Hz while the answer is a few lines, ~1.3 Hz once it
+#: fills an 80x24 pane. Keeps a slow SSH link calm (bench/render.py measures bytes per delta).
+REPAINT_CELLS_PER_SECOND = 2000
 FLUSH_INTERVAL_LIMITS = (1 / 15, 1.0)
 #: Newest segments of an answer kept mounted; older ones are mounted on request (Home).
 MOUNTED_SEGMENTS = 2
@@ -176,15 +177,18 @@ class MessageView(Vertical):
 
     async def _flush(self) -> None:
         self._flush_timer = None
-        if self._reasoning_dirty:
-            self._reasoning_dirty = False
-            await self._show_reasoning()
-        if self._pending and self._stream is not None:
-            text = "".join(self._pending)
-            self._pending.clear()
-            # Per flush, not per delta: appending to a str attribute copies the whole answer each time.
-            self.message.content += text
-            await self._write(text)
+        # One flush, one frame: sealing a segment and mounting the next would otherwise be painted
+        # twice (the whole pane each time once it scrolls).
+        with self.app.batch_update():
+            if self._reasoning_dirty:
+                self._reasoning_dirty = False
+                await self._show_reasoning()
+            if self._pending and self._stream is not None:
+                text = "".join(self._pending)
+                self._pending.clear()
+                # Per flush, not per delta: appending to a str attribute copies the whole answer each time.
+                self.message.content += text
+                await self._write(text)
 
     async def _write(self, text: str) -> None:
         """Stream `text` into the live segment; past a safe boundary, seal it and go on in new segments."""
@@ -197,21 +201,21 @@ class MessageView(Vertical):
             await self._stream.write(text)
             return
         self.segments[-1] = combined[:cut]
-        await self._stream.write(combined[len(current) : cut])
+        sealed = self._stream.markdown_widget
         await self._stream.stop()
+        # Appended here rather than through the stream, so it is done before the flush's frame.
+        await sealed.append(combined[len(current) : cut])
         new = split_segments(combined[cut:])
         self.segments += new
-        # Only the newest segments get widgets; finished ones render whole, the last one streams.
+        # Only the newest segments get widgets; finished ones render whole, the last one streams on.
         first_mounted = max(len(self.segments) - MOUNTED_SEGMENTS, 0)
         widgets = [
             Markdown(segment, classes="answer")
-            for index, segment in enumerate(new[:-1], start=len(self.segments) - len(new))
+            for index, segment in enumerate(new, start=len(self.segments) - len(new))
             if index >= first_mounted
         ]
-        live = Markdown("", classes="answer")
-        await self.mount_all([*widgets, live], before=self.query_one(".hint"))
-        self._stream = Markdown.get_stream(live)
-        await self._stream.write(new[-1])
+        await self.mount_all(widgets, before=self.query_one(".hint"))
+        self._stream = Markdown.get_stream(widgets[-1])
         await self._trim_segments()
 
     async def _trim_segments(self) -> None:
