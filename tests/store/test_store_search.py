@@ -1,4 +1,4 @@
-"""Full-text search: snippets with [ ] markers, prefix matching, and safety for any typed text."""
+"""Full-text search: snippets with match marks, prefix matching, and safety for any typed text."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.store import Store
+from tui.store.search import SNIPPET_CLOSE, SNIPPET_OPEN
 
 
 async def _seed(store: Store) -> dict[str, int]:
@@ -27,7 +28,7 @@ async def test_hits_name_the_conversation_and_mark_the_match(store: Store) -> No
     assert len(hits) == 1
     hit = hits[0]
     assert (hit.conversation_id, hit.message_id, hit.title, hit.role) == (1, ids["wal"], "Databases", "user")
-    assert hit.snippet == "How does the [write-ahead] log in SQLite work?"
+    assert hit.snippet == f"How does the {SNIPPET_OPEN}write-ahead{SNIPPET_CLOSE} log in SQLite work?"
 
 
 async def test_results_are_newest_first_and_limited(store: Store) -> None:

@@ -12,6 +12,7 @@ import pytest
 from store_support import FakeClock, OpenStore, dead_pid, raw_execute, raw_rows
 
 from tui.store import INTERRUPTED, RESPONSE_TTL_SECONDS, Store, Usage
+from tui.store.search import SNIPPET_CLOSE, SNIPPET_OPEN
 
 
 async def _turn(store: Store) -> tuple[int, int, int]:
@@ -108,7 +109,7 @@ async def test_streaming_text_is_searchable_only_once_finished(store: Store) -> 
     writer.append("facts")
     await writer.finish("cancelled")
     hits = await store.search("platypus")
-    assert [(hit.message_id, hit.snippet) for hit in hits] == [(turn, "[platypus] facts")]
+    assert [(hit.message_id, hit.snippet) for hit in hits] == [(turn, f"{SNIPPET_OPEN}platypus{SNIPPET_CLOSE} facts")]
 
 
 async def test_a_flush_blocked_by_another_program_loses_no_text(

@@ -16,6 +16,7 @@ from tui.app.text_safety import one_line
 from tui.cli.console import EXIT_FAILURE, EXIT_OK, PROG, CliError, out, say
 from tui.config import Settings
 from tui.store import Conversation, Message, OutputItem
+from tui.store.search import snippet_parts
 
 log = logging.getLogger("tui.cli")
 
@@ -140,13 +141,29 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     query = " ".join(args.query)
     async with _reader(settings) as engine:
         hits = await engine.search(query, limit=max(args.limit, 0))
+    marks = _BOLD if sys.stdout.isatty() else _BRACKETS
     for hit in hits:
-        out(f"{hit.conversation_id}  #{hit.message_id}  {hit.role}  {one_line(hit.title, 40)}: "
-             f"{one_line(hit.snippet, 80)}\n")
+        # Written directly rather than through `out`: every piece is already one line without control
+        # characters, and on a terminal the bold escapes must reach it.
+        sys.stdout.write(f"{hit.conversation_id}  #{hit.message_id}  {hit.role}  {one_line(hit.title, 40)}: "
+                         f"{_marked(hit.snippet, marks)}\n")
+    sys.stdout.flush()
     if not hits:
         say(f"no messages match {query!r}")
         return EXIT_FAILURE
     return EXIT_OK
+
+
+#: How `search` shows a match: bold on a terminal; between brackets in a pipe, which stays plain text.
+_BOLD = ("\x1b[1m", "\x1b[22m")
+_BRACKETS = ("[", "]")
+
+
+def _marked(snippet: str, marks: tuple[str, str]) -> str:
+    """A search snippet as one safe line of at most 80 characters, each match between `marks`."""
+    opening, closing = marks
+    parts = snippet_parts(one_line(snippet, 80))
+    return "".join(f"{opening}{text}{closing}" if is_match else text for text, is_match in parts)
 
 
 def _when(timestamp: float) -> str:

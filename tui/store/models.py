@@ -107,6 +107,6 @@ class SearchHit:
     message_id: int
     title: str
     role: Role
-    #: Text around the match; matched terms wrapped in `[` and `]`.
+    #: Text around the match; matched terms wrapped in `search.SNIPPET_OPEN` and `SNIPPET_CLOSE`.
     snippet: str
     created_at: float

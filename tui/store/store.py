@@ -43,7 +43,7 @@ from tui.store.records import (
     usage_values,
 )
 from tui.store.recovery import recover_interrupted
-from tui.store.search import SEARCH_SQL, match_expression
+from tui.store.search import SEARCH_SQL, escaped_snippet, match_expression
 from tui.store.writer import TurnWriter
 
 
@@ -518,7 +518,7 @@ class Store:
                 message_id=row["message_id"],
                 title=row["title"],
                 role=row["role"],
-                snippet=row["snippet"],
+                snippet=escaped_snippet(row["snippet"], row["plain"]),
                 created_at=row["created_at"],
             )
             for row in rows

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 from tui.app.text_safety import one_line
 from tui.app.widgets.steady_input import SteadyInput
 from tui.store.models import Conversation, SearchHit
+from tui.store.search import snippet_parts
 
 if TYPE_CHECKING:
     from tui.chat import ChatEngine
@@ -28,7 +29,6 @@ PAGE_SIZE = 100
 PAGE_MARGIN = 20
 #: Pause after a keystroke in the search box before querying, so typing stays smooth.
 SEARCH_DEBOUNCE = 0.15
-_MATCH = re.compile(r"\[([^\[\]]*)\]")
 #: Markdown syntax that only clutters a one-line snippet: heading marks, emphasis, code ticks.
 _MARKUP = re.compile(r"(?:(?<=\s)|^)#{1,6}\s+|\*\*|__|`")
 
@@ -45,12 +45,7 @@ def hit_row(hit: SearchHit) -> Content:
     """A search result: the conversation title, then the snippet with matched terms highlighted."""
     snippet = _MARKUP.sub("", one_line(hit.snippet, 200))
     parts: list[str | tuple[str, str]] = [(one_line(hit.title or "Untitled", 80), "bold"), "\n  "]
-    position = 0
-    for match in _MATCH.finditer(snippet):
-        parts.append(snippet[position : match.start()])
-        parts.append((match.group(1), "bold $text-accent"))
-        position = match.end()
-    parts.append(snippet[position:])
+    parts += [(text, "bold $text-accent") if is_match else text for text, is_match in snippet_parts(snippet)]
     return Content.assemble(*parts)
 
 
