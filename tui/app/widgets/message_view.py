@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
@@ -59,6 +61,8 @@ class MessageView(Vertical):
         self._stream: MarkdownStream | None = None
         self._pending: list[str] = []
         self._flush_timer: Timer | None = None
+        #: One flush at a time: the end of a stream must not write while a timed flush is mid-way.
+        self._flush_lock = asyncio.Lock()
         self._reasoning: list[str] = []
         self._reasoning_dirty = False
         #: The answer's text cut into segments; only the last `MOUNTED_SEGMENTS` are mounted.
@@ -179,16 +183,20 @@ class MessageView(Vertical):
         self._flush_timer = None
         # One flush, one frame: sealing a segment and mounting the next would otherwise be painted
         # twice (the whole pane each time once it scrolls).
-        with self.app.batch_update():
-            if self._reasoning_dirty:
-                self._reasoning_dirty = False
-                await self._show_reasoning()
-            if self._pending and self._stream is not None:
-                text = "".join(self._pending)
-                self._pending.clear()
-                # Per flush, not per delta: appending to a str attribute copies the whole answer each time.
-                self.message.content += text
-                await self._write(text)
+        async with self._flush_lock:
+            with self.app.batch_update():
+                await self._flush_pending()
+
+    async def _flush_pending(self) -> None:
+        if self._reasoning_dirty:
+            self._reasoning_dirty = False
+            await self._show_reasoning()
+        if self._pending and self._stream is not None:
+            text = "".join(self._pending)
+            self._pending.clear()
+            # Per flush, not per delta: appending to a str attribute copies the whole answer each time.
+            self.message.content += text
+            await self._write(text)
 
     async def _write(self, text: str) -> None:
         """Stream `text` into the live segment; past a safe boundary, seal it and go on in new segments."""
