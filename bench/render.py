@@ -5,13 +5,17 @@ pseudo-terminal of a fixed size with TERM=xterm-256color, types a message and re
 the app writes. Prints launch to ready, submit to fully shown, bytes written per delta, app CPU
 seconds, peak RSS, and CPU used once the stream has ended; each against its target.
 
-    .venv/bin/python bench/render.py [--deltas 2000] [--size 80x24] [--slow-speed 100]
+    .venv/bin/python bench/render.py [--deltas 2000] [--size 80x24] [--slow-speed 100] [--runs 3]
+
+Each figure is the median of --runs runs (CPU time of one launch varies by ~0.1 s from run to run on
+a shared machine), with the range shown beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import fcntl
+import statistics
 import os
 import re
 import select
@@ -181,7 +185,8 @@ def run_once(deltas: int, speed: float | None, size: tuple[int, int], workdir: P
         "LANG": "C.UTF-8",
         "DASHSCOPE_API_KEY": "sk-bench-not-a-real-key",
     }
-    db = workdir / f"bench-{speed or 'max'}.db"
+    workdir.mkdir(parents=True, exist_ok=True)
+    db = workdir / "bench.db"
     command = [str(QWEN_TUI), "--base-url", base_url, "--db", str(db)]
     started = time.perf_counter()
     terminal = Terminal(command, env, size)
@@ -203,7 +208,8 @@ def run_once(deltas: int, speed: float | None, size: tuple[int, int], workdir: P
         timeout = 30 if speed is None else deltas / speed * 3 + 10
         shown = terminal.wait_for(last_words(deltas), mark, timeout, visible=True)
         if shown is None:
-            run.notes.append("the last words of the answer never appeared")
+            seen = ANSI.sub(b"", bytes(terminal.output[mark:])).decode(errors="replace")
+            run.notes.append(f"the last words of the answer never appeared; last text drawn: {seen[-300:]!r}")
             shown = time.perf_counter()
         run.shown_s = shown - submitted
         terminal.drain(quiet=0.5, limit=5)  # the final frame and status line after the last delta
@@ -234,31 +240,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deltas", type=int, default=2000)
     parser.add_argument("--size", default="80x24", help="terminal COLUMNSxROWS (default 80x24, the SSH case)")
     parser.add_argument("--slow-speed", type=float, default=100.0, help="deltas per second of the second run")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each kind; figures are medians (default 3)")
     args = parser.parse_args(argv)
     columns, rows = (int(part) for part in args.size.lower().split("x"))
     if not QWEN_TUI.exists():
         raise SystemExit(f"{QWEN_TUI} is missing: install the project into .venv first")
     with tempfile.TemporaryDirectory(prefix="qwen-tui-bench-") as tmp:
-        fast = run_once(args.deltas, None, (columns, rows), Path(tmp))
-        slow = run_once(args.deltas, args.slow_speed, (columns, rows), Path(tmp))
-    print(f"qwen-tui render bench: {args.deltas}-delta Markdown answer, terminal {columns}x{rows}, TERM=xterm-256color")
+        fast = [run_once(args.deltas, None, (columns, rows), Path(tmp) / f"max-{n}") for n in range(args.runs)]
+        slow = [run_once(args.deltas, args.slow_speed, (columns, rows), Path(tmp) / f"slow-{n}") for n in range(args.runs)]
+    print(
+        f"qwen-tui render bench: {args.deltas}-delta Markdown answer, terminal {columns}x{rows}, TERM=xterm-256color,"
+        f" median of {args.runs} run{'s' if args.runs > 1 else ''} [range]"
+    )
     rows_out = [
-        ("launch to ready (s)", fast.launch_s, TARGETS["launch_s"]),
-        ("submit to fully shown, max speed (s)", fast.shown_s, TARGETS["shown_s"]),
-        ("bytes per delta, max speed", fast.bytes_per_delta, TARGETS["bytes_per_delta_max"]),
-        (f"bytes per delta, {args.slow_speed:g} deltas/s", slow.bytes_per_delta, TARGETS["bytes_per_delta_100"]),
-        ("app CPU, max-speed run incl. launch (s)", fast.cpu_s, TARGETS["cpu_s"]),
-        ("app CPU, max speed, submit to stream end (s)", fast.stream_cpu_s, TARGETS["cpu_s"]),
-        ("peak RSS, max speed (MB)", fast.rss_mb, TARGETS["rss_mb"]),
-        ("peak RSS, slow run (MB)", slow.rss_mb, TARGETS["rss_mb"]),
-        ("CPU in 2 s after the stream ended, max (s)", fast.idle_cpu_s, TARGETS["idle_cpu_s"]),
-        ("CPU in 2 s after the stream ended, slow (s)", slow.idle_cpu_s, TARGETS["idle_cpu_s"]),
+        ("launch to ready (s)", fast, "launch_s", TARGETS["launch_s"]),
+        ("submit to fully shown, max speed (s)", fast, "shown_s", TARGETS["shown_s"]),
+        ("bytes per delta, max speed", fast, "bytes_per_delta", TARGETS["bytes_per_delta_max"]),
+        (f"bytes per delta, {args.slow_speed:g} deltas/s", slow, "bytes_per_delta", TARGETS["bytes_per_delta_100"]),
+        ("app CPU, max-speed run incl. launch (s)", fast, "cpu_s", TARGETS["cpu_s"]),
+        ("app CPU, max speed, submit to stream end (s)", fast, "stream_cpu_s", TARGETS["cpu_s"]),
+        ("peak RSS, max speed (MB)", fast, "rss_mb", TARGETS["rss_mb"]),
+        ("peak RSS, slow run (MB)", slow, "rss_mb", TARGETS["rss_mb"]),
+        ("CPU in 2 s after the stream ended, max (s)", fast, "idle_cpu_s", TARGETS["idle_cpu_s"]),
+        ("CPU in 2 s after the stream ended, slow (s)", slow, "idle_cpu_s", TARGETS["idle_cpu_s"]),
     ]
-    for label, value, target in rows_out:
-        print(f"  {label:<44} {value:9.3f}   target <= {target:<6g} {verdict(value, target)}")
-    print(f"  (CPU at ready: {fast.launch_cpu_s:.2f} s; slow run: submit to fully shown {slow.shown_s:.2f} s,"
-          f" stream CPU {slow.stream_cpu_s:.2f} s, launch {slow.launch_s:.2f} s)")
-    for note in fast.notes + slow.notes:
+    for label, runs, name, target in rows_out:
+        values = [getattr(run, name) for run in runs]
+        value = statistics.median(values)
+        spread = f"[{min(values):.3f}-{max(values):.3f}]" if len(values) > 1 else ""
+        print(f"  {label:<44} {value:9.3f} {spread:<15}  target <= {target:<6g} {verdict(value, target)}")
+
+    def median(runs: list[Run], name: str) -> float:
+        return statistics.median(getattr(run, name) for run in runs)
+
+    print(f"  (CPU at ready: {median(fast, 'launch_cpu_s'):.2f} s; slow run: submit to fully shown"
+          f" {median(slow, 'shown_s'):.2f} s, stream CPU {median(slow, 'stream_cpu_s'):.2f} s,"
+          f" launch {median(slow, 'launch_s'):.2f} s)")
+    for note in [note for run in fast + slow for note in run.notes]:
         print(f"  note: {note}")
     return 0
 
