@@ -65,6 +65,23 @@ async def test_markdown_marks_unfinished_answers(store: Store) -> None:
     assert "Both are\n\n*Status: incomplete: network lost*" in text
 
 
+async def test_markdown_one_line_summaries_carry_no_control_characters(store: Store) -> None:
+    """A tool query or system prompt is squeezed onto one line the same way the app and CLI do it."""
+    conversation = await store.create_conversation(
+        title="Escapes", model="m", endpoint="e", system_prompt="Be\x1b[2J\nbrief."
+    )
+    question = await store.add_message(conversation.id, role="user", content="Search it", parent_id=None)
+    turn = await store.start_assistant(conversation.id, parent_id=question.id, model="m", mode="replay", stored=True)
+    writer = store.turn_writer(turn.id)
+    await writer.set_items([OutputItem("ws_1", "web_search_call", "completed", {"query": "rust\x1b]0;pwned\x07 go"})])
+    writer.append("Done.")
+    await writer.finish("complete")
+    text = await store.export_markdown(conversation.id)
+    assert "- System prompt: Be[2J brief.\n" in text
+    assert "> Web search: rust]0;pwned go (0 sources)\n" in text
+    assert "\x1b" not in text and "\x07" not in text
+
+
 async def test_json_carries_the_tree_and_a_head_branch_input(store: Store) -> None:
     ids = await _conversation(store)
     document = json.loads(json.dumps(await store.export_json(ids["conversation"])))

@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tui.chat import ChatEngine, EngineError, open_engine
-from tui.app.text_safety import one_line
 from tui.cli.console import EXIT_FAILURE, EXIT_OK, PROG, CliError, out, say
 from tui.config import Settings
 from tui.store import Conversation, Message, OutputItem
 from tui.store.search import snippet_parts
+from tui.text_safety import one_line
 
 log = logging.getLogger("tui.cli")
 

@@ -14,6 +14,7 @@ from tui.store.errors import StoreError
 from tui.store.models import Conversation, Message, OutputItem, Usage
 from tui.store.options import clean_options
 from tui.store.recovery import INTERRUPTED
+from tui.text_safety import one_line
 
 FORMAT = "qwen-tui/1"
 _ROLES = {"user", "assistant", "system"}
@@ -28,28 +29,23 @@ def _when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _short(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def describe_item(item: OutputItem) -> str:
     """One line summarising an output item (reasoning summary or tool call)."""
     data = item.data
     if item.type == "reasoning":
-        return f"Reasoning: {_short(str(data.get('summary') or ''))}"
+        return f"Reasoning: {one_line(str(data.get('summary') or ''), 200)}"
     if item.type == "web_search_call":
         sources = data.get("sources") or []
-        return f"Web search: {_short(str(data.get('query') or ''), 120)} ({len(sources)} sources)"
+        return f"Web search: {one_line(str(data.get('query') or ''), 120)} ({len(sources)} sources)"
     if item.type == "web_extractor_call":
         urls = data.get("urls") or []
-        return f"Web extractor: {_short(str(data.get('goal') or ''), 120)} ({len(urls)} pages)"
+        return f"Web extractor: {one_line(str(data.get('goal') or ''), 120)} ({len(urls)} pages)"
     if item.type == "code_interpreter_call":
         code = str(data.get("code") or "").strip().splitlines()
         first = code[0] if code else ""
-        return f"Code interpreter: `{_short(first, 80)}` ({len(code)} lines)"
+        return f"Code interpreter: `{one_line(first, 80)}` ({len(code)} lines)"
     if item.type == "function_call":
-        return f"Function call: {data.get('name', '?')}({_short(str(data.get('arguments') or ''), 80)})"
+        return f"Function call: {data.get('name', '?')}({one_line(str(data.get('arguments') or ''), 80)})"
     return f"{item.type}{f' ({item.status})' if item.status else ''}"
 
 
@@ -73,7 +69,7 @@ def to_markdown(conversation: Conversation, branch: list[Message]) -> str:
         f"- Updated: {_when(conversation.updated_at)}",
     ]
     if conversation.system_prompt:
-        lines.append(f"- System prompt: {_short(conversation.system_prompt, 500)}")
+        lines.append(f"- System prompt: {one_line(conversation.system_prompt, 500)}")
     for message in branch:
         speaker = _SPEAKERS[message.role]
         if message.role == "assistant" and message.model:

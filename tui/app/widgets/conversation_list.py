@@ -15,10 +15,10 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from tui.app.text_safety import one_line
 from tui.app.widgets.steady_input import SteadyInput
 from tui.store.models import Conversation, SearchHit
 from tui.store.search import snippet_parts
+from tui.text_safety import one_line
 
 if TYPE_CHECKING:
     from tui.chat import ChatEngine
