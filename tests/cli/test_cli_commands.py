@@ -53,7 +53,7 @@ def test_show_prints_the_branch_with_roles_tools_and_usage(seeded: Cli) -> None:
     assert "(qwen3-max-2026-01-23, chain)" in shown
     assert "4 messages" in shown
     tools = cli.run("show", "2").stdout
-    assert "  · web_search: postgres indexes · 2 sources\n" in tools
+    assert "  · Web search: postgres indexes · 2 sources\n" in tools
 
 
 def test_show_unknown_id_is_one_line(seeded: Cli) -> None:

@@ -49,7 +49,7 @@ async def test_markdown_is_a_readable_transcript_of_the_head_branch(store: Store
     assert text.startswith("# Rust vs Go\n")
     assert "- Model: qwen3-max" in text and "- System prompt: Answer briefly." in text
     expected_order = ["## You", "Which is faster?", "## Qwen (qwen3-max)", "> Reasoning: Compare runtimes.",
-                      "> Web search: rust vs go benchmarks (2 sources)", "It depends on the workload.",
+                      "> Web search: rust vs go benchmarks · 2 sources", "It depends on the workload.",
                       "## You", "For CLIs?", "Go starts fast; Rust has no GC."]
     position = 0
     for part in expected_order:  # each part appears after the previous one
@@ -78,8 +78,36 @@ async def test_markdown_one_line_summaries_carry_no_control_characters(store: St
     await writer.finish("complete")
     text = await store.export_markdown(conversation.id)
     assert "- System prompt: Be[2J brief.\n" in text
-    assert "> Web search: rust]0;pwned go (0 sources)\n" in text
+    assert "> Web search: rust]0;pwned go\n" in text
     assert "\x1b" not in text and "\x07" not in text
+
+
+@pytest.mark.parametrize(
+    ("item", "line"),
+    [
+        (OutputItem("rs", "reasoning", None, {"summary": "Compare\nruntimes."}), "Reasoning: Compare runtimes."),
+        (OutputItem("rs", "reasoning", None, {}), "Reasoning"),
+        (OutputItem("ws", "web_search_call", "completed", {"query": "otters", "sources": ["https://a"]}),
+         "Web search: otters · 1 source"),
+        (OutputItem("we", "web_extractor_call", "completed", {"goal": "prices", "urls": ["https://a", "https://b"]}),
+         "Web extractor: prices · 2 pages"),
+        (OutputItem("ci", "code_interpreter_call", "failed", {"code": "import os\nprint(1)\n"}),
+         "Code interpreter: `import os` · 2 lines · failed"),
+        (OutputItem("fc", "function_call", "completed", {"name": "weather", "arguments": '{"city": "Oslo"}'}),
+         'Function: weather({"city": "Oslo"})'),
+        (OutputItem("ig", "image_generation_call", "in_progress", {}), "Image generation: in_progress"),
+        (OutputItem("ws", "web_search_call", "completed", {"query": "x", "sources": 3}), "Web search: x"),
+    ],
+)
+async def test_markdown_describes_each_kind_of_item_in_one_line(store: Store, item: OutputItem, line: str) -> None:
+    conversation = await store.create_conversation(title="Items", model="m", endpoint="e")
+    question = await store.add_message(conversation.id, role="user", content="Go", parent_id=None)
+    turn = await store.start_assistant(conversation.id, parent_id=question.id, model="m", mode="replay", stored=True)
+    writer = store.turn_writer(turn.id)
+    await writer.set_items([item])
+    await writer.finish("complete")
+    text = await store.export_markdown(conversation.id)
+    assert [row for row in text.splitlines() if row.startswith("> ")] == [f"> {line}"]
 
 
 async def test_json_carries_the_tree_and_a_head_branch_input(store: Store) -> None:

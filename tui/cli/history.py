@@ -14,7 +14,8 @@ from pathlib import Path
 from tui.chat import ChatEngine, EngineError, open_engine
 from tui.cli.console import EXIT_FAILURE, EXIT_OK, PROG, CliError, out, say
 from tui.config import Settings
-from tui.store import Conversation, Message, OutputItem
+from tui.store import Conversation, Message
+from tui.store.export import describe_item
 from tui.store.search import snippet_parts
 from tui.text_safety import one_line
 
@@ -61,7 +62,7 @@ async def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     for message in messages:
         out("\n" + _message_header(message) + "\n")
         for item in message.items:
-            out(f"  · {_describe_item(item)}\n")
+            out(f"  · {describe_item(item)}\n")
         if message.content:
             out(message.content if message.content.endswith("\n") else message.content + "\n")
     return EXIT_OK
@@ -74,25 +75,6 @@ def _message_header(message: Message) -> str:
     if message.status != "complete":
         label += f" [{message.status}" + (f": {message.error}" if message.error else "") + "]"
     return f"── #{message.id} {label} ──"
-
-
-def _describe_item(item: OutputItem) -> str:
-    """One line for a stored output item: `thinking: ...`, `web_search: query · 2 sources`, ..."""
-    data = item.data
-    if item.type == "reasoning":
-        return f"thinking: {one_line(str(data.get('summary') or ''), 100)}"
-    details = [one_line(str(data[key]), 80) for key in ("query", "goal", "name") if data.get(key)]
-    for key, noun in (("sources", "source"), ("urls", "url")):
-        if data.get(key):
-            count = len(data[key])
-            details.append(f"{count} {noun}{'' if count == 1 else 's'}")
-    if data.get("code"):
-        lines = len(str(data["code"]).splitlines())
-        details.append(f"{lines} line{'' if lines == 1 else 's'} of code")
-    if item.status and item.status != "completed":
-        details.append(f"[{item.status}]")
-    name = item.type.removesuffix("_call")
-    return f"{name}: {' · '.join(details)}" if details else name
 
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

@@ -30,23 +30,25 @@ def _when(timestamp: float) -> str:
 
 
 def describe_item(item: OutputItem) -> str:
-    """One line summarising an output item (reasoning summary or tool call)."""
+    """One line for a stored output item, as the Markdown export and `qwen-tui show` print it:
+    `Reasoning: Compare runtimes.`, `Web search: rust vs go · 2 sources`, `Code interpreter: `import os` · 3 lines`."""
     data = item.data
-    if item.type == "reasoning":
-        return f"Reasoning: {one_line(str(data.get('summary') or ''), 200)}"
-    if item.type == "web_search_call":
-        sources = data.get("sources") or []
-        return f"Web search: {one_line(str(data.get('query') or ''), 120)} ({len(sources)} sources)"
-    if item.type == "web_extractor_call":
-        urls = data.get("urls") or []
-        return f"Web extractor: {one_line(str(data.get('goal') or ''), 120)} ({len(urls)} pages)"
-    if item.type == "code_interpreter_call":
-        code = str(data.get("code") or "").strip().splitlines()
-        first = code[0] if code else ""
-        return f"Code interpreter: `{one_line(first, 80)}` ({len(code)} lines)"
-    if item.type == "function_call":
-        return f"Function call: {data.get('name', '?')}({one_line(str(data.get('arguments') or ''), 80)})"
-    return f"{item.type}{f' ({item.status})' if item.status else ''}"
+    details = [one_line(str(data[key]), 160) for key in ("summary", "query", "goal") if data.get(key)]
+    if data.get("name"):
+        details.append(f"{one_line(str(data['name']), 60)}({one_line(str(data.get('arguments') or ''), 80)})")
+    if code := str(data.get("code") or "").strip().splitlines():
+        details += [f"`{one_line(code[0], 80)}`", _count(len(code), "line")]
+    for key, noun in (("sources", "source"), ("urls", "page")):
+        if isinstance(listed := data.get(key), list) and listed:
+            details.append(_count(len(listed), noun))
+    if item.status and item.status != "completed":
+        details.append(item.status)
+    name = item.type.removesuffix("_call").replace("_", " ").capitalize()
+    return f"{name}: {' · '.join(details)}" if details else name
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _usage_line(usage: Usage) -> str:
