@@ -142,7 +142,7 @@ _BRACKETS = ("[", "]")
 
 
 def _marked(snippet: str, marks: tuple[str, str]) -> str:
-    """A search snippet as one safe line of at most 80 characters, each match between `marks`."""
+    """A search snippet as one safe line (cut at 80 characters), each match between `marks`."""
     opening, closing = marks
     parts = snippet_parts(one_line(snippet, 80))
     return "".join(f"{opening}{text}{closing}" if is_match else text for text, is_match in parts)
