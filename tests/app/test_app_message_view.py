@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from textual.app import App
 from textual.widgets import Markdown
+from textual.widgets.markdown import MarkdownFence
 
 from tui.app.segments import SEGMENT_CHARS
 from tui.app.widgets.message_view import MessageView
@@ -25,7 +26,7 @@ class OneAnswer(App[None]):
         self.message = message
 
     def compose(self):
-        yield MessageView(self.message, live=True)
+        yield MessageView(self.message, live=self.message.status == "streaming")
 
 
 async def test_the_end_of_a_stream_waits_for_a_flush_that_is_cutting_a_segment() -> None:
@@ -49,3 +50,22 @@ async def test_the_end_of_a_stream_waits_for_a_flush_that_is_cutting_a_segment()
         await pilot.pause()
         assert shown_text(view) == first + "The last words."
         assert len(view.segments) == 2 and len(view.query(Markdown)) == 2
+
+
+async def test_a_fence_without_a_language_is_plain_text_and_never_guessed(monkeypatch) -> None:
+    """Textual would guess the language with pygments on every repaint of such a block (the first
+    guess imports every lexer, ~0.12 s); the answer shows the code as plain text instead."""
+    import textual.highlight
+
+    guesses: list[str] = []
+    real_guess = textual.highlight.guess_language
+    monkeypatch.setattr(textual.highlight, "guess_language", lambda code, path=None: guesses.append(code) or real_guess(code, path))
+    text = "Run this:\n\n```\nprint('hi')\n```\n\nand this:\n\n```python\nx = 1\n```\n"
+    answer = Message(id=2, conversation_id=1, parent_id=1, role="assistant", content=text, created_at=0.0)
+    app = OneAnswer(answer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.query_one(MessageView)
+        fences = list(view.query(MarkdownFence))
+        assert [(fence.lexer, fence.code.strip()) for fence in fences] == [("text", "print('hi')"), ("python", "x = 1")]
+        assert guesses == []
