@@ -34,6 +34,7 @@ async def test_regenerate_makes_a_sibling_answer_to_the_same_question(sim: SimSe
     assert body["input"] == [{"role": "user", "content": "Do you remember my name?"}]
 
     assert [m.id for m in await engine.siblings(again.message.id)] == [second.id, again.message.id]
+    assert await engine.branch_positions(conversation.id) == {second.id: (1, 2), again.message.id: (2, 2)}
     transcript = await engine.transcript(conversation.id)
     assert [m.id for m in transcript][-1] == again.message.id and len(transcript) == 4
 
@@ -65,6 +66,8 @@ async def test_edit_forks_a_branch_and_branches_can_be_switched(sim: SimServer, 
     assert "Mary" in mary_leaf.content and "John" not in mary_leaf.content
     assert sim.requests[-1]["previous_response_id"] == mary.response_id
 
+    positions = await engine.branch_positions(conversation.id)
+    assert (positions[john_question.id], positions[mary_question.id]) == ((1, 2), (2, 2)) and len(positions) == 2
     leaves = await engine.branches(conversation.id)
     assert [leaf.id for leaf in leaves] == [john_leaf.id, mary_leaf.id]
 

@@ -56,3 +56,31 @@ def dead_pid() -> int:
 
 
 WORKER = Path(__file__).with_name("store_worker.py")
+
+
+class StatementLog:
+    """The SQL statements a store's connection runs while the block is open (a trace callback on it).
+
+    Statements run by triggers are left out, and SQLite's re-report of a statement at the start of
+    each trigger it fires is counted once (so is the very same statement run twice in a row).
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._connection = store._db  # the one connection every store call goes through
+        self.statements: list[str] = []
+
+    def _record(self, sql: str) -> None:
+        text = " ".join(sql.split())
+        if not text.startswith("--") and (not self.statements or self.statements[-1] != text):
+            self.statements.append(text)
+
+    async def __aenter__(self) -> StatementLog:
+        await self._connection.set_trace_callback(self._record)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._connection.set_trace_callback(None)
+
+    def count(self, prefix: str = "") -> int:
+        """How many statements began with `prefix` (all of them for "")."""
+        return sum(statement.startswith(prefix) for statement in self.statements)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from store_support import FakeClock
+from store_support import FakeClock, StatementLog
 
 from tui.store import Conversation, OutputItem, Store, StoreError, Usage
 
@@ -101,3 +101,42 @@ async def test_a_turn_can_record_that_it_fell_back_to_replay(store: Store) -> No
     turn = await store.start_assistant(conversation.id, parent_id=user.id, model="qwen3-max", mode="chain", stored=True)
     await store.set_message_mode(turn.id, "replay")
     assert (await store.get_message(turn.id)).mode == "replay"
+
+
+async def test_sibling_counts_number_every_alternative_like_children_and_roots(store: Store) -> None:
+    conversation = await _conversation(store)
+    q1 = await store.add_message(conversation.id, role="user", content="q1", parent_id=None)
+    a1 = await _answer(store, conversation.id, q1.id, "a1")
+    a1_again = await _answer(store, conversation.id, q1.id, "a1 regenerated")
+    a1_third = await _answer(store, conversation.id, q1.id, "a1 once more")
+    q2 = await store.add_message(conversation.id, role="user", content="q2", parent_id=a1_third)
+    await _answer(store, conversation.id, q2.id, "a2")
+    q1_edit = await store.add_message(conversation.id, role="user", content="q1 edited", parent_id=None)
+    # Another conversation's first message is not an alternative to this one's.
+    other = await _conversation(store)
+    await store.add_message(other.id, role="user", content="elsewhere", parent_id=None)
+
+    counts = await store.sibling_counts(conversation.id)
+
+    assert counts == {q1.id: (1, 2), q1_edit.id: (2, 2), a1: (1, 3), a1_again: (2, 3), a1_third: (3, 3)}
+    for message in await store.conversation_messages(conversation.id):
+        siblings = await (store.children(message.parent_id) if message.parent_id else store.roots(conversation.id))
+        if len(siblings) > 1:
+            place = [s.id for s in siblings].index(message.id) + 1
+            assert counts[message.id] == (place, len(siblings))
+        else:
+            assert message.id not in counts
+    assert await store.sibling_counts(other.id) == {}
+
+
+async def test_sibling_counts_are_one_query_for_the_whole_tree(store: Store) -> None:
+    conversation = await _conversation(store)
+    parent = None
+    for n in range(20):
+        question = await store.add_message(conversation.id, role="user", content=f"q{n}", parent_id=parent)
+        parent = await _answer(store, conversation.id, question.id, f"a{n}")
+        await _answer(store, conversation.id, question.id, f"a{n} again")
+    async with StatementLog(store) as log:
+        counts = await store.sibling_counts(conversation.id)
+    assert len(counts) == 40
+    assert log.count() == 1

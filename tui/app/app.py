@@ -309,12 +309,14 @@ class QwenApp(App[int]):
     async def _branch_labels(self, messages: list[Message]) -> dict[int, str]:
         """ "branch 2/3" for messages that have alternatives (edits or regenerations)."""
         assert self.engine is not None
+        if not messages:
+            return {}
+        positions = await self.engine.branch_positions(messages[0].conversation_id)
         labels: dict[int, str] = {}
         for message in messages:
-            siblings = await self.engine.siblings(message.id)
-            if len(siblings) > 1:
-                index = next((i for i, s in enumerate(siblings) if s.id == message.id), 0)
-                labels[message.id] = f"branch {index + 1}/{len(siblings)} (alt+←/→)"
+            if message.id in positions:
+                place, count = positions[message.id]
+                labels[message.id] = f"branch {place}/{count} (alt+←/→)"
         return labels
 
     async def _refresh_status(self, last_answer: Message | None) -> None:

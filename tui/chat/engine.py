@@ -226,6 +226,10 @@ class ChatEngine:
             return await self.store.roots(message.conversation_id)
         return await self.store.children(message.parent_id)
 
+    async def branch_positions(self, conversation_id: int) -> dict[int, tuple[int, int]]:
+        """Message id -> (1-based place, count) among its alternatives, for every message that has some."""
+        return await self.store.sibling_counts(conversation_id)
+
     async def chain_state(self, conversation_id: int) -> ChainState:
         """How the next turn would go: chained until `expires_at`, replayed, or a new conversation."""
         conversation = await self.conversation(conversation_id)

@@ -357,6 +357,22 @@ class Store:
             (conversation_id,),
         )
 
+    async def sibling_counts(self, conversation_id: int) -> dict[int, tuple[int, int]]:
+        """Message id -> (1-based place among its siblings, sibling count), for messages that have alternatives.
+
+        Siblings are ordered as `children()` and `roots()` order them (by id); one query for the whole tree.
+        """
+        rows = await self._rows(
+            "SELECT group_concat(id) FROM messages WHERE conversation_id = ? GROUP BY parent_id HAVING count(*) > 1",
+            (conversation_id,),
+        )
+        counts: dict[int, tuple[int, int]] = {}
+        for row in rows:
+            siblings = sorted(int(text) for text in row[0].split(","))
+            for place, message_id in enumerate(siblings, start=1):
+                counts[message_id] = (place, len(siblings))
+        return counts
+
     async def path_to(self, message_id: int) -> list[Message]:
         """The messages from the root down to `message_id`, with usage and items (for replay/display)."""
         return await self._messages(
@@ -534,11 +550,7 @@ class Store:
     async def export_json(self, conversation_id: int) -> dict[str, Any]:
         """The whole tree plus a Responses-API-ready `input` array for the head branch."""
         conversation = await self._conversation(conversation_id)
-        return export.to_document(
-            conversation,
-            await self.conversation_messages(conversation_id),
-            await self.head_branch(conversation_id),
-        )
+        return export.to_document(conversation, await self.conversation_messages(conversation_id))
 
     async def import_json(self, data: dict[str, Any]) -> Conversation:
         """Create a new conversation (new ids) from `export_json` output, keeping tree and head."""
