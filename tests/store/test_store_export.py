@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from openai import AsyncOpenAI
 from openai.types.responses import EasyInputMessage
+from store_support import StatementLog
 
 from tui.sim import SimServer
-from tui.store import OutputItem, Store, StoreError, Usage
+from tui.store import Conversation, Message, OutputItem, Store, StoreError, Usage
+from tui.store.export import to_document
 
 
 async def _conversation(store: Store) -> dict[str, int]:
@@ -130,6 +133,36 @@ async def test_json_carries_the_tree_and_a_head_branch_input(store: Store) -> No
     ]
     for item in document["input"]:
         EasyInputMessage.model_validate(item)
+
+
+async def test_json_export_reads_the_conversation_and_its_messages_once(store: Store) -> None:
+    ids = await _conversation(store)
+    async with StatementLog(store) as log:
+        await store.export_json(ids["conversation"])
+    # The conversation row, every message of the tree, their output items: the head branch comes from those.
+    assert [statement.split(" WHERE")[0].split(" FROM ")[-1] for statement in log.statements] == [
+        "conversations", "messages", "output_items",
+    ]
+
+
+def test_json_input_is_the_head_branch_of_the_tree_it_carries() -> None:
+    """`input` is walked within the exported messages themselves, so the two can never disagree."""
+    tree = [
+        Message(number, 1, parent, role, content, 0.0)
+        for number, parent, role, content in [
+            (1, None, "user", "Which is faster?"), (2, 1, "assistant", "It depends."),
+            (3, 2, "user", "For web servers?"), (4, 2, "user", "For CLIs?"), (5, 4, "assistant", "Go starts fast."),
+        ]
+    ]
+    conversation = Conversation(1, "Rust vs Go", 0.0, 0.0, "m", "e", system_prompt="Be brief.", head_message_id=5)
+    document = to_document(conversation, tree)
+    assert [item["content"] for item in document["input"]] == [
+        "Be brief.", "Which is faster?", "It depends.", "For CLIs?", "Go starts fast.",
+    ]
+    assert len(document["messages"]) == 5
+    assert to_document(replace(conversation, head_message_id=None), tree)["input"] == [
+        {"role": "system", "content": "Be brief."}
+    ]
 
 
 async def test_json_input_is_accepted_as_is_by_a_responses_server(store: Store, sim: SimServer) -> None:

@@ -108,15 +108,27 @@ def _message_record(message: Message) -> dict[str, Any]:
     return record
 
 
-def to_document(conversation: Conversation, messages: list[Message], branch: list[Message]) -> dict[str, Any]:
-    """The JSON export: format tag, conversation, the full message tree and the head branch `input`."""
+def head_path(messages: list[Message], head_id: int | None) -> list[Message]:
+    """The branch from the root to `head_id`, walked within `messages` (empty without a head)."""
+    by_id = {message.id: message for message in messages}
+    path: list[Message] = []
+    current = by_id.get(head_id) if head_id is not None else None
+    while current is not None:
+        path.append(current)
+        current = by_id.get(current.parent_id) if current.parent_id is not None else None
+    return path[::-1]
+
+
+def to_document(conversation: Conversation, messages: list[Message]) -> dict[str, Any]:
+    """The JSON export: format tag, conversation, the full message tree and the head branch `input`
+    (taken from that same tree, so the two always agree)."""
     header = asdict(conversation)
     header.pop("id")
     return {
         "format": FORMAT,
         "conversation": header,
         "messages": [_message_record(m) for m in messages],
-        "input": input_array(conversation, branch),
+        "input": input_array(conversation, head_path(messages, conversation.head_message_id)),
     }
 
 
