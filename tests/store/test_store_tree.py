@@ -140,3 +140,35 @@ async def test_sibling_counts_are_one_query_for_the_whole_tree(store: Store) -> 
         counts = await store.sibling_counts(conversation.id)
     assert len(counts) == 40
     assert log.count() == 1
+
+
+async def test_newest_leaf_follows_the_newest_reply_at_every_fork(store: Store) -> None:
+    conversation = await _conversation(store)
+    q1 = await store.add_message(conversation.id, role="user", content="q1", parent_id=None)
+    a1 = await _answer(store, conversation.id, q1.id, "a1")
+    q2 = await store.add_message(conversation.id, role="user", content="q2", parent_id=a1)
+    a2 = await _answer(store, conversation.id, q2.id, "a2")
+    a2_again = await _answer(store, conversation.id, q2.id, "a2 regenerated")
+    q3 = await store.add_message(conversation.id, role="user", content="q3", parent_id=a2)  # newest, but on the older answer
+    q2_edit = await store.add_message(conversation.id, role="user", content="q2 edited", parent_id=a1)
+
+    assert await store.newest_leaf(q1.id) == q2_edit.id
+    assert await store.newest_leaf(q2.id) == a2_again
+    assert await store.newest_leaf(a2) == q3.id
+    assert await store.newest_leaf(q3.id) == q3.id
+    with pytest.raises(StoreError, match="does not exist"):
+        await store.newest_leaf(q2_edit.id + 100)
+    switched = await store.set_head(conversation.id, await store.newest_leaf(q2.id))
+    assert switched.head_message_id == a2_again
+
+
+async def test_newest_leaf_of_a_long_branch_is_one_query(store: Store) -> None:
+    conversation = await _conversation(store)
+    root = parent = (await store.add_message(conversation.id, role="user", content="q0", parent_id=None)).id
+    for n in range(30):
+        parent = await _answer(store, conversation.id, parent, f"a{n}")
+        parent = (await store.add_message(conversation.id, role="user", content=f"q{n + 1}", parent_id=parent)).id
+    async with StatementLog(store) as log:
+        leaf = await store.newest_leaf(root)
+    assert leaf == parent
+    assert log.count() == 1

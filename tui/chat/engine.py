@@ -211,11 +211,7 @@ class ChatEngine:
     async def switch_branch(self, conversation_id: int, leaf_id: int) -> Conversation:
         """Move the conversation's head to the branch ending at `leaf_id` (following the newest replies)."""
         await self._member(conversation_id, leaf_id)
-        leaf = leaf_id
-        while children := await self.store.children(leaf):
-            leaf = children[-1].id
-        await self.store.set_head(conversation_id, leaf)
-        return await self.conversation(conversation_id)
+        return await self.store.set_head(conversation_id, await self.store.newest_leaf(leaf_id))
 
     async def siblings(self, message_id: int) -> list[Message]:
         """The alternatives to a message (itself included): regenerations or edits at the same point."""

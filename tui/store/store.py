@@ -402,9 +402,24 @@ class Store:
             (conversation_id,),
         )
 
-    async def set_head(self, conversation_id: int, message_id: int) -> None:
+    async def newest_leaf(self, message_id: int) -> int:
+        """The end of the branch through `message_id` that follows the newest reply (last child) at every step."""
+        row = await self._row(
+            "WITH RECURSIVE down(id, depth) AS ("
+            " SELECT id, 0 FROM messages WHERE id = ?"
+            " UNION ALL"
+            " SELECT (SELECT max(c.id) FROM messages c WHERE c.parent_id = down.id), depth + 1"
+            " FROM down WHERE down.id IS NOT NULL"
+            ") SELECT id FROM down WHERE id IS NOT NULL ORDER BY depth DESC LIMIT 1",
+            (message_id,),
+        )
+        if row is None:
+            raise StoreError(f"message {message_id} does not exist")
+        return int(row[0])
+
+    async def set_head(self, conversation_id: int, message_id: int) -> Conversation:
         """Switch the conversation to the branch ending at (or passing through) `message_id`."""
-        await self.update_conversation(conversation_id, head_message_id=message_id)
+        return await self.update_conversation(conversation_id, head_message_id=message_id)
 
     # ------------------------------------------------------------------ turn persistence
 
