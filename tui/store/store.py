@@ -8,6 +8,7 @@ one transaction and other processes wait on the busy timeout instead of failing.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import time
@@ -516,24 +517,23 @@ class Store:
         )
 
     async def conversation_usage(self, conversation_id: int) -> Usage:
-        """Token usage summed over the head branch (in SQL: a branch can hold thousands of turns)."""
-        conversation = await self.get_conversation(conversation_id)
-        if conversation is None or conversation.head_message_id is None:
-            return Usage()
-        head = (conversation.head_message_id,)
-        totals = await self._row(
-            f"{_PATH_CTE} SELECT coalesce(sum(m.input_tokens), 0), coalesce(sum(m.output_tokens), 0), "
-            "coalesce(sum(m.cached_tokens), 0), coalesce(sum(m.reasoning_tokens), 0) "
+        """Token usage summed over the head branch, in one walk of it (a branch can hold thousands of turns)."""
+        row = await self._row(
+            "WITH RECURSIVE path(id, parent_id) AS ("
+            " SELECT id, parent_id FROM messages WHERE id = (SELECT head_message_id FROM conversations WHERE id = ?)"
+            " UNION ALL"
+            " SELECT m.id, m.parent_id FROM path JOIN messages m ON m.id = path.parent_id"
+            ") SELECT coalesce(sum(m.input_tokens), 0), coalesce(sum(m.output_tokens), 0), "
+            "coalesce(sum(m.cached_tokens), 0), coalesce(sum(m.reasoning_tokens), 0), group_concat(m.x_tools) "
             "FROM path JOIN messages m ON m.id = path.id",
-            head,
+            (conversation_id,),
         )
-        tools = await self._rows(
-            f"{_PATH_CTE} SELECT tool.key, sum(tool.value) FROM path JOIN messages m ON m.id = path.id, "
-            "json_each(m.x_tools) AS tool WHERE m.x_tools IS NOT NULL GROUP BY tool.key ORDER BY tool.key",
-            head,
-        )
-        assert totals is not None
-        return Usage(*(int(value) for value in totals), x_tools={row[0]: int(row[1]) for row in tools})
+        assert row is not None  # an aggregate always returns its one row
+        tools: dict[str, int] = {}
+        for counts in json.loads(f"[{row[4] or ''}]"):  # group_concat joins the turns' JSON objects with commas
+            for name, count in counts.items():
+                tools[name] = tools.get(name, 0) + int(count)
+        return Usage(*(int(value) for value in row[:4]), x_tools=dict(sorted(tools.items())))
 
     # ------------------------------------------------------------------ search
 
