@@ -2,7 +2,7 @@
 
 Usage: store_worker.py write DB TAG TURNS START_FILE   (opens DB, prints "ready", waits for START_FILE,
                                                         then writes TURNS turns)
-       store_worker.py stream DB                        (prints ids, then streams text until killed)
+       store_worker.py stream DB                        (prints ids, then streams a search and text until killed)
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from tui.store import Store, Usage
+from tui.store import OutputItem, Store, Usage
+
+#: The tool call the streaming worker has under way when it is killed.
+SEARCH = OutputItem("ws_1", "web_search_call", "searching", {"query": "capital of France"})
 
 
 async def write(db: str, tag: str, turns: int, start_file: str) -> None:
@@ -40,6 +43,7 @@ async def stream(db: str) -> None:
     turn = await store.start_assistant(conversation.id, parent_id=user.id, model="qwen3-max", mode="replay", stored=True)
     writer = store.turn_writer(turn.id, flush_interval=0.05)
     await writer.set_response("resp_killed", None, time.time())
+    await writer.set_items([SEARCH])
     print(conversation.id, user.id, turn.id, flush=True)
     n = 0
     while True:

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from store_support import OpenStore, WORKER, raw_rows
+from store_worker import SEARCH
 
 from tui.store import INTERRUPTED
 
@@ -84,6 +85,7 @@ async def test_sigkill_mid_stream_keeps_the_question_and_the_partial_answer(open
         assert answer.error == INTERRUPTED
         assert answer.content.startswith(partial)
         assert answer.response_id == "resp_killed"
+        assert answer.items == [SEARCH]  # the tool call under way rode on the text's flushes
         assert not store.response_valid(answer)
         assert [hit.message_id for hit in await store.search("Paris")] == [turn_id]
     finally:

@@ -1,4 +1,4 @@
-"""Streaming turns: timer flushes, final status and usage, response expiry, crash recovery on open."""
+"""Streaming turns: timer flushes of text and items, final status and usage, response expiry, crash recovery."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from store_support import FakeClock, OpenStore, dead_pid, raw_execute, raw_rows
+from store_support import FakeClock, OpenStore, StatementLog, dead_pid, raw_execute, raw_rows
 
-from tui.store import INTERRUPTED, RESPONSE_TTL_SECONDS, Store, Usage
+from tui.store import INTERRUPTED, RESPONSE_TTL_SECONDS, OutputItem, Store, Usage
 from tui.store.search import SNIPPET_CLOSE, SNIPPET_OPEN
 
 
@@ -154,3 +154,112 @@ async def test_finish_during_a_flush_under_way_keeps_all_text_in_order(open_stor
     await finishing
     message = await store.get_message(turn)
     assert (message.content, message.status, message.usage) == ("first second", "complete", Usage(1, 2))
+
+
+def _items(count: int, status: str = "in_progress") -> list[OutputItem]:
+    """The first `count` items of a turn that reasons, then searches the web `count - 1` times."""
+    searches = [OutputItem(f"ws_{n}", "web_search_call", status, {"query": f"query {n}"}) for n in range(1, count)]
+    return [OutputItem("rs_1", "reasoning", None, {"summary": "Look it up."}), *searches][:count]
+
+
+def _stored_items(path: Path, message_id: int) -> list[tuple[str, str | None]]:
+    return raw_rows(path, "SELECT item_id, status FROM output_items WHERE message_id = ? ORDER BY position", (message_id,))
+
+
+async def test_items_are_not_written_per_change_but_with_the_flush(store: Store, db_path: Path) -> None:
+    _, _, turn = await _turn(store)
+    writer = store.turn_writer(turn, flush_interval=60)
+    for count in range(1, 6):
+        await writer.set_items(_items(count))
+    assert _stored_items(db_path, turn) == []  # the timer is a minute away
+    writer.append("Searching")
+    async with StatementLog(store) as log:
+        await writer.flush()
+    assert log.count("BEGIN") == 1 and log.count("DELETE FROM output_items") == 1
+    assert _stored_items(db_path, turn) == [("rs_1", None)] + [(f"ws_{n}", "in_progress") for n in range(1, 5)]
+    assert raw_rows(db_path, "SELECT content, status FROM messages WHERE id = ?", (turn,)) == [("Searching", "streaming")]
+    await writer.finish("complete")
+
+
+async def test_items_reach_the_file_by_the_timer_without_finish(store: Store, db_path: Path) -> None:
+    _, _, turn = await _turn(store)
+    writer = store.turn_writer(turn, flush_interval=0.05)
+    await writer.set_items(_items(2))
+    for _ in range(500):
+        if _stored_items(db_path, turn):
+            break
+        await asyncio.sleep(0.01)
+    assert _stored_items(db_path, turn) == [("rs_1", None), ("ws_1", "in_progress")]
+    await writer.finish("complete")
+
+
+async def test_finishing_writes_text_items_and_status_in_one_transaction(store: Store) -> None:
+    _, _, turn = await _turn(store)
+    writer = store.turn_writer(turn, flush_interval=60)
+    writer.append("Found it.")
+    async with StatementLog(store) as log:
+        await writer.set_items(_items(3, "completed"))
+        await writer.finish("complete", usage=Usage(10, 5, 0, 0, {"web_search": 2}))
+    assert log.count("BEGIN") == 1
+    message = await store.get_message(turn)
+    assert (message.content, message.status) == ("Found it.", "complete")
+    assert [(item.item_id, item.status) for item in message.items] == [("rs_1", None), ("ws_1", "completed"), ("ws_2", "completed")]
+
+
+async def test_items_already_flushed_are_not_rewritten(store: Store) -> None:
+    _, _, turn = await _turn(store)
+    writer = store.turn_writer(turn, flush_interval=60)
+    await writer.set_items(_items(2, "completed"))
+    await writer.flush()
+    async with StatementLog(store) as log:
+        await writer.set_items(_items(2, "completed"))  # the same items again, as the final event repeats them
+        writer.append("Done.")
+        await writer.flush()
+        await writer.finish("complete")
+    assert log.count("BEGIN") == 2 and log.count("DELETE FROM output_items") == 0
+    assert (await store.get_message(turn)).items == _items(2, "completed")
+
+
+async def test_items_of_a_flush_blocked_by_another_program_are_written_later(
+    open_store: OpenStore, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await open_store(db_path, busy_timeout=0.1)
+    _, _, turn = await _turn(store)
+    writer = store.turn_writer(turn, flush_interval=0.01)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with caplog.at_level(logging.WARNING, logger="tui.store"):
+            await writer.set_items(_items(2))
+            for _ in range(300):
+                await asyncio.sleep(0.01)
+                if "could not flush" in caplog.text:
+                    break
+        assert "could not flush" in caplog.text
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    await writer.finish("incomplete", error="the connection dropped")
+    message = await store.get_message(turn)
+    assert message.items == _items(2) and message.status == "incomplete"
+
+
+async def test_what_arrives_during_a_flush_is_written_by_the_next_tick(open_store: OpenStore, db_path: Path) -> None:
+    store = await open_store(db_path)
+    _, _, turn = await _turn(store)
+    writer = store.turn_writer(turn, flush_interval=0.01)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        writer.append("first ")
+        await asyncio.sleep(0.2)  # the timer's flush is now waiting on the lock
+        writer.append("second")
+        await writer.set_items(_items(1))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    # No further change comes (a stalled stream): the same timer still writes the rest.
+    await _wait_for(db_path, "SELECT content FROM messages WHERE id = ?", (turn,), "first second")
+    assert raw_rows(db_path, "SELECT content FROM messages WHERE id = ?", (turn,)) == [("first second",)]
+    assert _stored_items(db_path, turn) == [("rs_1", None)]
+    await writer.finish("complete")

@@ -31,7 +31,8 @@ from tui.store.models import RESPONSE_TTL_SECONDS, ChainMode, Message, MessageSt
 
 log = logging.getLogger("tui.chat")
 
-#: Events after which the turn's output items are written (not per delta: a crash keeps started tools).
+#: Events after which the writer gets the turn's output items (its next timed flush writes them, so a
+#: crash keeps started tools); not per delta, since building the items joins their streamed text.
 _ITEM_EVENTS = frozenset({"response.output_item.added", "response.output_item.done"})
 
 
@@ -186,7 +187,7 @@ class Turn:
                     return
 
     async def _finish(self, writer: TurnWriter, status: MessageStatus, error: str | None) -> None:
-        """Store the final status, items and usage, then emit the one `TurnFinished`."""
+        """Store the final status, items and usage (one transaction), then emit the one `TurnFinished`."""
         fold = self._fold
         try:
             items = fold.items()

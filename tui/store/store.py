@@ -71,6 +71,20 @@ _FINAL_STATUSES = {"complete", "incomplete", "cancelled", "failed"}
 _ITEM_CHUNK = 500
 
 
+async def _insert_items(tx: aiosqlite.Connection, message_id: int, items: list[OutputItem]) -> None:
+    """Insert a turn's output items at positions 0, 1, ... (the turn has none yet)."""
+    await tx.executemany(
+        "INSERT INTO output_items (message_id, position, item_id, type, status, data) VALUES (?, ?, ?, ?, ?, ?)",
+        [item_values(message_id, position, item) for position, item in enumerate(items)],
+    )
+
+
+async def _replace_items(tx: aiosqlite.Connection, message_id: int, items: list[OutputItem]) -> None:
+    """Replace a turn's output items with `items`, kept in the given order."""
+    await tx.execute("DELETE FROM output_items WHERE message_id = ?", (message_id,))
+    await _insert_items(tx, message_id, items)
+
+
 class Store:
     """Async access to one qwen-tui database file. Create with `await Store.open(path)`."""
 
@@ -425,17 +439,22 @@ class Store:
     # ------------------------------------------------------------------ turn persistence
 
     def turn_writer(self, message_id: int, flush_interval: float = 0.25) -> TurnWriter:
-        """A buffered writer for one streaming assistant turn (text flushed by a timer)."""
+        """A buffered writer for one streaming assistant turn (text and items flushed together by a timer)."""
         return TurnWriter(self, message_id, flush_interval=flush_interval)
 
-    async def append_text(self, message_id: int, text: str) -> None:
-        """Append streamed text to a turn right away (the writer batches calls to this)."""
+    async def append_text(self, message_id: int, text: str, *, items: list[OutputItem] | None = None) -> None:
+        """Append streamed text to a turn now, and replace its output items when given, in one transaction.
+
+        The writer batches calls to this: one per timed flush, whatever arrived meanwhile.
+        """
         async with self._write() as tx:
             await tx.execute(
                 "UPDATE messages SET content = content || ?, "
                 "status = CASE status WHEN 'pending' THEN 'streaming' ELSE status END WHERE id = ?",
                 (text, message_id),
             )
+            if items is not None:
+                await _replace_items(tx, message_id, items)
 
     async def record_response(
         self, message_id: int, response_id: str, previous_response_id: str | None, created_at: float | None
@@ -455,16 +474,6 @@ class Store:
         async with self._write() as tx:
             await tx.execute("UPDATE messages SET mode = ? WHERE id = ?", (mode, message_id))
 
-    async def replace_items(self, message_id: int, items: list[OutputItem]) -> None:
-        """Replace a turn's output items with `items`, kept in the given order."""
-        async with self._write() as tx:
-            await tx.execute("DELETE FROM output_items WHERE message_id = ?", (message_id,))
-            await tx.executemany(
-                "INSERT INTO output_items (message_id, position, item_id, type, status, data) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [item_values(message_id, position, item) for position, item in enumerate(items)],
-            )
-
     async def finish_turn(
         self,
         message_id: int,
@@ -473,8 +482,9 @@ class Store:
         error: str | None = None,
         usage: Usage | None = None,
         text: str = "",
+        items: list[OutputItem] | None = None,
     ) -> None:
-        """Give a turn its final status (and usage); `text` is any last unflushed text."""
+        """Give a turn its final status (and usage); `text` and `items` are what the last flush did not write."""
         if status not in _FINAL_STATUSES:
             raise ValueError(f"not a final status: {status}")
         async with self._write() as tx:
@@ -485,6 +495,8 @@ class Store:
                 "x_tools = coalesce(?, x_tools) WHERE id = ?",
                 (text, status, error, *usage_values(usage), message_id),
             )
+            if items is not None:
+                await _replace_items(tx, message_id, items)
             await tx.execute(
                 "UPDATE conversations SET updated_at = ? "
                 "WHERE id = (SELECT conversation_id FROM messages WHERE id = ?)",
@@ -615,11 +627,7 @@ class Store:
                 )
                 new_id = int(cursor.lastrowid)
                 new_ids[message.id] = new_id
-                await tx.executemany(
-                    "INSERT INTO output_items (message_id, position, item_id, type, status, data) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [item_values(new_id, position, item) for position, item in enumerate(message.items)],
-                )
+                await _insert_items(tx, new_id, message.items)
             head_id = None if head.head_message_id is None else new_ids[head.head_message_id]
             await tx.execute(
                 "UPDATE conversations SET head_message_id = ? WHERE id = ?", (head_id, conversation_id)
