@@ -137,6 +137,48 @@ def test_reasoning_summary_streams_and_is_stored_as_an_item() -> None:
     assert fold.text == ""
 
 
+def summary_delta(seq: int, index: int, text: str) -> Any:
+    return ev(seq, "response.reasoning_summary_text.delta", item_id="rs_1", output_index=0, summary_index=index, delta=text)
+
+
+def test_a_long_reasoning_summary_in_many_deltas_reads_back_whole_at_any_point() -> None:
+    fold = TurnFold()
+    words = [f"step{n} " for n in range(300)]
+    updates: list[Update] = []
+    for seq, word in enumerate(words[:150]):
+        updates += fold.apply(summary_delta(seq, 0, word))
+    assert fold.reasoning_text("rs_1") == "".join(words[:150])
+    for seq, word in enumerate(words[150:], start=150):  # deltas after a read still land at the end
+        updates += fold.apply(summary_delta(seq, 0, word))
+    updates += fold.apply(summary_delta(300, 1, "Then "))
+    updates += fold.apply(summary_delta(301, 1, "answer."))
+    assert [u.text for u in updates if isinstance(u, ReasoningDelta)] == [*words, "Then ", "answer."]
+    first = "".join(words)
+    assert fold.reasoning_text("rs_1") == f"{first}\n\nThen answer."
+
+    # The final text of a part only adds what streaming missed; the stored summary is the whole.
+    done = "response.reasoning_summary_text.done"
+    assert fold.apply(ev(302, done, item_id="rs_1", output_index=0, summary_index=0, text=first)) == []
+    [extra] = fold.apply(ev(303, done, item_id="rs_1", output_index=0, summary_index=1, text="Then answer. Done."))
+    assert (extra.item_id, extra.text) == ("rs_1", " Done.")
+    [item] = fold.items()
+    assert item.data == {"summary": f"{first}\n\nThen answer. Done."}
+
+
+def test_streamed_code_and_arguments_are_snapshots_of_the_text_so_far() -> None:
+    code = ["import math\n", "print(", "math.pi", ")\n"]
+    events = [ev(n, "response.code_interpreter_call_code.delta", item_id="ci_1", output_index=0, delta=piece)
+              for n, piece in enumerate(code)]
+    events += [ev(10 + n, "response.function_call_arguments.delta", item_id="fc_1", output_index=1, delta=piece)
+               for n, piece in enumerate(['{"city": ', '"Oslo"}'])]
+    fold, updates = fold_all(events)
+    calls = [u.call for u in updates if isinstance(u, ToolCallUpdated)]
+    assert [call.code for call in calls[:4]] == ["import math\n", "import math\nprint(", "import math\nprint(math.pi",
+                                                 "import math\nprint(math.pi)\n"]
+    assert [call.arguments for call in calls[4:]] == ['{"city": ', '{"city": "Oslo"}']
+    assert [item.data for item in fold.items()] == [{"code": "".join(code)}, {"arguments": '{"city": "Oslo"}'}]
+
+
 def test_web_search_status_moves_forward_and_keeps_details() -> None:
     added = {"type": "web_search_call", "id": "ws_1", "status": "in_progress", "action": {"type": "search", "query": "qwen news"}}
     done = {"type": "web_search_call", "id": "ws_1", "status": "completed",

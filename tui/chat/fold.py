@@ -29,9 +29,16 @@ _STATUS_RANK = {"in_progress": 0, "searching": 1, "interpreting": 1, "completed"
 _TOOL_STATUS_EVENT = re.compile(r"^response\.(?P<tool>[a-z_]+_call)\.(?P<status>in_progress|searching|interpreting|completed|failed)$")
 
 
+def _joined(chunks: list[str]) -> str:
+    """The text of streamed deltas, joined only when read (appending stays linear); kept joined for the next read."""
+    if len(chunks) > 1:
+        chunks[:] = ["".join(chunks)]
+    return chunks[0] if chunks else ""
+
+
 @dataclass(slots=True)
 class _TextPart:
-    """Text of one content part, kept as its deltas (joined on demand, so long answers stay linear)."""
+    """Text of one content part, kept as its deltas."""
 
     order: tuple[int, int]
     chunks: list[str] = field(default_factory=list)
@@ -40,20 +47,23 @@ class _TextPart:
 
     @property
     def text(self) -> str:
-        if len(self.chunks) > 1:
-            self.chunks[:] = ["".join(self.chunks)]
-        return self.chunks[0] if self.chunks else ""
+        return _joined(self.chunks)
 
 
 @dataclass(slots=True)
 class _Reasoning:
+    """A reasoning item: its summary parts (summary_index -> deltas) and status."""
+
     output_index: int
-    parts: dict[int, str] = field(default_factory=dict)
+    parts: dict[int, list[str]] = field(default_factory=dict)
     status: str | None = None
+
+    def part(self, index: int) -> str:
+        return _joined(self.parts.get(index, []))
 
     @property
     def text(self) -> str:
-        return "\n\n".join(text for _, text in sorted(self.parts.items()) if text)
+        return "\n\n".join(text for index in sorted(self.parts) if (text := self.part(index)))
 
 
 @dataclass(slots=True)
@@ -172,7 +182,7 @@ class TurnFold:
     def _on_summary_delta(self, event: Any) -> list[Update]:
         item_id = event.item_id or f"reasoning-{event.output_index}"
         entry = self._reasoning_entry(item_id, event.output_index)
-        entry.parts[event.summary_index] = entry.parts.get(event.summary_index, "") + event.delta
+        entry.parts.setdefault(event.summary_index, []).append(event.delta)
         return [ReasoningDelta(item_id, event.delta)] if event.delta else []
 
     def _on_summary_done(self, event: Any) -> list[Update]:
@@ -180,6 +190,8 @@ class TurnFold:
         text = event.text if event.type.endswith("text.done") else event.part.text
         return self._settle_summary(item_id, event.output_index, event.summary_index, text)
 
+    # Arguments and code are concatenated, not chunked: every delta's update carries a snapshot of the
+    # whole text so far, so joining chunks on each read would copy just as much.
     def _on_arguments_delta(self, event: Any) -> list[Update]:
         call = self._tool(event.item_id or f"call-{event.output_index}", "function_call", event.output_index)
         call.arguments = (call.arguments or "") + event.delta
@@ -238,10 +250,10 @@ class TurnFold:
 
     def _settle_summary(self, item_id: str, output_index: int, index: int, final: str) -> list[Update]:
         entry = self._reasoning_entry(item_id, output_index)
-        have = entry.parts.get(index, "")
+        have = entry.part(index)
         if not final or final == have:
             return []
-        entry.parts[index] = final
+        entry.parts[index] = [final]
         if final.startswith(have):
             return [ReasoningDelta(item_id, final[len(have):])]
         return []
