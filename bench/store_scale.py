@@ -167,6 +167,7 @@ async def _measure(path: Path, leaf: int, runs: int) -> None:
             ("chain head of the long conversation", lambda: store.chain_head(1)),
             ("usage of the long conversation", lambda: store.conversation_usage(1)),
             ("branch positions of the long conversation", lambda: store.sibling_counts(1)),
+            ("newest leaf from the long conversation's root", lambda: store.newest_leaf(1)),
         ]
         for label, action in extra:
             median, _ = await _median_ms(action, runs)
