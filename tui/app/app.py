@@ -400,12 +400,13 @@ class QwenApp(App[int]):
             self._problem(f"Not sent: {exc}")
             return
         self.turn = turn
-        if created:  # list it now, titled from the first message
-            await self.query_one(ConversationList).reload(keep=self.conversation_id)
-        if kind != "regenerate":
-            composer.stop_editing()
-        self.query_one(ToolPanel).clear()
-        status.start()
+        with self.batch_update():  # one layout and one frame for all of it
+            if created:  # list it now, titled from the first message
+                await self.query_one(ConversationList).reload(keep=self.conversation_id)
+            if kind != "regenerate":
+                composer.stop_editing()
+            self.query_one(ToolPanel).clear()
+            status.start()
         view: MessageView | None = None
         finished: TurnFinished | None = None
         fallback_note = ""
@@ -420,7 +421,8 @@ class QwenApp(App[int]):
                 elif isinstance(update, ToolCallUpdated):
                     self.query_one(ToolPanel).update_call(update.call)
                 elif isinstance(update, TurnStarted):
-                    view = await self._start_views(kind, update, text, message_id)
+                    with self.batch_update():
+                        view = await self._start_views(kind, update, text, message_id)
                 elif isinstance(update, UsageUpdated):
                     self.query_one(ToolPanel).show_usage(update.usage)
                     status.set_fields(turn_tokens=update.usage.total_tokens)
@@ -439,16 +441,17 @@ class QwenApp(App[int]):
                 turn.cancel()
             self.turn = None
             status.stop()
-        if view is not None:
-            await view.end_stream(finished.message)
-            self.pane.replace_message(finished.message)
-        if finished.status == "complete":
-            status.set_fields(note=fallback_note)  # drops e.g. a "retrying" note from before the first byte
-        else:
-            status.set_fields(note=f"{finished.status}: {finished.error}" if finished.error else finished.status)
-        self.query_one(ToolPanel).show_items(finished.message.items, finished.message.usage)
-        with self.reporting("Could not refresh the conversation list"):
-            await self._after_turn(finished.message)
+        with self.batch_update():  # the final answer, status, tools, list and labels: one frame
+            if view is not None:
+                await view.end_stream(finished.message)
+                self.pane.replace_message(finished.message)
+            if finished.status == "complete":
+                status.set_fields(note=fallback_note)  # drops e.g. a "retrying" note from before the first byte
+            else:
+                status.set_fields(note=f"{finished.status}: {finished.error}" if finished.error else finished.status)
+            self.query_one(ToolPanel).show_items(finished.message.items, finished.message.usage)
+            with self.reporting("Could not refresh the conversation list"):
+                await self._after_turn(finished.message)
 
     async def _start_views(
         self, kind: TurnKind, started: TurnStarted, text: str | None, message_id: int | None
