@@ -114,6 +114,33 @@ async def test_settings_are_saved_to_the_config_file_and_applied(sim, tmp_path: 
     assert request["model"] == "qwen-plus" and request["tools"] == [{"type": "web_search"}]
 
 
+async def test_an_open_conversation_shows_and_uses_its_model_until_settings_change_it(sim, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, sim, model="qwen-plus")
+    conversation_id = await fill(settings, lambda engine: chat(engine, "Tell me about otters"))
+    app = make_app(make_settings(tmp_path, sim, model="qwen-max"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        status = app.query_one(StatusLine)
+        assert status.model == "qwen-max"  # no conversation open: a new one would use the default
+        await app.open_conversation(conversation_id)
+        assert status.model == "qwen-plus"  # the open conversation keeps the model it has
+        await pilot.press(*"And beavers?", "enter")
+        await until(lambda: len(app.query_one(MessagePane).views) == 4 and not app.streaming, pilot)
+        assert sim.requests[-1]["model"] == "qwen-plus"
+        assert app.query_one(MessagePane).views[-1].message.model == "qwen-plus"
+        await pilot.press("f2")
+        app.screen.query_one("#model", Input).value = "qwen-turbo"
+        await pilot.press("ctrl+s")
+        await until(lambda: not isinstance(app.screen, SettingsScreen), pilot)
+        assert status.model == "qwen-turbo"
+        await pilot.press(*"And otters again?", "enter")
+        await until(lambda: len(app.query_one(MessagePane).views) == 6 and not app.streaming, pilot)
+        assert sim.requests[-1]["model"] == "qwen-turbo", "the model chosen in settings answers next"
+        await pilot.press("ctrl+n")
+        await until(lambda: not app.query_one(MessagePane).views, pilot)
+        assert status.model == "qwen-turbo"
+
+
 async def test_help_lists_every_app_binding_and_the_osc52_tmux_note(sim, tmp_path: Path) -> None:
     app = make_app(make_settings(tmp_path, sim))
     async with app.run_test(size=(120, 40)) as pilot:

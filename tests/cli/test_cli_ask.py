@@ -127,6 +127,17 @@ def test_options_stay_with_the_conversation(cli: Cli, sim) -> None:
     assert not sim.requests[-1].get("enable_thinking")
 
 
+def test_a_conversation_keeps_its_model_until_model_is_given_again(cli: Cli, sim) -> None:
+    first = ask_json(cli, sim, "--model", "qwen-plus", "Tell me about otters")
+    assert first["model"] == "qwen-plus" and sim.requests[-1]["model"] == "qwen-plus"
+    ask_json(cli, sim, "-c", "And about beavers")  # the default model does not take over
+    assert sim.requests[-1]["model"] == "qwen-plus"
+    moved = ask_json(cli, sim, "-c", "--model", "qwen-max", "And about otters again")
+    assert moved["model"] == "qwen-max" and sim.requests[-1]["model"] == "qwen-max"
+    ask_json(cli, sim, "-c", "One more about otters")
+    assert sim.requests[-1]["model"] == "qwen-max"  # the explicit choice stays with the conversation
+
+
 def test_dropped_stream_fails_with_one_line_and_keeps_the_partial_answer(cli: Cli, sim_factory) -> None:
     sim = sim_factory(long_answer=40)
     sim.inject("drop", after_deltas=6)

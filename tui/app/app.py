@@ -323,14 +323,17 @@ class QwenApp(App[int]):
         """Chain state and token counts of the open conversation."""
         status = self.query_one(StatusLine)
         if self.engine is None or self.conversation_id is None:
-            status.set_fields(turn_tokens=None, conversation_tokens=None)
+            status.set_fields(model=self.settings.model, turn_tokens=None, conversation_tokens=None)
             status.set_chain("new", None)
             return
+        conversation = await self.engine.conversation(self.conversation_id)
         state = await self.engine.chain_state(self.conversation_id)
         usage = await self.engine.conversation_usage(self.conversation_id)
         turn_tokens = last_answer.usage.total_tokens if last_answer and last_answer.usage else None
         conversation_tokens = usage.total_tokens if turn_tokens is not None else None
-        status.set_fields(turn_tokens=turn_tokens, conversation_tokens=conversation_tokens)
+        # The model the next turn uses: the conversation keeps the one it has.
+        model = conversation.model or self.settings.model
+        status.set_fields(model=model, turn_tokens=turn_tokens, conversation_tokens=conversation_tokens)
         status.set_chain(state.mode, state.expires_at)
 
     @on(ConversationList.Opened)
@@ -484,7 +487,7 @@ class QwenApp(App[int]):
             content="",
             created_at=now,
             status="streaming",
-            model=self.engine.settings.model if self.engine else self.settings.model,
+            model=self.query_one(StatusLine).model,  # the model of this turn (see _refresh_status)
             mode=started.mode,
         )
         view = await pane.append(answer, live=True)
@@ -767,6 +770,9 @@ class QwenApp(App[int]):
         self.theme = choice.theme
         status = self.query_one(StatusLine)
         status.set_fields(model=new.model, endpoint=endpoint_label(new.region, new.base_url, new.demo))
+        if new.model != old.model and self.engine is not None and self.conversation_id is not None:
+            with self.reporting("Could not move the conversation to the new model"):
+                await self.engine.set_model(self.conversation_id, new.model)  # the next turn uses it
         if (new.region, new.base_url) != (old.region, old.base_url) and not self.streaming:
             self._open_engine()
         elif self.engine is not None:

@@ -94,6 +94,11 @@ class ChatEngine:
         merged = {name: value for name, value in merged.items() if value is not None}
         return await self.store.update_conversation(conversation_id, options=merged)
 
+    async def set_model(self, conversation_id: int, model: str) -> Conversation:
+        """The model the conversation's next turns use (a conversation keeps its model otherwise)."""
+        await self.conversation(conversation_id)
+        return await self.store.update_conversation(conversation_id, model=model)
+
     # --- turns -------------------------------------------------------------------------------
 
     async def send(self, conversation_id: int, text: str) -> Turn:

@@ -238,7 +238,8 @@ def _finish_ask(args: argparse.Namespace, printer: TurnPrinter, stopped_by: int 
 
 
 async def _target_conversation(engine: ChatEngine, args: argparse.Namespace, settings: Settings) -> int:
-    """A new conversation (with this run's tools/thinking/effort), or the one `-c` names, updated with new flags."""
+    """A new conversation (with this run's tools/thinking/effort), or the one `-c` names, updated with new flags
+    (--tools, --thinking, --effort, --model)."""
     chosen = {"tools": settings.tools, "thinking": settings.thinking, "effort": settings.effort}
     options = {name: value for name, value in chosen.items() if value is not None}
     if args.continue_ is None:
@@ -260,6 +261,8 @@ async def _target_conversation(engine: ChatEngine, args: argparse.Namespace, set
     changes = {name: value for name, value in given.items() if value is not None}
     if changes:
         await engine.set_options(conversation_id, **changes)
+    if args.model is not None:  # an explicit --model moves the conversation to it; else it keeps its own
+        await engine.set_model(conversation_id, settings.model)
     return conversation_id
 
 
