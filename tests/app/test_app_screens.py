@@ -16,12 +16,12 @@ from tui.app.screens.dialogs import Confirm, TextPrompt
 from tui.app.screens.first_run import FirstRunScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.settings import SettingsScreen
-from tui.app.text_safety import strip_controls
 from tui.app.widgets.composer import Composer
 from tui.app.widgets.conversation_list import PAGE_SIZE, ConversationList
 from tui.app.widgets.message_pane import MessagePane
 from tui.app.widgets.status_line import StatusLine
 from tui.chat import open_engine
+from tui.text_safety import strip_controls
 
 
 def palette_hits(app: QwenApp) -> int:

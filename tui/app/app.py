@@ -16,7 +16,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
 from tui.app.formatting import endpoint_label
-from tui.app.text_safety import one_line
 from tui.app.widgets.composer import Composer
 from tui.app.widgets.conversation_list import ConversationList, Sidebar
 from tui.app.widgets.key_footer import KeyFooter
@@ -24,6 +23,7 @@ from tui.app.widgets.message_pane import WINDOW, MessagePane
 from tui.app.widgets.message_view import MessageView
 from tui.app.widgets.status_line import StatusLine
 from tui.app.widgets.tool_panel import ToolPanel
+from tui.text_safety import one_line
 from tui.chat.updates import (
     ChainFallback,
     ReasoningDelta,

@@ -10,8 +10,8 @@ import signal
 import sys
 from typing import Any, TextIO
 
-from tui.app.text_safety import strip_controls
 from tui.chat import ChatEngine, Turn, open_engine
+from tui.text_safety import strip_controls
 from tui.chat.updates import (
     ChainFallback,
     ReasoningDelta,

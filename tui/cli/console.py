@@ -7,8 +7,8 @@ import sys
 from typing import TextIO
 
 from tui.api.errors import ApiError, AuthError, NetworkError, RateLimitError, ServerError, StreamDropped
-from tui.app.text_safety import strip_controls
 from tui.config import KEY_ENV
+from tui.text_safety import strip_controls
 
 PROG = "qwen-tui"
 EXIT_OK = 0

@@ -7,7 +7,7 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tui.app.text_safety import one_line
+from tui.text_safety import one_line
 
 FIRST_RUN_TEXT = """\
 qwen-tui needs a DashScope API key to talk to Qwen.

@@ -14,8 +14,8 @@ from textual.widgets import Collapsible, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from tui.app.segments import safe_cut, split_segments
-from tui.app.text_safety import strip_controls
 from tui.store.models import Message
+from tui.text_safety import strip_controls
 
 #: Every append repaints the whole visible answer (and once the transcript scrolls, the whole pane,
 #: usually twice: Textual lays newly mounted blocks out in a second pass), so appends are spaced to

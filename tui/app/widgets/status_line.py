@@ -12,7 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.app.formatting import format_elapsed, format_remaining, format_tokens
-from tui.app.text_safety import one_line
+from tui.text_safety import one_line
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 #: Refresh rate of the spinner and elapsed time; low so a slow link is not flooded.

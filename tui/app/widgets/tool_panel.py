@@ -8,9 +8,9 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from tui.app.text_safety import one_line, strip_controls
 from tui.chat.updates import ToolCall
 from tui.store.models import OutputItem, Usage
+from tui.text_safety import one_line, strip_controls
 
 TOOL_NAMES = {
     "web_search_call": "web search",
