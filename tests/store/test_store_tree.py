@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from store_support import FakeClock, StatementLog
 
-from tui.store import Conversation, OutputItem, Store, StoreError, Usage
+from tui.store import Conversation, Message, OutputItem, Store, StoreError, Usage
 
 
 async def _conversation(store: Store) -> Conversation:
@@ -39,13 +39,19 @@ async def test_assistant_turn_starts_pending_under_its_question(store: Store) ->
     assert (await store.get_conversation(conversation.id)).head_message_id == turn.id
 
 
-async def test_regenerations_and_edits_are_siblings_with_their_own_branches(store: Store) -> None:
+async def _regenerated(store: Store) -> tuple[Conversation, Message, int, Message, int, int]:
+    """q1 -> a1 -> q2 -> a2, and a regeneration a2_again beside a2."""
     conversation = await _conversation(store)
     q1 = await store.add_message(conversation.id, role="user", content="q1", parent_id=None)
     a1 = await _answer(store, conversation.id, q1.id, "a1")
     q2 = await store.add_message(conversation.id, role="user", content="q2", parent_id=a1)
     a2 = await _answer(store, conversation.id, q2.id, "a2")
     a2_again = await _answer(store, conversation.id, q2.id, "a2 regenerated")
+    return conversation, q1, a1, q2, a2, a2_again
+
+
+async def test_regenerations_and_edits_are_siblings_with_their_own_branches(store: Store) -> None:
+    conversation, q1, a1, q2, a2, a2_again = await _regenerated(store)
     q2_edit = await store.add_message(conversation.id, role="user", content="q2 edited", parent_id=a1)
     a2_edit = await _answer(store, conversation.id, q2_edit.id, "a2 for the edit")
 
@@ -143,12 +149,7 @@ async def test_sibling_counts_are_one_query_for_the_whole_tree(store: Store) -> 
 
 
 async def test_newest_leaf_follows_the_newest_reply_at_every_fork(store: Store) -> None:
-    conversation = await _conversation(store)
-    q1 = await store.add_message(conversation.id, role="user", content="q1", parent_id=None)
-    a1 = await _answer(store, conversation.id, q1.id, "a1")
-    q2 = await store.add_message(conversation.id, role="user", content="q2", parent_id=a1)
-    a2 = await _answer(store, conversation.id, q2.id, "a2")
-    a2_again = await _answer(store, conversation.id, q2.id, "a2 regenerated")
+    conversation, q1, a1, q2, a2, a2_again = await _regenerated(store)
     q3 = await store.add_message(conversation.id, role="user", content="q3", parent_id=a2)  # newest, but on the older answer
     q2_edit = await store.add_message(conversation.id, role="user", content="q2 edited", parent_id=a1)
 

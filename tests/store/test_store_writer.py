@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,31 @@ async def _wait_for(path: Path, sql: str, params: tuple, expected: object) -> ob
             break
         await asyncio.sleep(0.01)
     return value
+
+
+@contextlib.contextmanager
+def _another_program_writing(db_path: Path) -> Iterator[None]:
+    """Another program holds the database's write lock for the duration."""
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+@contextlib.asynccontextmanager
+async def _a_failed_flush(db_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[None]:
+    """The body buffers something while another program holds the write lock; on exit the writer's
+    timed flush has failed on that lock (and logged it), and the lock is released."""
+    with _another_program_writing(db_path), caplog.at_level(logging.WARNING, logger="tui.store"):
+        yield
+        for _ in range(300):  # until the timer's flush has failed on the lock
+            await asyncio.sleep(0.01)
+            if "could not flush" in caplog.text:
+                break
+        assert "could not flush" in caplog.text
 
 
 async def test_streamed_text_reaches_the_file_without_finish(store: Store, db_path: Path) -> None:
@@ -118,19 +145,8 @@ async def test_a_flush_blocked_by_another_program_loses_no_text(
     store = await open_store(db_path, busy_timeout=0.1)
     _, _, turn = await _turn(store)
     writer = store.turn_writer(turn, flush_interval=0.01)
-    holder = sqlite3.connect(db_path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
-        with caplog.at_level(logging.WARNING, logger="tui.store"):
-            writer.append("kept ")
-            for _ in range(300):  # until the timer's flush has failed on the lock
-                await asyncio.sleep(0.01)
-                if "could not flush" in caplog.text:
-                    break
-        assert "could not flush" in caplog.text
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
+    async with _a_failed_flush(db_path, caplog):
+        writer.append("kept ")
     writer.append("and more")
     await writer.finish("complete")
     assert (await store.get_message(turn)).content == "kept and more"
@@ -140,17 +156,12 @@ async def test_finish_during_a_flush_under_way_keeps_all_text_in_order(open_stor
     store = await open_store(db_path)
     _, _, turn = await _turn(store)
     writer = store.turn_writer(turn, flush_interval=0.01)
-    holder = sqlite3.connect(db_path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
+    with _another_program_writing(db_path):
         writer.append("first ")
         await asyncio.sleep(0.2)  # the timer's flush is now waiting on the lock
         writer.append("second")
         finishing = asyncio.create_task(writer.finish("complete", usage=Usage(1, 2)))
         await asyncio.sleep(0.05)
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     await finishing
     message = await store.get_message(turn)
     assert (message.content, message.status, message.usage) == ("first second", "complete", Usage(1, 2))
@@ -226,19 +237,8 @@ async def test_items_of_a_flush_blocked_by_another_program_are_written_later(
     store = await open_store(db_path, busy_timeout=0.1)
     _, _, turn = await _turn(store)
     writer = store.turn_writer(turn, flush_interval=0.01)
-    holder = sqlite3.connect(db_path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
-        with caplog.at_level(logging.WARNING, logger="tui.store"):
-            await writer.set_items(_items(2))
-            for _ in range(300):
-                await asyncio.sleep(0.01)
-                if "could not flush" in caplog.text:
-                    break
-        assert "could not flush" in caplog.text
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
+    async with _a_failed_flush(db_path, caplog):
+        await writer.set_items(_items(2))
     await writer.finish("incomplete", error="the connection dropped")
     message = await store.get_message(turn)
     assert message.items == _items(2) and message.status == "incomplete"
@@ -248,16 +248,11 @@ async def test_what_arrives_during_a_flush_is_written_by_the_next_tick(open_stor
     store = await open_store(db_path)
     _, _, turn = await _turn(store)
     writer = store.turn_writer(turn, flush_interval=0.01)
-    holder = sqlite3.connect(db_path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
+    with _another_program_writing(db_path):
         writer.append("first ")
         await asyncio.sleep(0.2)  # the timer's flush is now waiting on the lock
         writer.append("second")
         await writer.set_items(_items(1))
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     # No further change comes (a stalled stream): the same timer still writes the rest.
     await _wait_for(db_path, "SELECT content FROM messages WHERE id = ?", (turn,), "first second")
     assert raw_rows(db_path, "SELECT content FROM messages WHERE id = ?", (turn,)) == [("first second",)]
