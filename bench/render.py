@@ -8,7 +8,9 @@ seconds, peak RSS, and CPU used once the stream has ended; each against its targ
     .venv/bin/python bench/render.py [--deltas 2000] [--size 80x24] [--slow-speed 100] [--runs 3]
 
 Each figure is the median of --runs runs (CPU time of one launch varies by ~0.1 s from run to run on
-a shared machine), with the range shown beside it.
+a shared machine), with the range shown beside it. CPU figures are absolute, so the bench also times a
+fixed pure-Python loop in a subprocess before each run: on a virtual machine the same code can take
+25% more CPU time from one minute to the next, and that line shows how fast the machine was.
 """
 
 from __future__ import annotations
@@ -228,6 +230,17 @@ def run_once(deltas: int, speed: float | None, size: tuple[int, int], workdir: P
     return run
 
 
+#: A fixed amount of pure-Python work, timed in a fresh interpreter as the machine's speed of the moment.
+REFERENCE_LOOP = "import resource; sum(i * i for i in range(2_000_000)); r = resource.getrusage(resource.RUSAGE_SELF); print(r.ru_utime + r.ru_stime)"
+
+
+def reference_seconds() -> float:
+    """CPU seconds of `REFERENCE_LOOP` (interpreter start included), the least of three tries."""
+    runs = [float(subprocess.run([sys.executable, "-c", REFERENCE_LOOP], capture_output=True, text=True, check=True).stdout)
+            for _ in range(3)]
+    return min(runs)
+
+
 def verdict(value: float, target: float) -> str:
     if target == 0:
         return "ok" if value <= 0.011 else "OVER"
@@ -245,9 +258,15 @@ def main(argv: list[str] | None = None) -> int:
     columns, rows = (int(part) for part in args.size.lower().split("x"))
     if not QWEN_TUI.exists():
         raise SystemExit(f"{QWEN_TUI} is missing: install the project into .venv first")
+    references: list[float] = []
+    fast: list[Run] = []
+    slow: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="qwen-tui-bench-") as tmp:
-        fast = [run_once(args.deltas, None, (columns, rows), Path(tmp) / f"max-{n}") for n in range(args.runs)]
-        slow = [run_once(args.deltas, args.slow_speed, (columns, rows), Path(tmp) / f"slow-{n}") for n in range(args.runs)]
+        for n in range(args.runs):
+            references.append(reference_seconds())
+            fast.append(run_once(args.deltas, None, (columns, rows), Path(tmp) / f"max-{n}"))
+        for n in range(args.runs):
+            slow.append(run_once(args.deltas, args.slow_speed, (columns, rows), Path(tmp) / f"slow-{n}"))
     print(
         f"qwen-tui render bench: {args.deltas}-delta Markdown answer, terminal {columns}x{rows}, TERM=xterm-256color,"
         f" median of {args.runs} run{'s' if args.runs > 1 else ''} [range]"
@@ -276,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  (CPU at ready: {median(fast, 'launch_cpu_s'):.2f} s; slow run: submit to fully shown"
           f" {median(slow, 'shown_s'):.2f} s, stream CPU {median(slow, 'stream_cpu_s'):.2f} s,"
           f" launch {median(slow, 'launch_s'):.2f} s)")
+    print(f"  (machine speed: the reference loop took {statistics.median(references):.3f} s of CPU"
+          f" [{min(references):.3f}-{max(references):.3f}] before the max-speed runs; lower is faster)")
     for note in [note for run in fast + slow for note in run.notes]:
         print(f"  note: {note}")
     return 0
