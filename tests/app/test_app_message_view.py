@@ -39,7 +39,7 @@ async def test_the_end_of_a_stream_waits_for_a_flush_that_is_cutting_a_segment()
     app = OneAnswer(answer)
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(MessageView)
-        view.begin_stream()
+        await view.begin_stream()
         first = PARAGRAPH * (SEGMENT_CHARS // len(PARAGRAPH) + 2)  # past a safe cut: a new segment starts
         view.add_text(first)
         timed = asyncio.create_task(view._flush())  # the flush the timer would run
@@ -69,3 +69,20 @@ async def test_a_fence_without_a_language_is_plain_text_and_never_guessed(monkey
         fences = list(view.query(MarkdownFence))
         assert [(fence.lexer, fence.code.strip()) for fence in fences] == [("text", "print('hi')"), ("python", "x = 1")]
         assert guesses == []
+
+
+async def test_a_long_answer_that_arrives_all_at_once_is_shown_whole() -> None:
+    """The whole answer is already queued when the view starts streaming (a fast local server), so
+    the first flush is the end of the stream and cuts segments at once."""
+    answer = Message(id=2, conversation_id=1, parent_id=1, role="assistant", content="", created_at=0.0,
+                     status="streaming")
+    app = OneAnswer(answer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(MessageView)
+        text = PARAGRAPH * (3 * SEGMENT_CHARS // len(PARAGRAPH)) + "The end."
+        await view.begin_stream()
+        view.add_text(text)
+        await view.end_stream(replace(answer, content=text, status="complete"))
+        await pilot.pause()
+        assert "".join(view.segments) == text
+        assert shown_text(view).endswith("The end.") and len(view.query(Markdown)) == 2

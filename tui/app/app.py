@@ -491,7 +491,7 @@ class QwenApp(App[int]):
             mode=started.mode,
         )
         view = await pane.append(answer, live=True)
-        view.begin_stream()
+        await view.begin_stream()
         return view
 
     async def _after_turn(self, answer: Message) -> None:

@@ -173,9 +173,14 @@ class MessageView(Vertical):
         self._describe_hidden(placeholder)
         return True
 
-    def begin_stream(self) -> None:
-        """Attach a `MarkdownStream` to the empty answer."""
+    async def begin_stream(self) -> None:
+        """Attach a `MarkdownStream` to the empty answer, and let its task start.
+
+        (Stopping a stream whose task has not run yet raises `CancelledError`: that happens when the
+        whole answer is already queued and the first flush is the end of the stream.)
+        """
         self._stream = Markdown.get_stream(self.query(".answer").last(Markdown))
+        await asyncio.sleep(0)
 
     def add_text(self, text: str) -> None:
         """Queue a delta; flushed to Markdown on the repaint budget (`_flush_interval`)."""
