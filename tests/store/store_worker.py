@@ -43,7 +43,7 @@ async def stream(db: str) -> None:
     turn = await store.start_assistant(conversation.id, parent_id=user.id, model="qwen3-max", mode="replay", stored=True)
     writer = store.turn_writer(turn.id, flush_interval=0.05)
     await writer.set_response("resp_killed", None, time.time())
-    await writer.set_items([SEARCH])
+    writer.set_items([SEARCH])
     print(conversation.id, user.id, turn.id, flush=True)
     n = 0
     while True:

@@ -29,7 +29,7 @@ async def _conversation(store: Store) -> dict[str, int]:
         writer = store.turn_writer(turn.id)
         await writer.set_response(f"resp_{turn.id}", None, store.now())
         if items:
-            await writer.set_items(items)
+            writer.set_items(items)
         writer.append(text)
         await writer.finish(status, error=None if status == "complete" else "network lost", usage=Usage(100, 20, 0, 5, {"web_search": 1}))
         return turn.id
@@ -76,7 +76,7 @@ async def test_markdown_one_line_summaries_carry_no_control_characters(store: St
     question = await store.add_message(conversation.id, role="user", content="Search it", parent_id=None)
     turn = await store.start_assistant(conversation.id, parent_id=question.id, model="m", mode="replay", stored=True)
     writer = store.turn_writer(turn.id)
-    await writer.set_items([OutputItem("ws_1", "web_search_call", "completed", {"query": "rust\x1b]0;pwned\x07 go"})])
+    writer.set_items([OutputItem("ws_1", "web_search_call", "completed", {"query": "rust\x1b]0;pwned\x07 go"})])
     writer.append("Done.")
     await writer.finish("complete")
     text = await store.export_markdown(conversation.id)
@@ -107,7 +107,7 @@ async def test_markdown_describes_each_kind_of_item_in_one_line(store: Store, it
     question = await store.add_message(conversation.id, role="user", content="Go", parent_id=None)
     turn = await store.start_assistant(conversation.id, parent_id=question.id, model="m", mode="replay", stored=True)
     writer = store.turn_writer(turn.id)
-    await writer.set_items([item])
+    writer.set_items([item])
     await writer.finish("complete")
     text = await store.export_markdown(conversation.id)
     assert [row for row in text.splitlines() if row.startswith("> ")] == [f"> {line}"]

@@ -90,8 +90,8 @@ async def test_path_carries_usage_and_items_in_order(store: Store) -> None:
         OutputItem("ws_1", "web_search_call", "completed", {"query": "sqlite wal", "sources": ["https://sqlite.org/wal.html"]}),
         OutputItem("ci_1", "code_interpreter_call", "completed", {"code": "print(1)", "logs": "1"}),
     ]
-    await writer.set_items(items[:1])
-    await writer.set_items(items)
+    writer.set_items(items[:1])
+    writer.set_items(items)
     writer.append("Found it.")
     await writer.finish("complete", usage=Usage(120, 30, 100, 12, {"web_search": 1, "code_interpreter": 1}))
 

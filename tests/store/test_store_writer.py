@@ -181,7 +181,7 @@ async def test_items_are_not_written_per_change_but_with_the_flush(store: Store,
     _, _, turn = await _turn(store)
     writer = store.turn_writer(turn, flush_interval=60)
     for count in range(1, 6):
-        await writer.set_items(_items(count))
+        writer.set_items(_items(count))
     assert _stored_items(db_path, turn) == []  # the timer is a minute away
     writer.append("Searching")
     async with StatementLog(store) as log:
@@ -195,7 +195,7 @@ async def test_items_are_not_written_per_change_but_with_the_flush(store: Store,
 async def test_items_reach_the_file_by_the_timer_without_finish(store: Store, db_path: Path) -> None:
     _, _, turn = await _turn(store)
     writer = store.turn_writer(turn, flush_interval=0.05)
-    await writer.set_items(_items(2))
+    writer.set_items(_items(2))
     for _ in range(500):
         if _stored_items(db_path, turn):
             break
@@ -209,7 +209,7 @@ async def test_finishing_writes_text_items_and_status_in_one_transaction(store: 
     writer = store.turn_writer(turn, flush_interval=60)
     writer.append("Found it.")
     async with StatementLog(store) as log:
-        await writer.set_items(_items(3, "completed"))
+        writer.set_items(_items(3, "completed"))
         await writer.finish("complete", usage=Usage(10, 5, 0, 0, {"web_search": 2}))
     assert log.count("BEGIN") == 1
     message = await store.get_message(turn)
@@ -220,10 +220,10 @@ async def test_finishing_writes_text_items_and_status_in_one_transaction(store: 
 async def test_items_already_flushed_are_not_rewritten(store: Store) -> None:
     _, _, turn = await _turn(store)
     writer = store.turn_writer(turn, flush_interval=60)
-    await writer.set_items(_items(2, "completed"))
+    writer.set_items(_items(2, "completed"))
     await writer.flush()
     async with StatementLog(store) as log:
-        await writer.set_items(_items(2, "completed"))  # the same items again, as the final event repeats them
+        writer.set_items(_items(2, "completed"))  # the same items again, as the final event repeats them
         writer.append("Done.")
         await writer.flush()
         await writer.finish("complete")
@@ -238,7 +238,7 @@ async def test_items_of_a_flush_blocked_by_another_program_are_written_later(
     _, _, turn = await _turn(store)
     writer = store.turn_writer(turn, flush_interval=0.01)
     async with _a_failed_flush(db_path, caplog):
-        await writer.set_items(_items(2))
+        writer.set_items(_items(2))
     await writer.finish("incomplete", error="the connection dropped")
     message = await store.get_message(turn)
     assert message.items == _items(2) and message.status == "incomplete"
@@ -252,7 +252,7 @@ async def test_what_arrives_during_a_flush_is_written_by_the_next_tick(open_stor
         writer.append("first ")
         await asyncio.sleep(0.2)  # the timer's flush is now waiting on the lock
         writer.append("second")
-        await writer.set_items(_items(1))
+        writer.set_items(_items(1))
     # No further change comes (a stalled stream): the same timer still writes the rest.
     await _wait_for(db_path, "SELECT content FROM messages WHERE id = ?", (turn,), "first second")
     assert raw_rows(db_path, "SELECT content FROM messages WHERE id = ?", (turn,)) == [("first second",)]

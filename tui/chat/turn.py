@@ -182,7 +182,7 @@ class Turn:
                         writer.append(update.text)
                     self._push(update)
                 if event.type in _ITEM_EVENTS:
-                    await writer.set_items(fold.items())
+                    writer.set_items(fold.items())
                 if fold.terminal is not None:
                     return
 
@@ -192,7 +192,7 @@ class Turn:
         try:
             items = fold.items()
             if items:
-                await writer.set_items(items)
+                writer.set_items(items)
             await writer.finish(status, error=error, usage=fold.usage)
             message = await self._store.get_message(self.assistant_message_id)
         except Exception as exc:

@@ -50,7 +50,7 @@ class TurnWriter:
         self._buffer.append(text)
         self._schedule()
 
-    async def set_items(self, items: list[OutputItem]) -> None:
+    def set_items(self, items: list[OutputItem]) -> None:
         """Keep the turn's output items so far (reasoning, tool calls, in order); the next flush writes them.
 
         Nothing is written here, so calling this on every item event costs no transaction.
