@@ -49,14 +49,15 @@ from tui.store.writer import TurnWriter
 
 
 
-def _path_cte(stop: str = "") -> str:
-    """A recursive CTE `path(id, parent_id, role, depth)` walking from message `?` up to its root.
+def _path_cte(stop: str = "", start: str = "?") -> str:
+    """A recursive CTE `path(id, parent_id, role, depth)` walking from message `start` up to its root.
 
-    `stop` is a WHERE clause on `path` that ends the walk early (e.g. at the first answer).
+    `start` is SQL giving the first message's id (by default the parameter `?`); `stop` is a WHERE
+    clause on `path` that ends the walk early (e.g. at the first answer).
     """
     return f"""
 WITH RECURSIVE path(id, parent_id, role, depth) AS (
-    SELECT id, parent_id, role, 0 FROM messages WHERE id = ?
+    SELECT id, parent_id, role, 0 FROM messages WHERE id = {start}
     UNION ALL
     SELECT m.id, m.parent_id, m.role, path.depth + 1 FROM path JOIN messages m ON m.id = path.parent_id {stop}
 )
@@ -65,6 +66,8 @@ WITH RECURSIVE path(id, parent_id, role, depth) AS (
 
 _PATH_CTE = _path_cte()
 _UP_TO_ANSWER_CTE = _path_cte("WHERE path.role <> 'assistant'")
+#: The head branch of conversation `?`, from its head message up.
+_HEAD_PATH_CTE = _path_cte(start="(SELECT head_message_id FROM conversations WHERE id = ?)")
 _QUALIFIED_MESSAGE_COLUMNS = ", ".join(f"m.{name.strip()}" for name in MESSAGE_COLUMNS.split(","))
 _UPDATABLE = {"title", "pinned", "archived", "model", "endpoint", "system_prompt", "options", "head_message_id"}
 _FINAL_STATUSES = {"complete", "incomplete", "cancelled", "failed"}
@@ -531,11 +534,7 @@ class Store:
     async def conversation_usage(self, conversation_id: int) -> Usage:
         """Token usage summed over the head branch, in one walk of it (a branch can hold thousands of turns)."""
         row = await self._row(
-            "WITH RECURSIVE path(id, parent_id) AS ("
-            " SELECT id, parent_id FROM messages WHERE id = (SELECT head_message_id FROM conversations WHERE id = ?)"
-            " UNION ALL"
-            " SELECT m.id, m.parent_id FROM path JOIN messages m ON m.id = path.parent_id"
-            ") SELECT coalesce(sum(m.input_tokens), 0), coalesce(sum(m.output_tokens), 0), "
+            f"{_HEAD_PATH_CTE} SELECT coalesce(sum(m.input_tokens), 0), coalesce(sum(m.output_tokens), 0), "
             "coalesce(sum(m.cached_tokens), 0), coalesce(sum(m.reasoning_tokens), 0), group_concat(m.x_tools) "
             "FROM path JOIN messages m ON m.id = path.id",
             (conversation_id,),
