@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import selectors
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 TEST_KEY = "sk-test-0123456789abcdef"
 #: Generous bound so a broken build fails instead of hanging; never a speed assertion.
@@ -43,6 +45,18 @@ class Cli:
             timeout=PROCESS_TIMEOUT,
             cwd=self.root,
         )
+
+    def import_chat(self, title: str, *messages: dict[str, Any]) -> None:
+        """`qwen-tui import` one conversation whose `messages` (role, content, items...) follow each other."""
+        document = {
+            "format": "qwen-tui/1",
+            "conversation": {"title": title, "model": "qwen3-max", "head_message_id": len(messages)},
+            "messages": [{"id": n, "parent_id": n - 1 or None, **message} for n, message in enumerate(messages, 1)],
+        }
+        path = self.root / "import.json"
+        path.write_text(json.dumps(document), encoding="utf-8")
+        done = self.run("import", str(path))
+        assert done.returncode == 0, done.stderr
 
     def start(self, *args: str, base_url: str | None = None) -> subprocess.Popen[bytes]:
         """Start without waiting (for signals mid-stream); stdout/stderr are pipes."""

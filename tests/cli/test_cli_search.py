@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import pty
 import select
@@ -17,17 +16,11 @@ BOLD, NORMAL = "\x1b[1m", "\x1b[22m"
 @pytest.fixture
 def notes(cli: Cli) -> Cli:
     """`cli` with one imported conversation whose messages hold brackets and an escape sequence."""
-    document = {
-        "format": "qwen-tui/1",
-        "conversation": {"title": "Zoo [draft]", "model": "qwen3-max", "head_message_id": 2},
-        "messages": [
-            {"id": 1, "parent_id": None, "role": "user", "content": "See [1] and ]odd[ for the zebra notes"},
-            {"id": 2, "parent_id": 1, "role": "assistant", "content": "A \x1b]0;owned\x07 okapi"},
-        ],
-    }
-    path = cli.root / "zoo.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    assert cli.run("import", str(path)).returncode == 0
+    cli.import_chat(
+        "Zoo [draft]",
+        {"role": "user", "content": "See [1] and ]odd[ for the zebra notes"},
+        {"role": "assistant", "content": "A \x1b]0;owned\x07 okapi"},
+    )
     return cli
 
 

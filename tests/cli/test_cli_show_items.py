@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from cli_process import Cli
 
 ITEMS = [
@@ -15,17 +13,11 @@ ITEMS = [
 
 
 def test_show_and_markdown_export_describe_items_alike(cli: Cli) -> None:
-    document = {
-        "format": "qwen-tui/1",
-        "conversation": {"title": "Otters", "model": "qwen3-max", "head_message_id": 2},
-        "messages": [
-            {"id": 1, "parent_id": None, "role": "user", "content": "Tell me about otters"},
-            {"id": 2, "parent_id": 1, "role": "assistant", "content": "Otters hold hands.", "items": ITEMS},
-        ],
-    }
-    path = cli.root / "otters.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    assert cli.run("import", str(path)).returncode == 0
+    cli.import_chat(
+        "Otters",
+        {"role": "user", "content": "Tell me about otters"},
+        {"role": "assistant", "content": "Otters hold hands.", "items": ITEMS},
+    )
     shown = [line.removeprefix("  · ") for line in cli.run("show", "1").stdout.splitlines() if line.startswith("  · ")]
     exported = cli.run("export", "1", "--format", "md").stdout
     assert shown == [line.removeprefix("> ") for line in exported.splitlines() if line.startswith("> ")]
