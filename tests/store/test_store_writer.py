@@ -13,7 +13,7 @@ import pytest
 
 from store_support import FakeClock, OpenStore, StatementLog, dead_pid, raw_execute, raw_rows
 
-from tui.store import INTERRUPTED, RESPONSE_TTL_SECONDS, OutputItem, Store, Usage
+from tui.store import INTERRUPTED, RESPONSE_TTL_SECONDS, OutputItem, Store, TurnWriter, Usage
 from tui.store.search import SNIPPET_CLOSE, SNIPPET_OPEN
 
 
@@ -45,6 +45,16 @@ def _another_program_writing(db_path: Path) -> Iterator[None]:
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+@contextlib.asynccontextmanager
+async def _a_flush_waiting_on_the_lock(db_path: Path, writer: TurnWriter, text: str) -> AsyncIterator[None]:
+    """`text` is buffered and the writer's timed flush of it is waiting on another program's write
+    lock while the body runs; the lock is released on exit."""
+    with _another_program_writing(db_path):
+        writer.append(text)
+        await asyncio.sleep(0.2)
+        yield
 
 
 @contextlib.asynccontextmanager
@@ -156,9 +166,7 @@ async def test_finish_during_a_flush_under_way_keeps_all_text_in_order(open_stor
     store = await open_store(db_path)
     _, _, turn = await _turn(store)
     writer = store.turn_writer(turn, flush_interval=0.01)
-    with _another_program_writing(db_path):
-        writer.append("first ")
-        await asyncio.sleep(0.2)  # the timer's flush is now waiting on the lock
+    async with _a_flush_waiting_on_the_lock(db_path, writer, "first "):
         writer.append("second")
         finishing = asyncio.create_task(writer.finish("complete", usage=Usage(1, 2)))
         await asyncio.sleep(0.05)
@@ -248,9 +256,7 @@ async def test_what_arrives_during_a_flush_is_written_by_the_next_tick(open_stor
     store = await open_store(db_path)
     _, _, turn = await _turn(store)
     writer = store.turn_writer(turn, flush_interval=0.01)
-    with _another_program_writing(db_path):
-        writer.append("first ")
-        await asyncio.sleep(0.2)  # the timer's flush is now waiting on the lock
+    async with _a_flush_waiting_on_the_lock(db_path, writer, "first "):
         writer.append("second")
         writer.set_items(_items(1))
     # No further change comes (a stalled stream): the same timer still writes the rest.
