@@ -571,7 +571,8 @@ class Store:
     async def export_markdown(self, conversation_id: int) -> str:
         """A readable Markdown transcript of the head branch."""
         conversation = await self._conversation(conversation_id)
-        return export.to_markdown(conversation, await self.head_branch(conversation_id))
+        head = conversation.head_message_id
+        return export.to_markdown(conversation, await self.path_to(head) if head is not None else [])
 
     async def export_json(self, conversation_id: int) -> dict[str, Any]:
         """The whole tree plus a Responses-API-ready `input` array for the head branch."""
