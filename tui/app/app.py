@@ -23,7 +23,6 @@ from tui.app.widgets.message_pane import WINDOW, MessagePane
 from tui.app.widgets.message_view import MessageView
 from tui.app.widgets.status_line import StatusLine
 from tui.app.widgets.tool_panel import ToolPanel
-from tui.text_safety import one_line
 from tui.chat.updates import (
     ChainFallback,
     ReasoningDelta,
@@ -36,6 +35,7 @@ from tui.chat.updates import (
     UsageUpdated,
 )
 from tui.store.models import Message
+from tui.text_safety import one_line
 
 if TYPE_CHECKING:
     from tui.chat.engine import ChatEngine

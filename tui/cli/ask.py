@@ -11,7 +11,6 @@ import sys
 from typing import Any, TextIO
 
 from tui.chat import ChatEngine, Turn, open_engine
-from tui.text_safety import strip_controls
 from tui.chat.updates import (
     ChainFallback,
     ReasoningDelta,
@@ -38,6 +37,7 @@ from tui.cli.console import (
 from tui.cli.history import find_conversation
 from tui.cli.simulator import demo
 from tui.config import Settings
+from tui.text_safety import strip_controls
 
 log = logging.getLogger("tui.cli")
 
