@@ -86,3 +86,21 @@ async def test_a_long_answer_that_arrives_all_at_once_is_shown_whole() -> None:
         await pilot.pause()
         assert "".join(view.segments) == text
         assert shown_text(view).endswith("The end.") and len(view.query(Markdown)) == 2
+
+
+async def test_the_end_of_a_stream_right_after_a_segment_cut_finishes_the_answer() -> None:
+    """A flush cuts a segment (so a new stream starts) and the end of the stream follows before the
+    event loop turns (e.g. after a long garbage collection): the answer is still finished."""
+    answer = Message(id=2, conversation_id=1, parent_id=1, role="assistant", content="", created_at=0.0,
+                     status="streaming")
+    app = OneAnswer(answer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(MessageView)
+        await view.begin_stream()
+        text = PARAGRAPH * (SEGMENT_CHARS // len(PARAGRAPH) + 2) + "The last words."
+        view.add_text(text)
+        await view._flush()  # the timed flush: seals the first segment and starts streaming the next
+        await view.end_stream(replace(answer, content=text, status="complete"))  # nothing left to flush
+        await pilot.pause()
+        assert view.message.status == "complete" and "[streaming" not in str(view.query_one(".meta").content)
+        assert shown_text(view) == text

@@ -174,12 +174,18 @@ class MessageView(Vertical):
         return True
 
     async def begin_stream(self) -> None:
-        """Attach a `MarkdownStream` to the empty answer, and let its task start.
+        """Attach a `MarkdownStream` to the empty answer."""
+        await self._stream_into(self.query(".answer").last(Markdown))
 
-        (Stopping a stream whose task has not run yet raises `CancelledError`: that happens when the
-        whole answer is already queued and the first flush is the end of the stream.)
+    async def _stream_into(self, widget: Markdown) -> None:
+        """Make `widget` the live segment's stream target, and let the stream's task start.
+
+        Stopping a `MarkdownStream` whose task has not run yet raises `CancelledError` (which would
+        silently end the turn's worker with the answer unfinished on screen). That happens when the
+        next flush or the end of the stream comes before the event loop has turned once: the whole
+        answer already queued, or a pause such as a garbage collection.
         """
-        self._stream = Markdown.get_stream(self.query(".answer").last(Markdown))
+        self._stream = Markdown.get_stream(widget)
         await asyncio.sleep(0)
 
     def add_text(self, text: str) -> None:
@@ -256,7 +262,7 @@ class MessageView(Vertical):
             if index >= first_mounted
         ]
         await self.mount_all(widgets, before=self.query_one(".hint"))
-        self._stream = Markdown.get_stream(widgets[-1])
+        await self._stream_into(widgets[-1])
         await self._trim_segments()
 
     async def _trim_segments(self) -> None:
