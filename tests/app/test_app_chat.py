@@ -258,3 +258,29 @@ async def test_keys_arriving_in_one_burst_are_all_sent(sim, tmp_path: Path) -> N
         conversation_id = app.conversation_id
     stored = await stored_transcript(settings, conversation_id)
     assert stored[0].content == text
+
+
+async def test_full_collections_run_while_a_long_answer_streams(sim_factory, tmp_path: Path, monkeypatch) -> None:
+    """Garbage from repaints is collected during a long stream (a 60 s answer grew the app by ~60 MB
+    without it), the answer still finishes, and the collection timer does not outlive the answer."""
+    import gc
+
+    import tui.app.app
+
+    collections: list[int] = []
+    real_collect = gc.collect
+    monkeypatch.setattr(tui.app.app, "FULL_COLLECTION_SECONDS", 0.1)
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(1) or real_collect(*args))
+    sim = sim_factory(speed=200, long_answer=200)
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        await pilot.press(*"Write a long answer", "enter")
+        await until(lambda: len(views(app)) == 2 and views(app)[1].message.status == "complete", pilot)
+        during = len(collections)
+        assert during >= 3, "collected while the answer streamed"
+        await pilot.pause(0.3)
+        assert len(collections) == during, "no collections once the answer is complete"
+        answer = views(app)[1]
+        assert "[streaming" not in str(answer.query_one(".meta").content)
+        assert shown_text(answer).endswith(answer.message.content[-20:])
