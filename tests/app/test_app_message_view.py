@@ -20,6 +20,10 @@ def shown_text(view: MessageView) -> str:
     return "".join(md.source for md in view.query(Markdown))
 
 
+#: An answer about to stream (the view starts empty and live).
+STREAMING = Message(id=2, conversation_id=1, parent_id=1, role="assistant", content="", created_at=0.0, status="streaming")
+
+
 class OneAnswer(App[None]):
     def __init__(self, message: Message) -> None:
         super().__init__()
@@ -34,8 +38,7 @@ async def test_the_end_of_a_stream_waits_for_a_flush_that_is_cutting_a_segment()
 
     (The end of the stream used to write to the sealed segment's stopped stream and lose the tail.)
     """
-    answer = Message(id=2, conversation_id=1, parent_id=1, role="assistant", content="", created_at=0.0,
-                     status="streaming")
+    answer = STREAMING
     app = OneAnswer(answer)
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(MessageView)
@@ -74,8 +77,7 @@ async def test_a_fence_without_a_language_is_plain_text_and_never_guessed(monkey
 async def test_a_long_answer_that_arrives_all_at_once_is_shown_whole() -> None:
     """The whole answer is already queued when the view starts streaming (a fast local server), so
     the first flush is the end of the stream and cuts segments at once."""
-    answer = Message(id=2, conversation_id=1, parent_id=1, role="assistant", content="", created_at=0.0,
-                     status="streaming")
+    answer = STREAMING
     app = OneAnswer(answer)
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(MessageView)
@@ -91,8 +93,7 @@ async def test_a_long_answer_that_arrives_all_at_once_is_shown_whole() -> None:
 async def test_the_end_of_a_stream_right_after_a_segment_cut_finishes_the_answer() -> None:
     """A flush cuts a segment (so a new stream starts) and the end of the stream follows before the
     event loop turns (e.g. after a long garbage collection): the answer is still finished."""
-    answer = Message(id=2, conversation_id=1, parent_id=1, role="assistant", content="", created_at=0.0,
-                     status="streaming")
+    answer = STREAMING
     app = OneAnswer(answer)
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(MessageView)
