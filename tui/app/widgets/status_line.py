@@ -46,7 +46,6 @@ class StatusLine(Widget):
         self._started: float | None = None
         self._frame = 0
         self._ticker: Timer | None = None
-        self._ticker_cells = 0
 
     @property
     def streaming(self) -> bool:
@@ -120,16 +119,13 @@ class StatusLine(Widget):
     def _show_ticker(self) -> int:
         """Show (or hide) the spinner and elapsed time; returns the cells they take."""
         ticker = self.query_one(".ticker", Static)
-        if ticker.display != (self._started is not None):
-            ticker.display = self._started is not None
-            self._ticker_cells = 0
+        ticker.display = self._started is not None
         if self._started is None:
             return 0
         elapsed = format_elapsed(self.clock() - self._started)
         text = Content.styled(f"{SPINNER[self._frame]} {elapsed} ", "$text-accent")
         # A layout only when its width changes (9.9s -> 10.0s); otherwise just these cells repaint.
-        ticker.update(text, layout=text.cell_length != self._ticker_cells)
-        self._ticker_cells = text.cell_length
+        ticker.update(text, layout=text.cell_length != Content(str(ticker.content)).cell_length)
         return text.cell_length
 
     def _fields(self, *, compact: bool) -> Content:
