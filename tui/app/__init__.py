@@ -16,15 +16,12 @@ def run_app(settings: Settings) -> int:
     With no key, the app opens on the first-run screen; choosing the demo there restarts it
     against a simulator on a free loopback port, with the demo database.
     """
-    import gc
-
+    from tui import collector
     from tui.app.app import START_DEMO, QwenApp
 
-    # The command raised the collector's thresholds before its imports (`tui.cli.GC_THRESHOLDS`).
-    # Everything alive after the imports lives as long as the process, so it is frozen out of
-    # collections. Full collections still run (and every few seconds while an answer streams).
-
-    gc.freeze()
+    # Textual and the widgets are imported now; full collections still run (and every few seconds
+    # while an answer streams).
+    collector.start_after_imports()
     app = QwenApp(settings)
     result = app.run()
     if result != START_DEMO:

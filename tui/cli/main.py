@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from tui import __version__
+from tui import __version__, collector
 from tui.api.errors import ApiError
 from tui.chat import EngineError
 from tui.cli.ask import cmd_ask
@@ -60,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     """Run the chosen command (the async ones under one event loop)."""
+    if args.command is not None:
+        collector.start_after_imports()  # the app does it once Textual is imported
     if args.command == "sim":
         return cmd_sim(args)
     if settings.demo and settings.source("db_path") == "default":
