@@ -88,6 +88,8 @@ async def test_a_long_answer_that_arrives_all_at_once_is_shown_whole() -> None:
         await pilot.pause()
         assert "".join(view.segments) == text
         assert shown_text(view).endswith("The end.") and len(view.query(Markdown)) == 2
+        assert await view.show_hidden_segments()  # Home: the earlier parts, every word of them
+        assert shown_text(view) == text
 
 
 async def test_the_end_of_a_stream_right_after_a_segment_cut_finishes_the_answer() -> None:

@@ -250,10 +250,12 @@ class MessageView(Vertical):
         self.segments[-1] = combined[:cut]
         sealed = self._stream.markdown_widget
         await self._stream.stop()
-        # Appended here rather than through the stream, so it is done before the flush's frame.
-        await sealed.append(combined[len(current) : cut])
         new = split_segments(combined[cut:])
         self.segments += new
+        if len(new) < MOUNTED_SEGMENTS:
+            # Appended here rather than through the stream, so it is done before the flush's frame.
+            # (When a burst brings enough new segments, the sealed one is unmounted below instead.)
+            await sealed.append(combined[len(current) : cut])
         # Only the newest segments get widgets; finished ones render whole, the last one streams on.
         first_mounted = max(len(self.segments) - MOUNTED_SEGMENTS, 0)
         widgets = [
