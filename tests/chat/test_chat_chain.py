@@ -135,6 +135,7 @@ async def test_chain_state_reports_expiry_of_the_head(sim: SimServer, engine: Ch
     assert state.mode == "chain"
     assert state.expires_at == created.expires_at == finished(updates).message.expires_at
     assert state.expires_at is not None and state.expires_at > sim.clock.now() + RESPONSE_TTL_SECONDS - 60
+    assert await engine.chain_state(await engine.conversation(conversation.id)) == state  # or the conversation itself
 
 
 async def test_legacy_endpoint_gets_the_system_prompt_and_no_effort(sim: SimServer, make_engine: MakeEngine) -> None:

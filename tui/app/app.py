@@ -335,7 +335,7 @@ class QwenApp(App[int]):
             status.set_chain("new", None)
             return
         conversation = await self.engine.conversation(self.conversation_id)
-        state = await self.engine.chain_state(self.conversation_id)
+        state = await self.engine.chain_state(conversation)
         usage = await self.engine.conversation_usage(self.conversation_id)
         turn_tokens = last_answer.usage.total_tokens if last_answer and last_answer.usage else None
         conversation_tokens = usage.total_tokens if turn_tokens is not None else None

@@ -231,9 +231,13 @@ class ChatEngine:
         """Message id -> (1-based place, count) among its alternatives, for every message that has some."""
         return await self.store.sibling_counts(conversation_id)
 
-    async def chain_state(self, conversation_id: int) -> ChainState:
-        """How the next turn would go: chained until `expires_at`, replayed, or a new conversation."""
-        conversation = await self.conversation(conversation_id)
+    async def chain_state(self, conversation: int | Conversation) -> ChainState:
+        """How the next turn would go: chained until `expires_at`, replayed, or a new conversation.
+
+        Takes the conversation or its id (a caller that has just read the conversation passes it).
+        """
+        if isinstance(conversation, int):
+            conversation = await self.conversation(conversation)
         head = None
         if conversation.head_message_id is not None:
             head = await self.store.get_message(conversation.head_message_id)
