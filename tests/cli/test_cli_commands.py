@@ -153,6 +153,30 @@ def test_headless_commands_never_import_textual(cli: Cli, sim) -> None:
         assert done.returncode == 0, done.stderr
 
 
+def test_the_collector_is_off_only_while_the_command_imports(cli: Cli, sim) -> None:
+    """The entry turns the cyclic collector off for the imports; every command turns it back on,
+    or a long session would never free a reference cycle."""
+    headless = (
+        "import gc, sys; from tui.__main__ import main; assert not gc.isenabled(); code = main(sys.argv[1:]); "
+        "assert gc.isenabled() and gc.get_freeze_count() > 0, 'collector left off'; raise SystemExit(code)"
+    )
+    for args in (["list"], ["ask", "hello", "--base-url", sim.base_url]):
+        done = subprocess.run(
+            [sys.executable, "-c", headless, *args, "--db", str(cli.db)], capture_output=True, text=True, env=cli.env
+        )
+        assert done.returncode == 0, done.stderr
+    app = (  # the app's own imports come first; the app itself is replaced by a probe of the collector
+        "import gc; import tui.__main__; import tui.app.app as app; from tui.app import run_app\n"
+        "class Probe:\n"
+        "    return_code = 0\n"
+        "    def __init__(self, settings): pass\n"
+        "    def run(self): print('on' if gc.isenabled() else 'off')\n"
+        "app.QwenApp = Probe; run_app(None)"
+    )
+    done = subprocess.run([sys.executable, "-c", app], capture_output=True, text=True, env=cli.env)
+    assert done.stdout.strip() == "on", done.stderr
+
+
 def test_app_without_a_terminal_says_what_to_use_instead(cli: Cli) -> None:
     done = cli.run()
     assert done.returncode == 2
