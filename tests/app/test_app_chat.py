@@ -188,13 +188,44 @@ async def test_opening_a_long_conversation_mounts_a_window_and_home_loads_more(s
         await app.wait_for_engine()
         await app.open_conversation(conversation)
         pane = app.query_one(MessagePane)
-        assert len(pane.messages) == 48 and len(pane.views) == 40
+        mounted = len(pane.views)
+        assert len(pane.messages) == 48 and 2 <= mounted < 40
+        assert [view.message for view in pane.views] == pane.messages[-mounted:]  # the newest, in order
         assert pane.views[-1].message.role == "assistant"
+        assert f"{48 - mounted} earlier messages" in str(pane.query_one(".load-earlier").content)
         pane.focus()
-        await pilot.press("home")
-        await pilot.pause()
-        assert len(pane.views) == 48
+        for _ in range(48):  # each Home mounts the window before the first mounted message
+            if len(pane.views) == 48:
+                break
+            before = len(pane.views)
+            await pilot.press("home")
+            await pilot.pause()
+            assert len(pane.views) > before
+        assert [view.message for view in pane.views] == pane.messages
         assert pane.views[0].message.content == "Question number 0"
+        assert not pane.query_one(".load-earlier").display
+
+
+async def test_a_conversation_of_long_answers_opens_on_its_last_question_and_answer(sim_factory, tmp_path: Path) -> None:
+    """Every mounted Markdown block is a widget each later frame lays out, so long answers are not
+    mounted 40 deep: the window holds about a few screens of text, never less than the last exchange."""
+    sim = sim_factory(long_answer=800)
+    settings = make_settings(tmp_path, sim)
+    conversation = await fill(settings, lambda engine: chat(engine, *(f"Long answer {n} please" for n in range(5))))
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        await app.open_conversation(conversation)
+        pane = app.query_one(MessagePane)
+        assert [view.message.content for view in pane.views][:1] == ["Long answer 4 please"]
+        assert len(pane.views) == 2 and len(pane.query(Markdown)) == 2  # the newest two segments only
+        pane.focus()
+        await pilot.press("home")  # first the earlier parts of that answer
+        await pilot.pause()
+        assert len(pane.views) == 2 and shown_text(pane.views[1]) == pane.views[1].message.content
+        await pilot.press("home")  # then the exchange before it
+        await pilot.pause()
+        assert [view.message.content for view in pane.views][:1] == ["Long answer 3 please"]
 
 
 async def test_editing_a_later_question_keeps_the_turns_before_it(sim, tmp_path: Path) -> None:

@@ -6,16 +6,39 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.app.widgets.message_view import MessageView
+from tui.app.segments import SEGMENT_CHARS
+from tui.app.widgets.message_view import MOUNTED_SEGMENTS, MessageView
 from tui.store.models import Message
 
-#: Messages mounted when a conversation opens, and how many more each "load earlier" adds.
+#: Most messages mounted when a conversation opens, and that each "load earlier" adds.
 WINDOW = 40
+#: ...and about this much text (what their widgets would show): a few screens of the newest messages.
+#: Every mounted Markdown block is a widget that each later layout walks, so a conversation of long
+#: answers mounted 40 deep took ~2 s of CPU to open and made every frame of the next answer slower.
+WINDOW_CHARS = 4000
 
 EMPTY_TEXT = (
     "Start a conversation: type below and press Enter.\n"
     "ctrl+n new chat · ctrl+f search · f1 help · ctrl+p commands"
 )
+
+
+def window_start(messages: list[Message], end: int) -> int:
+    """Index of the first message to mount so that `messages[start:end]` is one window: at most
+    `WINDOW` messages and about `WINDOW_CHARS` of shown text, but always the newest two (a question
+    and its answer), however long."""
+    shown = 0
+    start = end
+    while start > 0 and end - start < WINDOW:
+        size = len(messages[start - 1].content)
+        if messages[start - 1].role == "assistant":
+            # A long answer mounts only its newest segments (MessageView), each a little over SEGMENT_CHARS.
+            size = min(size, (MOUNTED_SEGMENTS + 1) * SEGMENT_CHARS)
+        if end - start >= 2 and shown + size > WINDOW_CHARS:
+            break
+        shown += size
+        start -= 1
+    return start
 
 
 class MessagePane(VerticalScroll):
@@ -47,11 +70,11 @@ class MessagePane(VerticalScroll):
         return list(self.query_children(MessageView))
 
     async def show(self, messages: list[Message], branch_labels: dict[int, str] | None = None) -> None:
-        """Replace the transcript; mount only the newest `WINDOW` messages and scroll to the end."""
+        """Replace the transcript; mount only the newest window of messages and scroll to the end."""
         self.messages = list(messages)
         self.branch_labels = dict(branch_labels or {})
         self.selected = None
-        self.first_mounted = max(len(self.messages) - WINDOW, 0)
+        self.first_mounted = window_start(self.messages, len(self.messages))
         with self.app.batch_update():
             await self.remove_children(MessageView)
             views = [self._view(m) for m in self.messages[self.first_mounted :]]
@@ -73,13 +96,13 @@ class MessagePane(VerticalScroll):
         self.query_one(".empty", Static).display = not self.messages
 
     async def action_load_earlier(self) -> None:
-        """Show the hidden parts of the newest long answer, else mount up to `WINDOW` older messages."""
+        """Show the hidden parts of the newest long answer, else mount the window of messages before."""
         for view in reversed(self.views):
             if await view.show_hidden_segments():
                 return
         if not self.first_mounted:
             return
-        start = max(self.first_mounted - WINDOW, 0)
+        start = window_start(self.messages, self.first_mounted)
         older = [self._view(m) for m in self.messages[start : self.first_mounted]]
         self.first_mounted = start
         first = self.views[0] if self.views else None
