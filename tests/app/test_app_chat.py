@@ -36,9 +36,9 @@ async def send(pilot, text: str) -> None:
     """Type and send `text`, then wait until its answer has finished."""
     app = pilot.app
     await app.wait_for_engine()
-    before = len(views(app))
+    before = len(app.pane.messages)  # the transcript (a long sitting unmounts its oldest views)
     await pilot.press(*text, "enter")
-    await until(lambda: len(views(app)) == before + 2 and not app.streaming, pilot)
+    await until(lambda: len(app.pane.messages) == before + 2 and not app.streaming, pilot)
 
 
 async def test_sending_streams_the_answer_and_stores_it(sim, tmp_path: Path) -> None:
@@ -204,6 +204,29 @@ async def test_opening_a_long_conversation_mounts_a_window_and_home_loads_more(s
         assert [view.message for view in pane.views] == pane.messages
         assert pane.views[0].message.content == "Question number 0"
         assert not pane.query_one(".load-earlier").display
+
+
+async def test_a_long_sitting_keeps_only_a_window_of_answers_mounted(sim_factory, tmp_path: Path) -> None:
+    """Answers asked one after another in the app are unmounted once they fall out of the window
+    (the same one as opening a conversation uses); Home brings them back."""
+    sim = sim_factory(long_answer=300)
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for n in range(4):
+            await send(pilot, f"Long answer {n} please")
+        pane = app.query_one(MessagePane)
+        assert len(pane.messages) == 8 and pane.first_mounted > 0
+        assert [view.message for view in pane.views] == pane.messages[pane.first_mounted :]
+        assert pane.views[-1].message.status == "complete"
+        assert "earlier messages" in str(pane.query_one(".load-earlier").content)
+        pane.focus()
+        for _ in range(16):
+            if len(pane.views) == 8 and not any(view.hidden_segments for view in pane.views):
+                break
+            await pilot.press("home")
+            await pilot.pause()
+        assert [view.message for view in pane.views] == pane.messages
+        assert pane.views[0].message.content == "Long answer 0 please"
 
 
 async def test_a_conversation_of_long_answers_opens_on_its_last_question_and_answer(sim_factory, tmp_path: Path) -> None:

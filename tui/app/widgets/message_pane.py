@@ -140,9 +140,23 @@ class MessagePane(VerticalScroll):
         self.messages.append(message)
         view = MessageView(message, branch_label=self.branch_labels.get(message.id, ""), live=live)
         await self.mount(view)
+        await self._trim_to_window()
         self._update_chrome()
         self.scroll_end(animate=False)
         return view
+
+    async def _trim_to_window(self) -> None:
+        """Unmount what a long session has left above the window of the newest messages (Home and
+        scrolling up bring it back), so the answers of a long sitting do not slow every frame."""
+        start = window_start(self.messages, len(self.messages))
+        if start <= self.first_mounted:
+            return
+        older = {message.id for message in self.messages[self.first_mounted : start]}
+        stale = [view for view in self.views if view.message.id in older]
+        if self.selected in stale:
+            self.selected = None
+        self.first_mounted = start
+        await self.remove_children(stale)
 
     def replace_message(self, message: Message) -> None:
         """Swap in the stored record of a message (a finished answer) for the one shown so far."""
