@@ -206,6 +206,24 @@ async def test_opening_a_long_conversation_mounts_a_window_and_home_loads_more(s
         assert not pane.query_one(".load-earlier").display
 
 
+async def test_scrolling_to_the_top_mounts_earlier_messages_above_what_is_on_screen(sim, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, sim)
+    conversation = await fill(settings, lambda engine: chat(engine, *(f"Question number {n}" for n in range(24))))
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        await app.open_conversation(conversation)
+        pane = app.query_one(MessagePane)
+        await pilot.pause()
+        first, mounted = pane.views[0], len(pane.views)
+        pane.scroll_home(animate=False, immediate=True)  # as a wheel or PageUp would, to the very top
+        await until(lambda: len(pane.views) > mounted, pilot)
+        await pilot.pause()
+        await pilot.pause()
+        assert pane.views[0] is not first, "earlier messages were mounted above"
+        assert first.virtual_region.y - pane.scroll_y in (0, 1), "what was at the top is still at the top"
+
+
 async def test_a_long_sitting_keeps_only_a_window_of_answers_mounted(sim_factory, tmp_path: Path) -> None:
     """Answers asked one after another in the app are unmounted once they fall out of the window
     (the same one as opening a conversation uses); Home brings them back."""
@@ -229,7 +247,7 @@ async def test_a_long_sitting_keeps_only_a_window_of_answers_mounted(sim_factory
         assert pane.views[0].message.content == "Long answer 0 please"
 
 
-async def test_a_conversation_of_long_answers_opens_on_its_last_question_and_answer(sim_factory, tmp_path: Path) -> None:
+async def test_a_conversation_of_long_answers_opens_on_its_last_exchange(sim_factory, tmp_path: Path) -> None:
     """Every mounted Markdown block is a widget each later frame lays out, so long answers are not
     mounted 40 deep: the window holds about a few screens of text, never less than the last exchange."""
     sim = sim_factory(long_answer=800)

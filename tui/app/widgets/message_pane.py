@@ -115,7 +115,18 @@ class MessagePane(VerticalScroll):
     def watch_scroll_y(self, old: float, new: float) -> None:  # type: ignore[override]
         super().watch_scroll_y(old, new)
         if new <= 0 < old and (self.first_mounted or any(view.hidden_segments for view in self.views)):
-            self.run_worker(self.action_load_earlier(), group="load-earlier", exclusive=True)
+            self.run_worker(self._load_earlier_in_place(), group="load-earlier", exclusive=True)
+
+    async def _load_earlier_in_place(self) -> None:
+        """Scrolled to the top: mount what came before it, above, and keep showing what was on screen
+        (Home, by contrast, shows the top of what it mounted)."""
+        height = self.virtual_size.height
+        await self.action_load_earlier()
+
+        def keep_place() -> None:  # once laid out: scrolled down by as much as was mounted above
+            self.scroll_to(y=self.virtual_size.height - height, animate=False, immediate=True)
+
+        self.call_after_refresh(keep_place)
 
     def action_jump_latest(self) -> None:
         self.anchor()
