@@ -23,24 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from render import QWEN_TUI, READY_MARKER, Terminal, cpu_seconds, last_words, start_sim  # noqa: E402
+from render import QWEN_TUI, READY_MARKER, Terminal, bench_env, cpu_seconds, last_words, start_sim  # noqa: E402
 
 DELTAS = 2000
 TYPE_QUESTION = b"Write the long answer please"
-
-
-def bench_env(home: Path) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_STATE_HOME": str(home / "state"),
-        "XDG_CACHE_HOME": str(home / "cache"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "DASHSCOPE_API_KEY": "sk-bench-not-a-real-key",
-    }
 
 
 def fill(db: Path, answers: int, home: Path) -> None:

@@ -173,20 +173,25 @@ def last_words(deltas: int) -> re.Pattern[bytes]:
     return re.compile((re.escape(anchor) + ".*?" + ".*?".join(tail)).encode(), re.DOTALL)
 
 
-def run_once(deltas: int, speed: float | None, size: tuple[int, int], workdir: Path) -> Run:
-    run = Run(speed=speed, deltas=deltas)
-    sim, base_url = start_sim(deltas, speed)
-    env = {
+def bench_env(home: Path) -> dict[str, str]:
+    """The app's environment: its own home and XDG directories under `home`, a dummy key."""
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(workdir),
-        "XDG_CONFIG_HOME": str(workdir / "config"),
-        "XDG_DATA_HOME": str(workdir / "data"),
-        "XDG_STATE_HOME": str(workdir / "state"),
-        "XDG_CACHE_HOME": str(workdir / "cache"),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_STATE_HOME": str(home / "state"),
+        "XDG_CACHE_HOME": str(home / "cache"),
         "TERM": "xterm-256color",
         "LANG": "C.UTF-8",
         "DASHSCOPE_API_KEY": "sk-bench-not-a-real-key",
     }
+
+
+def run_once(deltas: int, speed: float | None, size: tuple[int, int], workdir: Path) -> Run:
+    run = Run(speed=speed, deltas=deltas)
+    sim, base_url = start_sim(deltas, speed)
+    env = bench_env(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / "bench.db"
     command = [str(QWEN_TUI), "--base-url", base_url, "--db", str(db)]

@@ -9,12 +9,14 @@ from app_helpers import chat, fill, make_app, make_settings, until
 from textual import events
 from textual.widgets import Markdown
 
+from tui.app.app import QwenApp
 from tui.app.widgets.composer import Composer
 from tui.app.widgets.message_pane import MessagePane
 from tui.app.widgets.message_view import MessageView
 from tui.app.widgets.status_line import SPINNER, StatusLine
 from tui.app.widgets.tool_panel import ToolPanel
 from tui.chat import open_engine
+from tui.config import Settings
 from tui.sim.answers import long_answer
 
 
@@ -39,6 +41,18 @@ async def send(pilot, text: str) -> None:
     before = len(app.pane.messages)  # the transcript (a long sitting unmounts its oldest views)
     await pilot.press(*text, "enter")
     await until(lambda: len(app.pane.messages) == before + 2 and not app.streaming, pilot)
+
+
+async def opened(app: QwenApp, conversation_id: int) -> MessagePane:
+    """Open a stored conversation once the app's engine is up; its transcript pane."""
+    await app.wait_for_engine()
+    await app.open_conversation(conversation_id)
+    return app.query_one(MessagePane)
+
+
+async def twenty_four_exchanges(settings: Settings) -> int:
+    """A stored conversation of 24 short questions ("Question number 0".."23") and their answers."""
+    return await fill(settings, lambda engine: chat(engine, *(f"Question number {n}" for n in range(24))))
 
 
 async def test_sending_streams_the_answer_and_stores_it(sim, tmp_path: Path) -> None:
@@ -181,13 +195,10 @@ async def test_a_long_answer_mounts_only_its_newest_parts_until_asked(sim_factor
 
 async def test_opening_a_long_conversation_mounts_a_window_and_home_loads_more(sim, tmp_path: Path) -> None:
     settings = make_settings(tmp_path, sim)
-    texts = [f"Question number {n}" for n in range(24)]
-    conversation = await fill(settings, lambda engine: chat(engine, *texts))
+    conversation = await twenty_four_exchanges(settings)
     app = make_app(settings)
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.wait_for_engine()
-        await app.open_conversation(conversation)
-        pane = app.query_one(MessagePane)
+        pane = await opened(app, conversation)
         mounted = len(pane.views)
         assert len(pane.messages) == 48 and 2 <= mounted < 40
         assert [view.message for view in pane.views] == pane.messages[-mounted:]  # the newest, in order
@@ -208,12 +219,10 @@ async def test_opening_a_long_conversation_mounts_a_window_and_home_loads_more(s
 
 async def test_scrolling_to_the_top_mounts_earlier_messages_above_what_is_on_screen(sim, tmp_path: Path) -> None:
     settings = make_settings(tmp_path, sim)
-    conversation = await fill(settings, lambda engine: chat(engine, *(f"Question number {n}" for n in range(24))))
+    conversation = await twenty_four_exchanges(settings)
     app = make_app(settings)
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.wait_for_engine()
-        await app.open_conversation(conversation)
-        pane = app.query_one(MessagePane)
+        pane = await opened(app, conversation)
         await pilot.pause()
         first, mounted = pane.views[0], len(pane.views)
         pane.scroll_home(animate=False, immediate=True)  # as a wheel or PageUp would, to the very top
@@ -255,9 +264,7 @@ async def test_a_conversation_of_long_answers_opens_on_its_last_exchange(sim_fac
     conversation = await fill(settings, lambda engine: chat(engine, *(f"Long answer {n} please" for n in range(5))))
     app = make_app(settings)
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.wait_for_engine()
-        await app.open_conversation(conversation)
-        pane = app.query_one(MessagePane)
+        pane = await opened(app, conversation)
         assert [view.message.content for view in pane.views][:1] == ["Long answer 4 please"]
         assert len(pane.views) == 2 and len(pane.query(Markdown)) == 2  # the newest two segments only
         pane.focus()
