@@ -16,7 +16,6 @@ from tui.app.widgets.message_view import MessageView
 from tui.app.widgets.status_line import SPINNER, StatusLine
 from tui.app.widgets.tool_panel import ToolPanel
 from tui.chat import open_engine
-from tui.config import Settings
 from tui.sim.answers import long_answer
 
 
@@ -50,9 +49,11 @@ async def opened(app: QwenApp, conversation_id: int) -> MessagePane:
     return app.query_one(MessagePane)
 
 
-async def twenty_four_exchanges(settings: Settings) -> int:
-    """A stored conversation of 24 short questions ("Question number 0".."23") and their answers."""
-    return await fill(settings, lambda engine: chat(engine, *(f"Question number {n}" for n in range(24))))
+async def twenty_four_exchanges(sim, tmp_path: Path) -> tuple[QwenApp, int]:
+    """The app, and the id of its stored conversation of 24 short questions ("Question number 0"..) and answers."""
+    settings = make_settings(tmp_path, sim)
+    conversation = await fill(settings, lambda engine: chat(engine, *(f"Question number {n}" for n in range(24))))
+    return make_app(settings), conversation
 
 
 async def test_sending_streams_the_answer_and_stores_it(sim, tmp_path: Path) -> None:
@@ -194,9 +195,7 @@ async def test_a_long_answer_mounts_only_its_newest_parts_until_asked(sim_factor
 
 
 async def test_opening_a_long_conversation_mounts_a_window_and_home_loads_more(sim, tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, sim)
-    conversation = await twenty_four_exchanges(settings)
-    app = make_app(settings)
+    app, conversation = await twenty_four_exchanges(sim, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await opened(app, conversation)
         mounted = len(pane.views)
@@ -218,9 +217,7 @@ async def test_opening_a_long_conversation_mounts_a_window_and_home_loads_more(s
 
 
 async def test_scrolling_to_the_top_mounts_earlier_messages_above_what_is_on_screen(sim, tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, sim)
-    conversation = await twenty_four_exchanges(settings)
-    app = make_app(settings)
+    app, conversation = await twenty_four_exchanges(sim, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await opened(app, conversation)
         await pilot.pause()
