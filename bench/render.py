@@ -105,8 +105,11 @@ class Terminal:
         self.master, slave = os.openpty()
         columns, rows = size
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        # Its own session with the pty as controlling terminal, as under ssh: if this script dies without
+        # closing the app, the hang-up ends it (without one, Textual's input thread spins on EOF).
         self.process = subprocess.Popen(
-            command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True
+            command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True,
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
         )
         os.close(slave)
         self.output = bytearray()
