@@ -26,6 +26,8 @@ class Terminal:
         self.process = subprocess.Popen(
             argv, stdin=slave, stdout=slave, stderr=slave, env={**env, "TERM": "xterm-256color"},
             start_new_session=True,
+            # The pty is its controlling terminal (as under ssh): if the test run dies, the hang-up ends the app.
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
         )
         os.close(slave)
         self.output = b""
