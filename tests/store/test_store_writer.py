@@ -24,6 +24,13 @@ async def _turn(store: Store) -> tuple[int, int, int]:
     return conversation.id, user.id, turn.id
 
 
+async def _fast_writer(open_store: OpenStore, db_path: Path, **options: float) -> tuple[Store, int, TurnWriter]:
+    """A store opened with `options`, a turn in it, and that turn's writer flushing every 10 ms."""
+    store = await open_store(db_path, **options)
+    _, _, turn = await _turn(store)
+    return store, turn, store.turn_writer(turn, flush_interval=0.01)
+
+
 async def _wait_for(path: Path, sql: str, params: tuple, expected: object) -> object:
     """Poll the file from a separate connection until `sql` returns `expected` (or give up after 5 s)."""
     value = None
@@ -152,9 +159,7 @@ async def test_streaming_text_is_searchable_only_once_finished(store: Store) -> 
 async def test_a_flush_blocked_by_another_program_loses_no_text(
     open_store: OpenStore, db_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = await open_store(db_path, busy_timeout=0.1)
-    _, _, turn = await _turn(store)
-    writer = store.turn_writer(turn, flush_interval=0.01)
+    store, turn, writer = await _fast_writer(open_store, db_path, busy_timeout=0.1)
     async with _a_failed_flush(db_path, caplog):
         writer.append("kept ")
     writer.append("and more")
@@ -163,9 +168,7 @@ async def test_a_flush_blocked_by_another_program_loses_no_text(
 
 
 async def test_finish_during_a_flush_under_way_keeps_all_text_in_order(open_store: OpenStore, db_path: Path) -> None:
-    store = await open_store(db_path)
-    _, _, turn = await _turn(store)
-    writer = store.turn_writer(turn, flush_interval=0.01)
+    store, turn, writer = await _fast_writer(open_store, db_path)
     async with _a_flush_waiting_on_the_lock(db_path, writer, "first "):
         writer.append("second")
         finishing = asyncio.create_task(writer.finish("complete", usage=Usage(1, 2)))
@@ -242,9 +245,7 @@ async def test_items_already_flushed_are_not_rewritten(store: Store) -> None:
 async def test_items_of_a_flush_blocked_by_another_program_are_written_later(
     open_store: OpenStore, db_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = await open_store(db_path, busy_timeout=0.1)
-    _, _, turn = await _turn(store)
-    writer = store.turn_writer(turn, flush_interval=0.01)
+    store, turn, writer = await _fast_writer(open_store, db_path, busy_timeout=0.1)
     async with _a_failed_flush(db_path, caplog):
         writer.set_items(_items(2))
     await writer.finish("incomplete", error="the connection dropped")
@@ -253,9 +254,7 @@ async def test_items_of_a_flush_blocked_by_another_program_are_written_later(
 
 
 async def test_what_arrives_during_a_flush_is_written_by_the_next_tick(open_store: OpenStore, db_path: Path) -> None:
-    store = await open_store(db_path)
-    _, _, turn = await _turn(store)
-    writer = store.turn_writer(turn, flush_interval=0.01)
+    store, turn, writer = await _fast_writer(open_store, db_path)
     async with _a_flush_waiting_on_the_lock(db_path, writer, "first "):
         writer.append("second")
         writer.set_items(_items(1))
