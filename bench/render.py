@@ -10,7 +10,8 @@ seconds, peak RSS, and CPU used once the stream has ended; each against its targ
 Each figure is the median of --runs runs (CPU time of one launch varies by ~0.1 s from run to run on
 a shared machine), with the range shown beside it. CPU figures are absolute, so the bench also times a
 fixed pure-Python loop in a subprocess before each run: on a virtual machine the same code can take
-25% more CPU time from one minute to the next, and that line shows how fast the machine was.
+25-40% more CPU time from one minute to the next. That line is only a rough sign of the machine's speed:
+the loop does not slow down with every slowdown of the app's import- and allocation-heavy work.
 """
 
 from __future__ import annotations

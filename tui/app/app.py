@@ -421,7 +421,7 @@ class QwenApp(App[int]):
         view: MessageView | None = None
         finished: TurnFinished | None = None
         fallback_note = ""
-        # Repaints leave reference cycles that the raised GC thresholds (tui.cli) leave to a full
+        # Repaints leave reference cycles that the raised GC thresholds (tui.collector) leave to a full
         # collection, which rarely comes: a 60 s answer grew the app from 58 to 119 MB without this.
         collector = self.set_interval(FULL_COLLECTION_SECONDS, _collect_garbage, name="gc while streaming")
         try:
