@@ -14,6 +14,7 @@ from textual.widgets import Collapsible, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from tui.app.segments import safe_cut, split_segments
+from tui.app.widgets.answer_blocks import AnswerMarkdown
 from tui.store.models import Message
 from tui.text_safety import strip_controls
 
@@ -57,7 +58,7 @@ def answer_parser() -> MarkdownIt:
 
 def answer_markdown(text: str) -> Markdown:
     """A Markdown widget for (a segment of) an answer."""
-    return Markdown(text, classes="answer", parser_factory=answer_parser)
+    return AnswerMarkdown(text, classes="answer", parser_factory=answer_parser)
 
 
 def reasoning_text(message: Message) -> str:

@@ -1,0 +1,151 @@
+"""Lists and tables in an answer: one widget each, drawn like Textual's, streamed in place."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.containers import VerticalScroll
+from textual.geometry import Region
+from textual.selection import Selection
+from textual.widget import Widget
+from textual.widgets import Markdown
+from textual.widgets.markdown import MarkdownBlock
+
+from tui.app.widgets.answer_blocks import CompactBulletList, CompactOrderedList, CompactTable
+from tui.app.widgets.message_view import answer_markdown
+
+
+class OneMarkdown(App[None]):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self):
+        with VerticalScroll():
+            yield answer_markdown(self.text)
+
+
+def lines(widget: Widget) -> list[str]:
+    """What `widget` shows, a line per row, trailing spaces removed."""
+    width, height = widget.size
+    return ["".join(segment.text for segment in strip).rstrip() for strip in widget.render_lines(Region(0, 0, width, height))]
+
+
+def blocks(app: App) -> list[MarkdownBlock]:
+    return list(app.query(MarkdownBlock))
+
+
+LONG_ITEM = "a list item long enough to wrap onto a second line of the pane at this width, and more"
+
+
+async def test_a_list_of_paragraphs_is_one_widget_with_hanging_indents() -> None:
+    app = OneMarkdown(f"- first\n- {LONG_ITEM}\n- `code` last\n\nAfter the list.\n")
+    async with app.run_test(size=(40, 20)) as pilot:
+        await pilot.pause()
+        listing, after = blocks(app)
+        assert type(listing) is CompactBulletList  # Textual: 13 widgets
+        assert after.region.y == listing.region.bottom + 1  # Textual's blank line under a list
+        shown = lines(listing)
+        assert shown[0] == "• first"
+        assert shown[1].startswith("• a list item") and shown[2].startswith("  ")  # wrapped under the text
+        assert " ".join(line.strip("• ") for line in shown[1:-1]).split() == LONG_ITEM.split()
+        assert shown[-1] == "• code last"
+
+
+async def test_a_numbered_list_keeps_its_start_and_aligns_its_numbers() -> None:
+    items = "".join(f"{number}. item {number}\n" for number in range(8, 12))
+    app = OneMarkdown(items)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await pilot.pause()
+        assert lines(app.query_one(CompactOrderedList)) == ["  8. item 8", "  9. item 9", " 10. item 10", " 11. item 11"]
+
+
+async def test_a_list_holding_more_than_a_paragraph_keeps_textual_layout() -> None:
+    app = OneMarkdown("- outer\n  - inner one\n  - inner two\n- second\n")
+    async with app.run_test(size=(40, 20)) as pilot:
+        await pilot.pause()
+        outer = app.query_one(CompactBulletList)
+        assert outer.children  # the nested list needs Textual's row/bullet/column widgets
+        inner = [block for block in outer.query(CompactBulletList)]
+        assert len(inner) == 1 and not inner[0].children  # ...its own items are plain: one widget
+        screen = "\n".join(line for leaf in outer.walk_children() if not leaf.children for line in lines(leaf))
+        for word in ("outer", "inner one", "inner two", "second"):
+            assert word in screen
+
+
+TABLE = (
+    "| Step | What happens | Cost |\n"
+    "|------|--------------|------|\n"
+    "| 1 | the request leaves with `previous_response_id` | one round trip |\n"
+    "| 2 | deltas stream in | a few bytes each |\n"
+)
+
+
+async def test_a_table_is_one_widget_a_header_a_rule_and_its_rows() -> None:
+    app = OneMarkdown(TABLE)
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        assert [type(block) for block in blocks(app)] == [CompactTable]  # Textual: 16 widgets
+        shown = lines(app.query_one(CompactTable))
+        assert [cell.strip() for cell in shown[0].split("│")] == ["Step", "What happens", "Cost"]
+        assert set(shown[1]) == {"─", "┼"}
+        assert [cell.strip() for cell in shown[2].split("│")] == [
+            "1",
+            "the request leaves with previous_response_id",
+            "one round trip",
+        ]
+        assert [cell.strip() for cell in shown[3].split("│")] == ["2", "deltas stream in", "a few bytes each"]
+        assert len(shown) == 4
+        # Each column starts at the same place on every row.
+        assert len({line.index("│") for line in (shown[0], shown[2], shown[3])}) == 1
+
+
+async def test_a_table_too_wide_for_the_pane_wraps_its_wide_columns() -> None:
+    """Each column keeps room for its longest word; the rest goes to the columns that want more."""
+    app = OneMarkdown(TABLE)
+    async with app.run_test(size=(50, 20)) as pilot:
+        await pilot.pause()
+        table = app.query_one(CompactTable)
+        shown = lines(table)
+        assert max(len(line) for line in shown) <= table.size.width
+        assert shown[0].split("│")[0].strip() == "Step"  # the narrow column keeps its width
+        assert len(shown) > 4  # some rows wrapped
+        for column, expected in ((1, "the request leaves with previous_response_id deltas stream in"), (2, "one round trip a few bytes each")):
+            assert " ".join(line.split("│")[column] for line in shown[2:]).split() == expected.split()
+
+
+async def test_a_streamed_list_and_table_grow_in_place() -> None:
+    app = OneMarkdown("")
+    async with app.run_test(size=(80, 30)) as pilot:
+        markdown = app.query_one(Markdown)
+        stream = Markdown.get_stream(markdown)
+        await pilot.pause()
+        await stream.write("- one\n")
+        await pilot.pause(0.1)
+        first_list = app.query_one(CompactBulletList)
+        for item in ("- two\n", "- three\n"):
+            await stream.write(item)
+            await pilot.pause(0.1)
+        assert app.query_one(CompactBulletList) is first_list  # redrawn, not remounted
+        assert lines(first_list) == ["• one", "• two", "• three"]
+
+        await stream.write("\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+        await pilot.pause(0.1)
+        table = app.query_one(CompactTable)
+        await stream.write("| 3 | 4 |\n")
+        await stream.stop()
+        await pilot.pause(0.1)
+        assert app.query_one(CompactTable) is table
+        assert [line.replace(" ", "") for line in lines(table)][2:] == ["1│2", "3│4"]
+
+
+async def test_selecting_in_a_list_maps_clicks_to_the_item_under_the_pointer() -> None:
+    app = OneMarkdown(f"- first\n- {LONG_ITEM}\n- last\n")
+    async with app.run_test(size=(40, 20)) as pilot:
+        await pilot.pause()
+        listing = app.query_one(CompactBulletList)
+        region = listing.content_region
+        # The word "last" on the last row: the third item, its first character.
+        widget, offset = app.screen.get_widget_and_offset_at(region.x + 2, region.y + len(lines(listing)) - 1)
+        assert widget is listing and (offset.x, offset.y) == (0, 2)
+        text, _ = listing.get_selection(Selection(None, None))
+        assert text == f"first\n{LONG_ITEM}\nlast"
