@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app_helpers import chat, fill, make_app, make_settings, until
 from textual.command import CommandList
+from textual.screen import Screen
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
@@ -182,6 +183,26 @@ async def test_narrow_terminals_hide_side_panels_behind_toggles(sim, tmp_path: P
         assert sidebar.display and tools.display
         await pilot.press("ctrl+b")
         assert not sidebar.display
+
+
+async def test_launch_lays_the_screen_out_for_the_terminal_size_from_the_first_layout(
+    sim, tmp_path: Path, monkeypatch
+) -> None:
+    """No wide layout first, then the narrow one (a second full restyle and layout at launch)."""
+    for size, expected in (((80, 24), "-narrow"), ((120, 40), "-wide"), ((50, 12), "-tiny")):
+        seen: list[set[str]] = []
+        refresh_layout = Screen._refresh_layout
+
+        def recording(screen: Screen, *args, **kwargs) -> None:
+            seen.append(set(screen.classes))
+            refresh_layout(screen, *args, **kwargs)
+
+        monkeypatch.setattr(Screen, "_refresh_layout", recording)
+        app = make_app(make_settings(tmp_path, sim))
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+        monkeypatch.undo()
+        assert seen and all(expected in classes for classes in seen), (size, seen)
 
 
 async def test_a_too_small_terminal_shows_a_message_instead_of_crashing(sim, tmp_path: Path) -> None:
