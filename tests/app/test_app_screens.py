@@ -10,7 +10,6 @@ from app_helpers import chat, fill, make_app, make_settings, until
 from textual.command import CommandList
 from textual.screen import Screen
 from textual.widgets import Input
-from textual.widgets._footer import FooterKey
 
 from tui.app.app import START_DEMO, QwenApp
 from tui.app.screens.dialogs import Confirm, TextPrompt
@@ -19,6 +18,7 @@ from tui.app.screens.help import HelpScreen
 from tui.app.screens.settings import SettingsScreen
 from tui.app.widgets.composer import Composer
 from tui.app.widgets.conversation_list import PAGE_SIZE, ConversationList
+from tui.app.widgets.key_footer import KeyFooter
 from tui.app.widgets.message_pane import MessagePane
 from tui.app.widgets.status_line import StatusLine
 from tui.chat import open_engine
@@ -289,7 +289,7 @@ async def test_app_actions_are_in_the_command_palette(sim, tmp_path: Path) -> No
 
 
 def footer_keys(app: QwenApp) -> list[str]:
-    return [key.description for key in app.query_one("#footer").query(FooterKey)]
+    return [description for _key, _display, description, _enabled in app.query_one(KeyFooter).keys]
 
 
 async def test_the_footer_follows_the_keys_of_the_focused_widget(sim, tmp_path: Path) -> None:
@@ -304,8 +304,20 @@ async def test_the_footer_follows_the_keys_of_the_focused_widget(sim, tmp_path: 
         await until(lambda: "Rename" not in footer_keys(app), pilot)
         app.query_one(Composer).focus()
         await until(lambda: "Rename" not in footer_keys(app) and "Help" in footer_keys(app), pilot)
-        widgets = list(app.query_one("#footer").query(FooterKey))
-        app.query_one(MessagePane).focus()  # no keys of its own in the footer: nothing is rebuilt
+        shown = app.query_one(KeyFooter).keys
+        app.query_one(MessagePane).focus()  # no keys of its own in the footer: nothing is redrawn
         await pilot.pause()
         assert app.focused is app.query_one(MessagePane)
-        assert list(app.query_one("#footer").query(FooterKey)) == widgets
+        assert app.query_one(KeyFooter).keys is shown
+
+
+async def test_a_click_on_a_footer_key_presses_it(sim, tmp_path: Path) -> None:
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_engine()
+        footer = app.query_one(KeyFooter)
+        await until(lambda: "Help" in footer_keys(app), pilot)
+        shown = footer.render().plain
+        assert shown.rstrip().endswith("^p palette") and len(shown) == footer.size.width
+        await pilot.click(KeyFooter, offset=(shown.index("f1 Help") + 3, 0))
+        await until(lambda: isinstance(app.screen, HelpScreen), pilot)

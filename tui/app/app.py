@@ -211,7 +211,7 @@ class QwenApp(App[int]):
             clock=self.clock,
         )
         yield Static(TOO_SMALL_TEXT, id="too-small", markup=False)
-        yield KeyFooter(id="footer", compact=True)
+        yield KeyFooter(id="footer")
 
     def on_mount(self) -> None:
         self.query_one(Composer).focus()
