@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.app import App
 from textual.containers import VerticalScroll
 from textual.geometry import Region
@@ -149,3 +150,16 @@ async def test_selecting_in_a_list_maps_clicks_to_the_item_under_the_pointer() -
         assert widget is listing and (offset.x, offset.y) == (0, 2)
         text, _ = listing.get_selection(Selection(None, None))
         assert text == f"first\n{LONG_ITEM}\nlast"
+
+
+async def test_a_table_of_wide_characters_stays_aligned_and_inside_the_pane() -> None:
+    """Qwen often answers in Chinese: cells are measured in terminal cells, not characters."""
+    table = "| 步骤 | 说明 |\n|---|---|\n| 1 | 请求带着上一个响应的编号发出，服务器保留上下文七天 |\n| 2 | 增量逐个到达 |\n"
+    app = OneMarkdown(table)
+    async with app.run_test(size=(40, 20)) as pilot:
+        await pilot.pause()
+        widget = app.query_one(CompactTable)
+        shown = [line for line in lines(widget) if "│" in line]
+        assert max(cell_len(line) for line in lines(widget)) <= widget.size.width
+        assert len({cell_len(line[: line.index("│")]) for line in shown}) == 1
+        assert "".join(line.split("│")[1].strip() for line in shown[1:]).startswith("请求带着上一个响应的编号发出")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual.app import ComposeResult
@@ -220,7 +221,7 @@ class TableGrid(Visual):
         if sum(natural) <= room:
             return natural
         words = [
-            min(max((len(word) for cell in column for word in cell.plain.split()), default=1), wide)
+            min(max((cell_len(word) for cell in column for word in cell.plain.split()), default=1), wide)
             for column, wide in zip(zip(self.headers, *self.rows), natural)
         ]
         if sum(words) >= room:  # not even the longest words fit: they are folded
@@ -263,7 +264,7 @@ class TableGrid(Visual):
         rendered = [cell.render_strips(w, None, style, options) for cell, w in zip(cells, widths)]
         rich_style = style.rich_style
         lines = []
-        for index in range(max(max(len(lines) for lines in rendered), 1)):
+        for index in range(max(max(len(cell_lines) for cell_lines in rendered), 1)):
             parts: list[Strip] = [edge]
             for column, (cell_lines, w) in enumerate(zip(rendered, widths)):
                 if column:
