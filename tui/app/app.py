@@ -195,7 +195,7 @@ class QwenApp(App[int]):
 
     def compose(self):
         # Textual sets the breakpoint class on the first resize, after styling and laying the
-        # screen out once without it: a second full restyle and layout at launch (~15 ms of CPU).
+        # screen out once without it: a second full restyle and layout at launch (~25 ms of CPU).
         width = self.size.width
         self.screen.add_class(*[name for threshold, name in self.HORIZONTAL_BREAKPOINTS if width >= threshold][-1:])
         with Horizontal(id="main"):

@@ -41,7 +41,7 @@ class KeyFooter(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self.auto_links = False  # keys are clickable, but not drawn as links
-        #: (key, display, description, enabled) of each key shown, then of the palette's key if any.
+        #: (key, display, description, enabled) of each key shown; the palette's key, at the right end, apart.
         self.keys: tuple[tuple[str, str, str, bool], ...] = ()
         self.palette_key: tuple[str, str, str, bool] | None = None
 
