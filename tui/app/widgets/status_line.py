@@ -46,6 +46,8 @@ class StatusLine(Widget):
         self._started: float | None = None
         self._frame = 0
         self._ticker: Timer | None = None
+        #: Cells the spinner and elapsed time took when last shown.
+        self._ticker_width = 0
 
     @property
     def streaming(self) -> bool:
@@ -125,7 +127,8 @@ class StatusLine(Widget):
         elapsed = format_elapsed(self.clock() - self._started)
         text = Content.styled(f"{SPINNER[self._frame]} {elapsed} ", "$text-accent")
         # A layout only when its width changes (9.9s -> 10.0s); otherwise just these cells repaint.
-        ticker.update(text, layout=text.cell_length != Content(str(ticker.content)).cell_length)
+        ticker.update(text, layout=text.cell_length != self._ticker_width)
+        self._ticker_width = text.cell_length
         return text.cell_length
 
     def _fields(self, *, compact: bool) -> Content:
