@@ -7,6 +7,10 @@ answer made 87 widgets, and mounting them took ~145 ms of CPU; with these blocks
 whose items are plain paragraphs is drawn as one widget (marker, then the text with a hanging indent);
 a list holding anything else (a nested list, code) keeps Textual's layout. A table is drawn as one
 compact grid: a header, a rule, then the rows, columns wrapped to fit.
+
+These blocks lean on the parts of Textual's blocks that its Markdown parser and stream use
+(`_blocks`, `_content`, `_update_from_block`, `_copy_context`, `_get_headers_and_rows`);
+tests/app/test_app_answer_blocks.py is what to run on a Textual upgrade.
 """
 
 from __future__ import annotations
