@@ -321,3 +321,14 @@ async def test_a_click_on_a_footer_key_presses_it(sim, tmp_path: Path) -> None:
         assert shown.rstrip().endswith("^p palette") and len(shown) == footer.size.width
         await pilot.click(KeyFooter, offset=(shown.index("f1 Help") + 3, 0))
         await until(lambda: isinstance(app.screen, HelpScreen), pilot)
+
+
+async def test_the_footer_shows_one_key_per_action_and_only_whole_keys(sim, tmp_path: Path) -> None:
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_engine()
+        await pilot.press("ctrl+b", "ctrl+l")  # the list's keys first, then the app's: more than fit
+        await until(lambda: "Rename" in footer_keys(app), pilot)
+        assert footer_keys(app).count("Delete") == 1  # del and d both delete: one key shown, as in Textual
+        left = app.query_one(KeyFooter).render().plain.split("▏")[0].rstrip()
+        assert left.startswith("r Rename") and left.endswith(tuple(footer_keys(app)))

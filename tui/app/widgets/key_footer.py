@@ -15,8 +15,9 @@ class KeyFooter(Static):
 
     Textual's footer is a container with a widget per key, rebuilt (mounted, styled, laid out twice)
     whenever focus moves to a widget with other keys; at launch that was ~25 ms of CPU. The keys
-    look the same here; the command palette's key sits at the right end. A key is clicked like a
-    key press. Keys that do not fit are cut off (F1 lists them all).
+    look the same here, one per action; the command palette's key sits at the right end. A key is
+    clicked like a key press. The focused widget's keys come first; whole keys that do not fit are
+    left out at the end (F1 lists them all).
     """
 
     ALLOW_SELECT = False
@@ -55,15 +56,16 @@ class KeyFooter(Static):
         if screen is not self.screen:
             return
         palette = self.app.COMMAND_PALETTE_BINDING if self.app.ENABLE_COMMAND_PALETTE else None
-        keys, palette_key = [], None
+        keys: dict[str, tuple[str, str, str, bool]] = {}  # by action: like Textual's, one key per action
+        palette_key = None
         for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items():
             shown = (binding.key, self.app.get_key_display(binding), binding.description, enabled)
             if key == palette:
                 palette_key = shown
             elif binding.show:
-                keys.append(shown)
-        if (tuple(keys), palette_key) != (self.keys, self.palette_key):
-            self.keys, self.palette_key = tuple(keys), palette_key
+                keys.setdefault(binding.action, shown)
+        if (tuple(keys.values()), palette_key) != (self.keys, self.palette_key):
+            self.keys, self.palette_key = tuple(keys.values()), palette_key
             self.refresh()
 
     def _key(self, key: str, display: str, description: str, enabled: bool) -> Content:
@@ -77,13 +79,17 @@ class KeyFooter(Static):
         return content.stylize(Style.from_meta({"@click": f"press({key!r})"}))
 
     def render(self) -> Content:
-        line = Content(" ").join(self._key(*shown) for shown in self.keys)
-        if self.palette_key is None:
-            return line
-        right = Content.assemble(("▏", ".key-footer--edge"), self._key(*self.palette_key), " ")
-        room = max(self.size.width - right.cell_length, 0)
-        line = line.truncate(room)
-        return line + " " * (room - line.cell_length) + right
+        right = Content("")
+        if self.palette_key is not None:
+            right = Content.assemble(("▏", ".key-footer--edge"), self._key(*self.palette_key), " ")
+        room = self.size.width - right.cell_length
+        line = Content("")
+        for shown in self.keys:  # whole keys only, as many as fit
+            key = self._key(*shown)
+            if line.cell_length + bool(line) + key.cell_length > room:
+                break
+            line = line + " " + key if line else key
+        return line + " " * max(room - line.cell_length, 0) + right
 
     def action_press(self, key: str) -> None:
         shown = [*self.keys, *([self.palette_key] if self.palette_key else [])]
