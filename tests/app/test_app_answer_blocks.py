@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.cells import cell_len
 from textual.app import App
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.geometry import Region
 from textual.selection import Selection
+from textual.style import Style
+from textual.visual import RenderOptions
 from textual.widget import Widget
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock
 
-from tui.app.widgets.answer_blocks import CompactBulletList, CompactOrderedList, CompactTable
+from tui.app.widgets.answer_blocks import (
+    CompactBulletList,
+    CompactOrderedList,
+    CompactTable,
+    HangingItems,
+    TableGrid,
+)
 from tui.app.widgets.message_view import answer_markdown
 
 
@@ -163,3 +174,37 @@ async def test_a_table_of_wide_characters_stays_aligned_and_inside_the_pane() ->
         assert max(cell_len(line) for line in lines(widget)) <= widget.size.width
         assert len({cell_len(line[: line.index("│")]) for line in shown}) == 1
         assert "".join(line.split("│")[1].strip() for line in shown[1:]).startswith("请求带着上一个响应的编号发出")
+
+
+WORDS = st.sampled_from(["a", "word", "streaming", "previous_response_id", "请求带着编号", "7", "`x`", ""])
+CELLS = st.lists(WORDS, max_size=6).map(lambda words: Content(" ".join(words)))
+
+
+def _plain_options() -> RenderOptions:
+    return RenderOptions(lambda style: style if isinstance(style, Style) else Style(), {})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    columns=st.integers(1, 6),
+    rows=st.lists(st.lists(CELLS, min_size=0, max_size=7), max_size=5),
+    headers=st.lists(CELLS, max_size=6),
+    width=st.integers(1, 120),
+)
+def test_any_table_renders_as_tall_as_it_says_and_inside_a_wide_enough_pane(columns, rows, headers, width) -> None:
+    """A table's drawn height must match the height its widget was laid out with, at any width."""
+    grid = TableGrid(headers[:columns], [row[:columns] for row in rows])
+    strips = grid.render_strips(width, None, Style(), _plain_options())
+    assert len(strips) == grid.get_height({}, width)
+    if width >= 4 * grid.columns - 1:  # one cell a column, the gaps and the edge
+        assert all(strip.cell_length <= width for strip in strips)
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=st.lists(st.tuples(st.sampled_from(["• ", " 9. ", " 10. "]), CELLS), min_size=1, max_size=6), width=st.integers(1, 80))
+def test_any_list_renders_as_tall_as_it_says(items, width) -> None:
+    visual = HangingItems([(Content(marker), text) for marker, text in items])
+    strips = visual.render_strips(width, None, Style(), _plain_options())
+    assert len(strips) == visual.get_height({}, width)
+    if width > visual.indent:
+        assert all(strip.cell_length <= width for strip in strips)
