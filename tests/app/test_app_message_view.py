@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 
 from textual.app import App
@@ -11,6 +12,7 @@ from textual.widgets.markdown import MarkdownFence
 
 from tui.app.segments import SEGMENT_CHARS
 from tui.app.widgets.message_view import MessageView
+from tui.sim.answers import long_answer
 from tui.store.models import Message
 
 PARAGRAPH = "A paragraph of streamed text that goes on for a while.\n\n"
@@ -107,3 +109,29 @@ async def test_the_end_of_a_stream_right_after_a_segment_cut_finishes_the_answer
         await pilot.pause()
         assert view.message.status == "complete" and "[streaming" not in str(view.query_one(".meta").content)
         assert shown_text(view) == text
+
+
+async def test_a_segment_that_starts_inside_a_code_fence_streams_on_as_code() -> None:
+    """A flush cuts a segment whose new part ends inside a fence (here every 10 deltas of the long
+    answer). The rest must still stream into that fence, and its closing line must close it.
+
+    (The new segment used to be built from its text, so Textual resumed parsing at its last line:
+    the fence lost its first lines, and its closing line opened a fence over the rest of the answer.)
+    """
+    chunks = long_answer(170)  # ends after the section that follows a fence
+    answer = STREAMING
+    app = OneAnswer(answer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(MessageView)
+        await view.begin_stream()
+        for index, chunk in enumerate(chunks):
+            view.add_text(chunk)
+            if index % 10 == 0:
+                await view._flush()
+                await pilot.pause()
+        await view.end_stream(replace(answer, content="".join(chunks), status="complete"))
+        await pilot.pause()
+        shown = shown_text(view)
+        expected = re.findall(r"^```python\n(.*?)\n```$", shown, re.M | re.S)
+        assert expected  # the mounted segments hold a whole fence
+        assert [fence.code for fence in view.query(MarkdownFence)] == expected

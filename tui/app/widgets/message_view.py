@@ -258,14 +258,20 @@ class MessageView(Vertical):
             # (When a burst brings enough new segments, the sealed one is unmounted below instead.)
             await sealed.append(combined[len(current) : cut])
         # Only the newest segments get widgets; finished ones render whole, the last one streams on.
+        # The live one starts empty and its text is appended: a Markdown built from text resumes
+        # parsing at that text's last line, so a segment ending inside a code fence went on as
+        # indented code, and the fence's closing line then opened a fence over the rest.
         first_mounted = max(len(self.segments) - MOUNTED_SEGMENTS, 0)
         widgets = [
             answer_markdown(segment)
-            for index, segment in enumerate(new, start=len(self.segments) - len(new))
+            for index, segment in enumerate(new[:-1], start=len(self.segments) - len(new))
             if index >= first_mounted
         ]
-        await self.mount_all(widgets, before=self.query_one(".hint"))
-        await self._stream_into(widgets[-1])
+        live = answer_markdown("")
+        await self.mount_all([*widgets, live], before=self.query_one(".hint"))
+        if new[-1]:
+            await live.append(new[-1])  # before the flush's frame, like the sealed segment's tail
+        await self._stream_into(live)
         await self._trim_segments()
 
     async def _trim_segments(self) -> None:
