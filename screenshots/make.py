@@ -101,7 +101,10 @@ async def main() -> None:
                 conversations = app.query_one(ConversationList)
                 await until(lambda: len(conversations.options) == 3, pilot)
                 await app.open_conversation(next(iter(conversations.conversations)))  # the newest
-                await pilot.press("alt+r", *(("ctrl+t",) if narrow else ()))
+                await pilot.pause()  # opened and laid out, so the keys below act on the shown answer
+                for key in ("alt+r", *(("ctrl+t",) if narrow else ())):
+                    await pilot.press(key)
+                    await pilot.pause(0.1)
                 await pilot.pause(0.2)
                 save(app, f"chat-{tag}")
                 await pilot.press("escape", "ctrl+f", *"panda")
