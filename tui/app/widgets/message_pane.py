@@ -60,6 +60,9 @@ class MessagePane(VerticalScroll):
         #: Index into `messages` of the first mounted one.
         self.first_mounted = 0
         self.selected: MessageView | None = None
+        #: The person moved the view (scrolled, selected, opened a reasoning box) since the transcript
+        #: was shown or last followed its end: layouts that settle later must not pull it back.
+        self._held = False
 
     def compose(self):
         yield Static("", classes="load-earlier", markup=False)
@@ -83,8 +86,18 @@ class MessagePane(VerticalScroll):
                 await self.mount_all(views)
             self._update_chrome()
         self.anchor(False)
-        self.scroll_to(y=0, animate=False, immediate=True)
+        self.scroll_to(y=0, animate=False, immediate=True, release_anchor=False)
+        self._held = False
         self.call_after_refresh(self.follow_end)
+
+    def release_anchor(self) -> None:
+        self._held = True
+        super().release_anchor()
+
+    def anchor(self, anchor: bool = True) -> None:
+        if anchor:
+            self._held = False
+        super().anchor(anchor)
 
     def _view(self, message: Message) -> MessageView:
         return MessageView(message, branch_label=self.branch_labels.get(message.id, ""))
@@ -141,11 +154,11 @@ class MessagePane(VerticalScroll):
         (Textual anchors by setting a negative scroll offset when content is shorter than the view.)
         """
         overflowing = self.virtual_size.height > self.scrollable_content_region.height
-        if overflowing and not self.is_anchored:
+        if overflowing and not self.is_anchored and not self._held:
             self.anchor()
         elif not overflowing and self.is_anchored:
             self.anchor(False)
-            self.scroll_to(y=0, animate=False, immediate=True)
+            self.scroll_to(y=0, animate=False, immediate=True, release_anchor=False)
 
     async def append(self, message: Message, *, live: bool = False) -> MessageView:
         """Add a message at the end (a sent question, or a `live` answer about to stream) and follow it."""
@@ -154,6 +167,7 @@ class MessagePane(VerticalScroll):
         await self.mount(view)
         await self._trim_to_window()
         self._update_chrome()
+        self._held = False  # a new message: follow it
         self.scroll_end(animate=False)
         return view
 
