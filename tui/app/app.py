@@ -194,10 +194,13 @@ class QwenApp(App[int]):
         return self.settings.api_key is None and not self.settings.demo
 
     def compose(self):
-        # Textual sets the breakpoint class on the first resize, after styling and laying the
-        # screen out once without it: a second full restyle and layout at launch (~25 ms of CPU).
-        width = self.size.width
-        self.screen.add_class(*[name for threshold, name in self.HORIZONTAL_BREAKPOINTS if width >= threshold][-1:])
+        # Textual sets the breakpoint classes on the first resize, after styling and laying the
+        # screen out once without them: a second full restyle and layout at launch (~25 ms of CPU).
+        screen, (width, height) = self.screen, self.size
+        screen.add_class(
+            *screen._get_breakpoint_classes(width, self.HORIZONTAL_BREAKPOINTS),
+            *screen._get_breakpoint_classes(height, self.VERTICAL_BREAKPOINTS),
+        )
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
             with Vertical(id="centre"):
