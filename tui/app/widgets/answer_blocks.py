@@ -289,9 +289,7 @@ class CompactTable(MarkdownTable):
     COMPONENT_CLASSES = {"compact-table--header", "compact-table--lines"}
 
     def grid(self) -> TableGrid:
-        headers, rows = self._get_headers_and_rows()
-        self._headers, self._rows = headers, rows
-        return TableGrid(headers, rows)
+        return TableGrid(*self._get_headers_and_rows())
 
     def compose(self) -> ComposeResult:
         self.update(self.grid())
@@ -301,7 +299,6 @@ class CompactTable(MarkdownTable):
         if isinstance(block, CompactTable):
             self._copy_context(block)
             self.update(block.grid())
-            self._headers, self._rows = block._headers, block._rows
             return
         await super()._update_from_block(block)
 
