@@ -115,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--speed", type=_positive(float), default=None, help="text deltas per second (default: as fast as possible)"
     )
     sim.add_argument("--long", type=_positive(int), default=None, metavar="N", help="answer with long Markdown of N deltas")
+    sim.add_argument(
+        "--style", choices=("live", "openai"), default="live",
+        help="answer like the live DashScope service (default) or like OpenAI's Responses API",
+    )
     return parser
 
 
