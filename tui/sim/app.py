@@ -72,7 +72,8 @@ class HttpError(Exception):
     ) -> None:
         self.kind = ERRORS[kind]
         super().__init__(message or self.kind.message)
-        self.message = message or self.kind.message
+        #: None: the kind's own text in the server's style.
+        self.message = message
         self.param = param
         self.headers = headers or {}
         #: Set when the request asked for a stream (the live style then answers 200 + `response.failed`).

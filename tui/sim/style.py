@@ -38,6 +38,8 @@ class ErrorKind:
     openai_type: str
     message: str
     in_stream: bool = True
+    #: OpenAI-style text where it differs from the live one.
+    openai_message: str | None = None
 
 
 #: Fault and check names -> the error the service answers with (codes from the ERR page and PROBE).
@@ -49,10 +51,12 @@ ERRORS: dict[str, ErrorKind] = {
     "invalid_api_key": ErrorKind(
         401, "InvalidApiKey", "invalid_api_key", "invalid_request_error",
         f"Invalid API-key provided. For details, see: {_DOCS}#apikey-error", in_stream=False,
+        openai_message=f"Incorrect API key provided. For details, see: {_DOCS}#apikey-error",
     ),
     "rate_quota": ErrorKind(
-        429, "Throttling.RateQuota", "rate_limit_exceeded", "requests",
+        429, "Throttling.RateQuota", "limit_requests", "limit_requests",
         "Requests rate limit exceeded, please try again later.", in_stream=False,
+        openai_message=f"You have exceeded your current request limit. For details, see: {_DOCS}#rate-limit",
     ),
     "allocation_quota": ErrorKind(
         429, "Throttling.AllocationQuota", "insufficient_quota", "insufficient_quota",
@@ -76,7 +80,7 @@ ERRORS: dict[str, ErrorKind] = {
     "not_found": ErrorKind(404, "NotFound", "not_found", "invalid_request_error", "", in_stream=False),
     "method_not_allowed": ErrorKind(405, "Method Not Allowed", "method_not_allowed", "invalid_request_error", "", in_stream=False),
     "server_error": ErrorKind(
-        500, "InternalError", "server_error", "server_error",
+        500, "InternalError", "internal_error", "internal_error",
         "The server had an error while processing your request. Please retry.", in_stream=False,
     ),
 }
@@ -107,7 +111,7 @@ def previous_not_found_message(style: Style, previous: str) -> str:
 
 def error_body(style: Style, kind: ErrorKind, request_id: str, *, message: str | None = None, param: str | None = None) -> dict:
     """The JSON body of an error reply: flat `{code, message, request_id}` live, OpenAI's envelope otherwise."""
-    text = message or kind.message
+    text = message or (kind.openai_message if style == "openai" and kind.openai_message else kind.message)
     if style == "live":
         return {"code": kind.live_code, "message": text, "request_id": request_id}
     return {"error": {"message": text, "type": kind.openai_type, "param": param, "code": kind.openai_code}}
