@@ -114,7 +114,8 @@ def error_body(style: Style, kind: ErrorKind, request_id: str, *, message: str |
     text = message or (kind.openai_message if style == "openai" and kind.openai_message else kind.message)
     if style == "live":
         return {"code": kind.live_code, "message": text, "request_id": request_id}
-    return {"error": {"message": text, "type": kind.openai_type, "param": param, "code": kind.openai_code}}
+    error = {"message": text, "type": kind.openai_type, "param": param, "code": kind.openai_code}
+    return {"error": error, "request_id": request_id}
 
 
 def failed_event(style: Style, kind: ErrorKind, *, message: str | None = None) -> dict:
