@@ -16,9 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from tui.api.endpoints import DEFAULT_REGION, REGIONS, resolve_base_url
+from tui.catalog import ALL_EFFORTS, Catalog, CatalogError, load_catalog
 
 APP_NAME = "qwen-tui"
 DEFAULT_MODEL = "qwen3-max-2026-01-23"
@@ -27,7 +37,8 @@ KEY_ENV = "DASHSCOPE_API_KEY"
 DEMO_KEY = "sk-demo-not-a-real-key"
 CONFIG_ENV = "QWEN_TUI_CONFIG"
 KNOWN_TOOLS = ("web_search", "web_extractor", "code_interpreter")
-EFFORTS = ("low", "medium", "high")
+#: Every reasoning effort the service documents; which a model takes is in the model table.
+EFFORTS = ALL_EFFORTS
 
 #: Settings a person may set in the TOML file, and the environment variable for each.
 ENV_VARS: dict[str, str] = {
@@ -40,9 +51,13 @@ ENV_VARS: dict[str, str] = {
     "effort": "QWEN_TUI_EFFORT",
     "system_prompt": "QWEN_TUI_SYSTEM_PROMPT",
     "theme": "QWEN_TUI_THEME",
+    "private": "QWEN_TUI_PRIVATE",
+    "session_cache": "QWEN_TUI_SESSION_CACHE",
 }
-#: Keys the TOML file accepts: the settings above plus where the key comes from.
-FILE_KEYS = (*ENV_VARS, "key_file", "key_command")
+#: Settings that are true or false (1/0, true/false, yes/no, on/off in the environment).
+_BOOLEANS = ("thinking", "private", "session_cache")
+#: Keys the TOML file accepts: the settings above, where the key comes from, and model table overrides.
+FILE_KEYS = (*ENV_VARS, "key_file", "key_command", "models")
 #: Keys `load_settings(flags)` accepts (None values are ignored).
 FLAG_KEYS = (*ENV_VARS, "demo", "debug")
 #: Command-line spelling of settings whose flag differs from the field name.
@@ -80,12 +95,18 @@ class Settings(BaseModel):
     region: str = DEFAULT_REGION
     base_url: str | None = None
     model: str = DEFAULT_MODEL
+    #: `[models."NAME"]` tables: override or add rows of the model table (`tui.catalog`).
+    models: dict[str, dict[str, Any]] = Field(default_factory=dict)
     db_path: Path = Field(default_factory=default_db_path)
     tools: list[str] = Field(default_factory=list)
     thinking: bool = False
     effort: str | None = None
     system_prompt: str | None = None
     theme: str | None = None
+    #: New conversations are private: `store: false`, nothing kept on the server, every turn replayed.
+    private: bool = False
+    #: Send DashScope's `x-dashscope-session-cache: enable` (cheaper, faster multi-turn input).
+    session_cache: bool = True
     demo: bool = False
     debug: bool = False
     key_file: Path | None = None
@@ -119,11 +140,31 @@ class Settings(BaseModel):
             raise ValueError(f"unknown tool {unknown[0]!r}; choose from: {', '.join(KNOWN_TOOLS)}")
         return list(dict.fromkeys(value))
 
+    @field_validator("models")
+    @classmethod
+    def _valid_models(cls, value: dict[str, Any]) -> dict[str, Any]:
+        try:
+            load_catalog(value)
+        except CatalogError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
     @field_validator("effort")
     @classmethod
-    def _known_effort(cls, value: str | None) -> str | None:
-        if value is not None and value not in EFFORTS:
+    def _known_effort(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """An effort the service knows, and (for a model in the table) one this model takes."""
+        if value is None:
+            return value
+        if value not in EFFORTS:
             raise ValueError(f"unknown effort {value!r}; choose from: {', '.join(EFFORTS)}")
+        model = info.data.get("model")
+        try:
+            row = load_catalog(info.data.get("models")).get(model) if model else None
+        except CatalogError:
+            row = None  # reported on `models` itself
+        if row is not None and value != "none" and value not in row.efforts:
+            takes = f"it takes: {', '.join(row.efforts)}" if row.efforts else "it takes no effort setting"
+            raise ValueError(f"model {model!r} does not take effort {value!r}; {takes}")
         return value
 
     @field_validator("db_path", "key_file")
@@ -135,6 +176,11 @@ class Settings(BaseModel):
     def endpoint(self) -> str:
         """The base URL requests go to: a custom `base_url`, else the region's preset."""
         return resolve_base_url(self.region, self.base_url)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The model table with this config's `[models."NAME"]` overrides applied."""
+        return load_catalog(self.models)
 
     @property
     def masked_key(self) -> str:
@@ -259,7 +305,7 @@ def _from_env(name: str, raw: str) -> Any:
     """Turn an environment string into the setting's type (lists are comma-separated)."""
     if name == "tools":
         return [part.strip() for part in raw.split(",") if part.strip()]
-    if name == "thinking":
+    if name in _BOOLEANS:
         lowered = raw.strip().lower()
         if lowered in ("1", "true", "yes", "on"):
             return True
@@ -309,7 +355,10 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
         else:
             stored[name] = value
     lines = ["# qwen-tui settings (the API key is never stored here)"]
-    lines += [f"{name} = {_toml_value(stored[name])}" for name in FILE_KEYS if name in stored]
+    lines += [f"{name} = {_toml_value(stored[name])}" for name in FILE_KEYS if name in stored and name != "models"]
+    for model, table in (stored.get("models") or {}).items():  # tables go last, after every plain key
+        lines += ["", f"[models.{json.dumps(model)}]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -318,9 +367,13 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
 
 
 def _toml_value(value: Any) -> str:
-    """A TOML literal for a str, Path, bool or list of str (JSON string escapes are valid TOML)."""
+    """A TOML literal for a str, Path, bool, number, list or table (JSON string escapes are valid TOML)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items()) + " }"
     return json.dumps(str(value), ensure_ascii=False)

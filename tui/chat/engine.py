@@ -6,17 +6,25 @@ Shared by the headless CLI and the Textual app, so it holds no UI and imports no
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from tui.api.client import ResponsesClient
-from tui.chat.chain import EXPIRY_MARGIN_SECONDS, ChainState, TurnOptions, chain_state, turn_options
+from tui.api.errors import ApiError
+from tui.catalog import Catalog, shipped_catalog
+from tui.chat.chain import ChainState, TurnOptions, chain_state, plan_chain, turn_options
 from tui.chat.errors import EngineError
 from tui.chat.turn import Turn, TurnPlan
+from tui.chat.updates import RemoteCleanup
 from tui.store import Store
-from tui.store.models import ChainMode, Conversation, Message, SearchHit, Usage
+from tui.store.models import Conversation, Message, SearchHit, Usage
+
+log = logging.getLogger("tui.chat")
+#: How long deleting a conversation waits for the server to drop each stored response (best effort).
+REMOTE_DELETE_TIMEOUT = 5.0
 
 #: Title a conversation has until its first message names it.
 DEFAULT_TITLE = "New chat"
@@ -34,6 +42,14 @@ class EngineSettings:
     effort: str | None = None
     system_prompt: str | None = None
     store_responses: bool = True
+    #: New conversations are private (`store: false`, always replayed) unless their own option says not.
+    private: bool = False
+    #: The model table (config's overrides applied); None: the shipped one.
+    catalog: Catalog | None = None
+
+    @property
+    def models(self) -> Catalog:
+        return self.catalog or shipped_catalog()
 
 
 def title_from(text: str) -> str:
@@ -94,6 +110,15 @@ class ChatEngine:
         merged = {name: value for name, value in merged.items() if value is not None}
         return await self.store.update_conversation(conversation_id, options=merged)
 
+    async def set_private(self, conversation_id: int, private: bool) -> Conversation:
+        """Make a conversation private (`store: false`: nothing kept on the server, every turn replayed) or not."""
+        return await self.set_options(conversation_id, private=private)
+
+    def is_private(self, conversation: Conversation) -> bool:
+        """Whether turns of `conversation` go with `store: false` (its own option, else the default)."""
+        own = conversation.options or {}
+        return not self.settings.store_responses or bool(own.get("private", self.settings.private))
+
     async def set_model(self, conversation_id: int, model: str) -> Conversation:
         """The model the conversation's next turns use (a conversation keeps its model otherwise)."""
         await self.conversation(conversation_id)
@@ -144,10 +169,13 @@ class ChatEngine:
     async def _answer(self, conversation: Conversation, user: Message) -> Turn:
         """Decide chain or replay for an answer to `user`, commit the pending answer, start its task."""
         options = self._options(conversation)
+        info = options.model_info
+        if info.known and not info.serves("responses"):
+            raise EngineError(
+                f"model {options.model!r} is not served by the Responses API; see 'qwen-tui models' for the ones that are"
+            )
         path = await self.store.path_to(user.id)
-        parent = path[-2] if len(path) > 1 else None
-        previous = parent.response_id if parent and options.store and self._chainable(parent) else None
-        mode: ChainMode = "chain" if previous else "replay"
+        mode, previous = plan_chain(path, self._clock(), store=options.store)
         assistant = await self.store.start_assistant(
             conversation.id, parent_id=user.id, model=options.model, mode=mode, stored=options.store
         )
@@ -190,14 +218,8 @@ class ChatEngine:
             thinking=self.settings.thinking,
             effort=self.settings.effort,
             store=self.settings.store_responses,
-        )
-
-    def _chainable(self, message: Message | None) -> bool:
-        """Whether a new turn after `message` can ride on its server-side response (local clock, with margin)."""
-        return (
-            message is not None
-            and message.role == "assistant"
-            and self.store.response_valid(message, self._clock() + EXPIRY_MARGIN_SECONDS)
+            private=self.settings.private,
+            models=self.settings.models,
         )
 
     async def _member(self, conversation_id: int, message_id: int) -> Message:
@@ -238,10 +260,10 @@ class ChatEngine:
         """
         if isinstance(conversation, int):
             conversation = await self.conversation(conversation)
-        head = None
+        path: list[Message] = []
         if conversation.head_message_id is not None:
-            head = await self.store.get_message(conversation.head_message_id)
-        return chain_state(head, chainable=self.settings.store_responses and self._chainable(head))
+            path = await self.store.path_to(conversation.head_message_id)
+        return chain_state(path, self._clock(), store=not self.is_private(conversation))
 
     # --- reading and managing (thin passthroughs so front ends never touch the store) --------
 
@@ -276,8 +298,34 @@ class ChatEngine:
     async def set_archived(self, conversation_id: int, archived: bool) -> Conversation:
         return await self.store.update_conversation(conversation_id, archived=archived)
 
-    async def delete(self, conversation_id: int) -> None:
+    async def delete(self, conversation_id: int, *, remote: bool = True) -> RemoteCleanup:
+        """Delete a conversation here, then (best effort) its responses stored on the server.
+
+        The local delete never waits on the server and never fails because of it; the returned
+        `RemoteCleanup` says what happened there, for the front end to report.
+        """
+        messages = await self.store.conversation_messages(conversation_id)
+        stored = [m.response_id for m in messages if m.response_id and m.stored]
         await self.store.delete_conversation(conversation_id)
+        if not remote or not stored:
+            return RemoteCleanup()
+        return await self._delete_remote(stored)
+
+    async def _delete_remote(self, response_ids: list[str]) -> RemoteCleanup:
+        deleted = gone = 0
+        for done, response_id in enumerate(response_ids):
+            try:
+                async with asyncio.timeout(REMOTE_DELETE_TIMEOUT):
+                    if await self.client.delete_response(response_id):
+                        deleted += 1
+                    else:
+                        gone += 1
+            except (ApiError, TimeoutError) as exc:
+                # One failure is enough to report: the server (or the way to it) is not answering.
+                log.info("could not delete stored response %s: %s", response_id, exc)
+                why = " ".join(str(exc).split()) or f"no reply within {REMOTE_DELETE_TIMEOUT:g} s"
+                return RemoteCleanup(deleted, gone, len(response_ids) - done, why)
+        return RemoteCleanup(deleted, gone)
 
     async def export_markdown(self, conversation_id: int) -> str:
         return await self.store.export_markdown(conversation_id)

@@ -25,7 +25,14 @@ def engine_settings(settings: Settings) -> EngineSettings:
         thinking=settings.thinking,
         effort=settings.effort,
         system_prompt=settings.system_prompt,
+        private=settings.private,
+        catalog=settings.catalog,
     )
+
+
+def client_headers(settings: Settings) -> dict[str, str]:
+    """Extra request headers: DashScope's session cache unless switched off (other servers ignore it)."""
+    return {"x-dashscope-session-cache": "enable"} if settings.session_cache else {}
 
 
 @asynccontextmanager
@@ -46,7 +53,7 @@ async def open_engine(
         )
     store = await Store.open(settings.db_path, clock=clock)
     try:
-        async with ResponsesClient(settings.endpoint, key) as client:
+        async with ResponsesClient(settings.endpoint, key, headers=client_headers(settings)) as client:
             engine = ChatEngine(store, client, settings=engine_settings(settings), clock=clock)
             try:
                 yield engine

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from tui.api.client import ResponsesClient
 from tui.api.errors import ApiError, PreviousResponseNotFound
-from tui.chat.chain import TurnOptions, build_request
+from tui.chat.chain import TurnOptions, build_request, expiry
 from tui.chat.fold import TurnFold
 from tui.chat.updates import (
     ChainFallback,
@@ -27,7 +27,7 @@ from tui.chat.updates import (
 )
 from tui.api.types import ResponseRequest
 from tui.store import Store, TurnWriter
-from tui.store.models import RESPONSE_TTL_SECONDS, ChainMode, Message, MessageStatus
+from tui.store.models import ChainMode, Message, MessageStatus
 
 log = logging.getLogger("tui.chat")
 
@@ -124,7 +124,7 @@ class Turn:
         self._queue.put_nowait(update)
 
     def _on_retry(self, attempt: int, delay: float, error: ApiError) -> None:
-        self._push(Retrying(attempt, delay, str(error)))
+        self._push(Retrying(attempt, delay, str(error), resume_at=self._clock() + delay))
 
     async def _run(self) -> None:
         plan = self._plan
@@ -174,9 +174,11 @@ class Turn:
             async for event in events:
                 updates = fold.apply(event)
                 if event.type == "response.created" and fold.response_id:
+                    # The expiry is computed once, here, by the chain policy; the store only records it.
                     created = self._clock()
-                    await writer.set_response(fold.response_id, previous, created)
-                    self._push(ResponseCreated(fold.response_id, created + RESPONSE_TTL_SECONDS))
+                    expires_at = expiry(created) if request.store is not False else None
+                    await writer.set_response(fold.response_id, previous, created, expires_at)
+                    self._push(ResponseCreated(fold.response_id, expires_at))
                 for update in updates:
                     if isinstance(update, TextDelta):
                         writer.append(update.text)

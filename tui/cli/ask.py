@@ -37,6 +37,7 @@ from tui.cli.console import (
 from tui.cli.history import find_conversation
 from tui.cli.simulator import demo
 from tui.config import Settings
+from tui.store.models import Usage
 from tui.text_safety import strip_controls
 
 log = logging.getLogger("tui.cli")
@@ -79,9 +80,10 @@ class TurnPrinter:
         elif isinstance(update, ToolCallUpdated):
             self._tool(update.call)
         elif isinstance(update, Retrying):
+            # One line per wait: a rate limit may be retried for about a minute (Ctrl+C gives up).
             log.info("retrying (attempt %s) in %.1f s: %s", update.attempt, update.delay, update.reason)
             summary = update.reason.split(": ", 1)[0]
-            self._note(f"{summary}; retrying in {update.delay:.1f} s (attempt {update.attempt})")
+            self._note(f"{summary}; waiting {update.delay:.1f} s before retry {update.attempt} (Ctrl+C gives up)")
         elif isinstance(update, ChainFallback):
             log.info("chain fallback: %s", update.reason)
             self._note("the server no longer has this conversation's context; resending it in full")
@@ -171,10 +173,23 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     with demo(settings) as effective:
         async with open_engine(effective) as engine:
             conversation_id = await _target_conversation(engine, args, effective)
+            conversation = await engine.conversation(conversation_id)
+            if conversation.model not in effective.catalog and not effective.demo:
+                say(f"note: model {conversation.model!r} is not in the model table; see '{PROG} models'")
             turn = await engine.send(conversation_id, prompt)
             printer = TurnPrinter(stream_text=not (args.no_stream or args.json), stdout=sys.stdout, stderr=sys.stderr)
             stopped_by = await _drive(turn, printer)
-    return _finish_ask(args, printer, stopped_by)
+    status = _finish_ask(args, printer, stopped_by)
+    if args.usage and printer.finished is not None and printer.finished.message.usage is not None:
+        say(usage_line(printer.finished.message.usage))
+    return status
+
+
+def usage_line(usage: Usage) -> str:
+    """`usage: 1234 in (1024 cached) · 56 out (12 reasoning)`: the answer's tokens, cached input included."""
+    cached = f" ({usage.cached_tokens} cached)" if usage.cached_tokens else ""
+    reasoning = f" ({usage.reasoning_tokens} reasoning)" if usage.reasoning_tokens else ""
+    return f"usage: {usage.input_tokens} in{cached} · {usage.output_tokens} out{reasoning}"
 
 
 async def _drive(turn: Turn, printer: TurnPrinter) -> int | None:
@@ -242,6 +257,8 @@ async def _target_conversation(engine: ChatEngine, args: argparse.Namespace, set
     (--tools, --thinking, --effort, --model)."""
     chosen = {"tools": settings.tools, "thinking": settings.thinking, "effort": settings.effort}
     options = {name: value for name, value in chosen.items() if value is not None}
+    if settings.private:
+        options["private"] = True
     if args.continue_ is None:
         conversation = await engine.new_conversation(system_prompt=settings.system_prompt, options=options)
         return conversation.id
@@ -257,7 +274,7 @@ async def _target_conversation(engine: ChatEngine, args: argparse.Namespace, set
     else:
         conversation_id = int(args.continue_)
         await find_conversation(engine, conversation_id)
-    given = {"tools": args.tools, "thinking": args.thinking, "effort": args.effort}
+    given = {"tools": args.tools, "thinking": args.thinking, "effort": args.effort, "private": args.private}
     changes = {name: value for name, value in given.items() if value is not None}
     if changes:
         await engine.set_options(conversation_id, **changes)

@@ -15,7 +15,8 @@ from tui.api.errors import ApiError
 from tui.chat import EngineError
 from tui.cli.ask import cmd_ask
 from tui.cli.console import EXIT_OK, EXIT_SIGINT, EXIT_USAGE, PROG, CliError, fail, say, silence_stdout
-from tui.cli.history import cmd_export, cmd_import, cmd_list, cmd_search, cmd_show
+from tui.api.endpoints import legacy_note
+from tui.cli.history import cmd_delete, cmd_export, cmd_import, cmd_list, cmd_search, cmd_show
 from tui.cli.parser import KEYED_COMMANDS, flags, parse_args
 from tui.cli.simulator import cmd_sim, demo
 from tui.config import FILE_KEYS, ConfigError, Settings, demo_db_path, load_settings
@@ -66,6 +67,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return cmd_sim(args)
     if settings.demo and settings.source("db_path") == "default":
         settings = settings.updated("demo", db_path=demo_db_path())
+    note = legacy_note(settings.region, settings.base_url)
+    if note and args.command in ("ask", "config", None):
+        say(f"note: {note}")
     if args.command == "config":
         return _cmd_config(settings)
     if args.command is None:
@@ -77,6 +81,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "export": cmd_export,
         "import": cmd_import,
         "search": cmd_search,
+        "delete": cmd_delete,
     }
     return asyncio.run(handlers[args.command](args, settings))
 
