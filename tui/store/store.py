@@ -462,7 +462,7 @@ class Store:
         response_id: str,
         previous_response_id: str | None,
         created_at: float,
-        expires_at: float | None,
+        expires_at: float | None = None,
     ) -> None:
         """Store the server's response id, when it was created and when it expires (the chat layer's
         policy decides both); the turn is `streaming`."""

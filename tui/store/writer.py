@@ -37,7 +37,7 @@ class TurnWriter:
         self._finished = False
 
     async def set_response(
-        self, response_id: str, previous_response_id: str | None, created_at: float, expires_at: float | None
+        self, response_id: str, previous_response_id: str | None, created_at: float, expires_at: float | None = None
     ) -> None:
         """Record the server's response id, its creation and expiry times; the turn becomes `streaming`."""
         await self._store.record_response(self.message_id, response_id, previous_response_id, created_at, expires_at)
