@@ -83,7 +83,7 @@ class TurnPrinter:
             # One line per wait: a rate limit may be retried for about a minute (Ctrl+C gives up).
             log.info("retrying (attempt %s) in %.1f s: %s", update.attempt, update.delay, update.reason)
             summary = update.reason.split(": ", 1)[0]
-            self._note(f"{summary}; waiting {update.delay:.1f} s before retry {update.attempt} (Ctrl+C gives up)")
+            self._note(f"{summary}; retrying in {update.delay:.1f} s (attempt {update.attempt}; Ctrl+C gives up)")
         elif isinstance(update, ChainFallback):
             log.info("chain fallback: %s", update.reason)
             self._note("the server no longer has this conversation's context; resending it in full")
