@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from open_long import rss_mb  # noqa: E402
-from render import QWEN_TUI, READY_MARKER, Terminal, bench_env, cpu_seconds, start_sim  # noqa: E402
+from open_long import rss_mb
+from render import QWEN_TUI, READY_MARKER, Terminal, bench_env, cpu_seconds, start_sim
 
 RSS_GROWTH_TARGET_MB = 20.0
 #: The simulator's --long answer size: a few lines of Markdown per turn, like a short chat answer.

@@ -198,10 +198,19 @@ class Turn:
         except Exception as exc:
             log.exception("could not store the end of turn %s", self.assistant_message_id)
             status, error = "failed", f"could not save the answer: {' '.join(str(exc).split())}"
-            message = None
+            message = await self._stored_message()  # what the file kept (reads work on a full disk)
+            if message is not None and message.status not in ("pending", "streaming"):
+                status = message.status
         if message is None:
             message = _unsaved(self, fold.text, status, error)
         self._emit_finished(TurnFinished(status, error, message))
+
+    async def _stored_message(self) -> Message | None:
+        try:
+            return await self._store.get_message(self.assistant_message_id)
+        except Exception:
+            log.warning("could not read back turn %s", self.assistant_message_id, exc_info=True)
+            return None
 
     def _emit_finished(self, finished: TurnFinished) -> None:
         if self.finished is None:

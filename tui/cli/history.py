@@ -23,9 +23,12 @@ log = logging.getLogger("tui.cli")
 
 
 @contextlib.asynccontextmanager
-async def _reader(settings: Settings) -> AsyncIterator[ChatEngine]:
-    """The engine for commands that only read or import (no key needed, nothing is sent)."""
-    async with open_engine(settings, require_key=False) as engine:
+async def _reader(settings: Settings, *, writes: bool = False) -> AsyncIterator[ChatEngine]:
+    """The engine for commands that only read, or import (`writes`); no key needed, nothing is sent.
+
+    A reading command opens a database it cannot write (read-only file or mount, full disk) read-only.
+    """
+    async with open_engine(settings, require_key=False, read_only_fallback=not writes) as engine:
         yield engine
 
 
@@ -108,7 +111,7 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"{args.file} is not JSON ({exc}); export one with '{PROG} export ID --format json'") from None
     if not isinstance(data, dict):
         raise CliError(f"{args.file} is not a qwen-tui JSON export (expected an object)")
-    async with _reader(settings) as engine:
+    async with _reader(settings, writes=True) as engine:
         try:
             conversation = await engine.import_json(data)
         except (KeyError, TypeError, ValueError) as exc:

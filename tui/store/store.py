@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -17,6 +18,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import aiosqlite
 
@@ -47,7 +49,7 @@ from tui.store.recovery import recover_interrupted
 from tui.store.search import SEARCH_SQL, escaped_snippet, match_expression
 from tui.store.writer import TurnWriter
 
-
+log = logging.getLogger("tui.store")
 
 def _path_cte(stop: str = "", start: str = "?") -> str:
     """A recursive CTE `path(id, parent_id, role, depth)` walking from message `start` up to its root.
@@ -97,6 +99,8 @@ class Store:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._closed = False
+        #: Opened by `open_read_only` (or the read-only fallback): every write fails with a StoreError.
+        self.read_only = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -107,8 +111,26 @@ class Store:
         *,
         clock: Callable[[], float] = time.time,
         busy_timeout: float = 5.0,
+        read_only_fallback: bool = False,
     ) -> Store:
-        """Open (creating or migrating) the database; `StoreError` if it is unusable, file untouched."""
+        """Open (creating or migrating) the database; `StoreError` if it is unusable, file untouched.
+
+        With `read_only_fallback` (commands that only read), a file that cannot be written (read-only
+        file or mount, full disk) is opened read-only instead, so history stays reachable.
+        """
+        try:
+            return await cls._open_writable(path, clock, busy_timeout)
+        except StoreError as exc:
+            if not (read_only_fallback and exc.unwritable):
+                raise
+            log.info("opening %s read-only: %s", path, exc)
+            try:
+                return await cls.open_read_only(path, clock=clock, busy_timeout=busy_timeout)
+            except StoreError:
+                raise exc from None  # the first reason is the one a person can act on
+
+    @classmethod
+    async def _open_writable(cls, path: str | os.PathLike[str], clock: Callable[[], float], busy_timeout: float) -> Store:
         file = Path(path).expanduser()
         shown = str(file)
         if file.is_dir():
@@ -118,7 +140,9 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot create the folder for the database {shown}: {exc.strerror}") from exc
         if not os.access(file.parent, os.W_OK) or (file.exists() and not os.access(file, os.R_OK | os.W_OK)):
-            raise StoreError(f"the database {shown} is not writable; check its permissions or choose another path")
+            raise StoreError(
+                f"the database {shown} is not writable; check its permissions or choose another path", unwritable=True
+            )
         with translated(shown):
             db = await aiosqlite.connect(shown, timeout=busy_timeout, isolation_level=None)
         db.row_factory = sqlite3.Row
@@ -135,6 +159,49 @@ class Store:
             await db.close()
             raise
         return store
+
+    @classmethod
+    async def open_read_only(
+        cls, path: str | os.PathLike[str], *, clock: Callable[[], float] = time.time, busy_timeout: float = 5.0
+    ) -> Store:
+        """Open an existing database for reading only: nothing is migrated, recovered or written.
+
+        `mode=ro` sees what a live writer commits. On a location nobody can write (a read-only mount
+        without the WAL's -shm file) SQLite cannot set up WAL reading, so the file is opened
+        `immutable` there, which is only right because nothing can change it.
+        """
+        file = Path(path).expanduser()
+        shown = str(file)
+        if not file.is_file():
+            raise StoreError(f"cannot open the database {shown}: there is no such file")
+        uri = f"file:{quote(str(file.resolve()))}"
+        try:
+            db = await cls._connect_read_only(f"{uri}?mode=ro", shown, busy_timeout)
+        except StoreError:
+            if os.access(file.parent, os.W_OK):
+                raise
+            db = await cls._connect_read_only(f"{uri}?immutable=1", shown, busy_timeout)
+        store = cls(db, shown, clock)
+        store.read_only = True
+        return store
+
+    @staticmethod
+    async def _connect_read_only(uri: str, shown: str, busy_timeout: float) -> aiosqlite.Connection:
+        """A read-only connection that has been checked to hold a qwen-tui database."""
+        with translated(shown):
+            db = await aiosqlite.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            with translated(shown):
+                await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+                await db.execute("PRAGMA query_only = ON")
+                await schema.check_compatible(db, shown)
+                if await schema.user_version(db) == 0:
+                    raise StoreError(f"the database {shown} is empty and cannot be set up: it is read-only")
+        except BaseException:
+            await db.close()
+            raise
+        return db
 
     async def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite); closing twice is harmless."""
@@ -505,6 +572,27 @@ class Store:
                 "WHERE id = (SELECT conversation_id FROM messages WHERE id = ?)",
                 (self._clock(), message_id),
             )
+
+    async def mark_unsaved(self, message_id: int) -> tuple[bool, int]:
+        """After a turn's end could not be written: mark it so it is not left "streaming"; returns
+        (whether the mark was written, how many characters of its text the file holds).
+
+        The mark negates `writer_pid`. That changes no record size, so SQLite rewrites only the page
+        that holds it and no full-text trigger fires: the smallest write there is, which a full disk
+        can often still take. Readers show the turn as incomplete; the next writable open records it.
+        """
+        marked = True
+        try:
+            async with self._write() as tx:
+                await tx.execute(
+                    "UPDATE messages SET writer_pid = -writer_pid "
+                    "WHERE id = ? AND status IN ('pending', 'streaming') AND writer_pid > 0",
+                    (message_id,),
+                )
+        except StoreError:
+            marked = False  # readers still show it as interrupted once this process has ended
+        row = await self._row("SELECT length(content) FROM messages WHERE id = ?", (message_id,))
+        return marked, int(row[0]) if row else 0
 
     # ------------------------------------------------------------------ response chain
 
