@@ -171,7 +171,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     with demo(settings) as effective:
         async with open_engine(effective) as engine:
             conversation_id = await _target_conversation(engine, args, effective)
-            turn = await engine.send(conversation_id, prompt)
+            turn = await engine.send(conversation_id, prompt, discard_if_unsent=True)  # a failed ask leaves no junk
             printer = TurnPrinter(stream_text=not (args.no_stream or args.json), stdout=sys.stdout, stderr=sys.stderr)
             stopped_by = await _drive(turn, printer)
     return _finish_ask(args, printer, stopped_by)

@@ -387,6 +387,33 @@ class Store:
         async with self._write() as tx:
             await tx.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 
+    async def discard_unanswered(
+        self, conversation_id: int, answer_id: int, question_id: int | None, head_before: int | None
+    ) -> bool:
+        """Remove a turn that failed before anything of its answer arrived: the answer, the question
+        (`question_id`, if the turn added it) and, if that leaves it empty, the conversation; the head
+        goes back to `head_before`. Returns whether the conversation was removed. One transaction.
+        """
+        async with self._write() as tx:
+            await tx.execute("DELETE FROM messages WHERE id = ? AND conversation_id = ?", (answer_id, conversation_id))
+            if question_id is not None:  # kept if another answer to it appeared meanwhile
+                await tx.execute(
+                    "DELETE FROM messages WHERE id = ? AND conversation_id = ? "
+                    "AND NOT EXISTS (SELECT 1 FROM messages c WHERE c.parent_id = ?)",
+                    (question_id, conversation_id, question_id),
+                )
+            await tx.execute(
+                "UPDATE conversations SET head_message_id = ? WHERE id = ? "
+                "AND head_message_id NOT IN (SELECT id FROM messages WHERE conversation_id = ?)",
+                (head_before, conversation_id, conversation_id),
+            )
+            cursor = await tx.execute(
+                "DELETE FROM conversations WHERE id = ? AND head_message_id IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?)",
+                (conversation_id, conversation_id),
+            )
+            return cursor.rowcount > 0
+
     # ------------------------------------------------------------------ messages (a tree)
 
     async def add_message(
