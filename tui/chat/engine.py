@@ -112,7 +112,7 @@ class ChatEngine:
         if not text.strip():
             raise EngineError("the message is empty")
         conversation = await self.conversation(conversation_id)
-        self._ensure_idle(conversation_id)
+        await self._ensure_idle(conversation_id)
         user = await self.store.add_message(
             conversation_id, role="user", content=text, parent_id=conversation.head_message_id
         )
@@ -127,7 +127,7 @@ class ChatEngine:
         `discard_if_unsent`: as for `send` (the question stays; only the failed answer goes).
         """
         conversation = await self.conversation(conversation_id)
-        self._ensure_idle(conversation_id)
+        await self._ensure_idle(conversation_id)
         message = await self._member(conversation_id, message_id)
         if message.role == "assistant":
             if message.parent_id is None:
@@ -147,7 +147,7 @@ class ChatEngine:
         if not new_text.strip():
             raise EngineError("the message is empty")
         conversation = await self.conversation(conversation_id)
-        self._ensure_idle(conversation_id)
+        await self._ensure_idle(conversation_id)
         original = await self._member(conversation_id, user_message_id)
         if original.role != "user":
             raise EngineError("only your own messages can be edited")
@@ -203,11 +203,18 @@ class ChatEngine:
                 wait.cancel()
         self._running.clear()
 
-    def _ensure_idle(self, conversation_id: int) -> None:
-        """One answer at a time per conversation: a second would branch off a half-written turn."""
+    async def _ensure_idle(self, conversation_id: int) -> None:
+        """One answer at a time per conversation, across processes: a second would follow (and replay as
+        context) a half-written turn."""
         running = self._running.get(conversation_id)
         if running is not None and not running.done:
             raise EngineError("an answer is still streaming in this conversation; wait for it or cancel it")
+        writer = await self.store.streaming_elsewhere(conversation_id)
+        if writer is not None:
+            raise EngineError(
+                f"an answer is still streaming into this conversation in another qwen-tui (process {writer}); "
+                "wait for it to finish, or start a new conversation"
+            )
 
     def _options(self, conversation: Conversation) -> TurnOptions:
         return turn_options(
@@ -305,6 +312,10 @@ class ChatEngine:
         return await self.store.update_conversation(conversation_id, archived=archived)
 
     async def delete(self, conversation_id: int) -> None:
+        """Delete a conversation; refused while an answer streams into it, here or in another process."""
+        running = self._running.get(conversation_id)
+        if running is not None and not running.done:
+            raise EngineError("an answer is still streaming into this conversation; stop it first, then delete")
         await self.store.delete_conversation(conversation_id)
 
     async def export_markdown(self, conversation_id: int) -> str:

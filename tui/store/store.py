@@ -45,7 +45,7 @@ from tui.store.records import (
     message_from_row,
     usage_values,
 )
-from tui.store.recovery import recover_interrupted
+from tui.store.recovery import process_alive, recover_interrupted
 from tui.store.search import SEARCH_SQL, escaped_snippet, match_expression
 from tui.store.writer import TurnWriter
 
@@ -88,6 +88,16 @@ async def _replace_items(tx: aiosqlite.Connection, message_id: int, items: list[
     """Replace a turn's output items with `items`, kept in the given order."""
     await tx.execute("DELETE FROM output_items WHERE message_id = ?", (message_id,))
     await _insert_items(tx, message_id, items)
+
+
+async def _other_live_writer(db: aiosqlite.Connection, conversation_id: int) -> int | None:
+    """The pid of another running process with a pending/streaming turn in the conversation, if any."""
+    cursor = await db.execute(
+        "SELECT DISTINCT writer_pid FROM messages WHERE conversation_id = ? AND status IN ('pending', 'streaming') "
+        "AND writer_pid > 0 AND writer_pid <> ?",
+        (conversation_id, os.getpid()),
+    )
+    return next((int(row[0]) for row in await cursor.fetchall() if process_alive(int(row[0]))), None)
 
 
 class Store:
@@ -383,9 +393,20 @@ class Store:
         return await self._conversation(conversation_id)
 
     async def delete_conversation(self, conversation_id: int) -> None:
-        """Delete a conversation with all its messages and items."""
+        """Delete a conversation with all its messages and items; refused while another process streams into it."""
         async with self._write() as tx:
+            writer = await _other_live_writer(tx, conversation_id)
+            if writer is not None:
+                raise StoreError(
+                    f"conversation {conversation_id} is receiving an answer in another qwen-tui (process {writer}); "
+                    "stop it there or wait for it to finish, then delete"
+                )
             await tx.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    async def streaming_elsewhere(self, conversation_id: int) -> int | None:
+        """The pid of another live process streaming an answer into this conversation, if any."""
+        with translated(self.path):
+            return await _other_live_writer(self._db, conversation_id)
 
     async def discard_unanswered(
         self, conversation_id: int, answer_id: int, question_id: int | None, head_before: int | None
