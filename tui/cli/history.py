@@ -12,12 +12,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tui.chat import ChatEngine, EngineError, open_engine
-from tui.cli.console import EXIT_FAILURE, EXIT_OK, PROG, CliError, out, say
+from tui.cli.console import EXIT_FAILURE, EXIT_OK, PROG, CliError, inert_on, out, say
 from tui.config import Settings
 from tui.store import Conversation, Message
 from tui.store.export import describe_item
 from tui.store.search import snippet_parts
-from tui.text_safety import one_line
+from tui.text_safety import one_line, visible_bidi
 
 log = logging.getLogger("tui.cli")
 
@@ -129,9 +129,9 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     marks = _BOLD if sys.stdout.isatty() else _BRACKETS
     for hit in hits:
         # Written directly rather than through `out`: every piece is already one line without control
-        # characters, and on a terminal the bold escapes must reach it.
-        sys.stdout.write(f"{hit.conversation_id}  #{hit.message_id}  {hit.role}  {one_line(hit.title, 40)}: "
-                         f"{_marked(hit.snippet, marks)}\n")
+        # characters (bidi controls are marked by `shown`), and on a terminal the bold escapes must reach it.
+        sys.stdout.write(f"{hit.conversation_id}  #{hit.message_id}  {hit.role}  {shown(one_line(hit.title, 40))}: "
+                         f"{shown(_marked(hit.snippet, marks))}\n")
     sys.stdout.flush()
     if not hits:
         say(f"no messages match {query!r}")
@@ -149,6 +149,11 @@ def _marked(snippet: str, marks: tuple[str, str]) -> str:
     opening, closing = marks
     parts = snippet_parts(one_line(snippet, 80))
     return "".join(f"{opening}{text}{closing}" if is_match else text for text, is_match in parts)
+
+
+def shown(line: str) -> str:
+    """A line of search output with bidi controls marked, where model text is made inert."""
+    return visible_bidi(line) if inert_on(sys.stdout) else line
 
 
 def _when(timestamp: float) -> str:
