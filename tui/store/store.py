@@ -23,7 +23,7 @@ from urllib.parse import quote
 import aiosqlite
 
 from tui.store import export, schema
-from tui.store.errors import StoreError, translated
+from tui.store.errors import AlreadyImported, StoreError, translated
 from tui.store.models import (
     RESPONSE_TTL_SECONDS,
     ChainMode,
@@ -45,7 +45,7 @@ from tui.store.records import (
     message_from_row,
     usage_values,
 )
-from tui.store.recovery import process_alive, recover_interrupted
+from tui.store.recovery import UNSAVED, process_alive, recover_interrupted
 from tui.store.search import SEARCH_SQL, escaped_snippet, match_expression
 from tui.store.writer import TurnWriter
 
@@ -111,6 +111,8 @@ class Store:
         self._closed = False
         #: Opened by `open_read_only` (or the read-only fallback): every write fails with a StoreError.
         self.read_only = False
+        #: Turns this process gave up saving (`mark_unsaved`): read as incomplete even if the mark was not written.
+        self._unsaved: set[int] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -284,7 +286,12 @@ class Store:
         return messages
 
     async def _messages(self, sql: str, params: Iterable[Any] = ()) -> list[Message]:
-        return await self._with_items([message_from_row(row) for row in await self._rows(sql, params)])
+        messages = [message_from_row(row) for row in await self._rows(sql, params)]
+        if self._unsaved:
+            for message in messages:
+                if message.id in self._unsaved and message.status in ("pending", "streaming"):
+                    message.status, message.error = "incomplete", UNSAVED
+        return await self._with_items(messages)
 
     @staticmethod
     async def _require_conversation(tx: aiosqlite.Connection, conversation_id: int) -> None:
@@ -627,8 +634,10 @@ class Store:
 
         The mark negates `writer_pid`. That changes no record size, so SQLite rewrites only the page
         that holds it and no full-text trigger fires: the smallest write there is, which a full disk
-        can often still take. Readers show the turn as incomplete; the next writable open records it.
+        can often (not always) still take. Readers show the turn as incomplete (this process at once,
+        others once it ends if the mark could not be written); the next writable open records it.
         """
+        self._unsaved.add(message_id)
         marked = True
         try:
             async with self._write() as tx:
@@ -716,13 +725,21 @@ class Store:
         return export.to_document(conversation, await self.conversation_messages(conversation_id))
 
     async def import_json(self, data: dict[str, Any]) -> Conversation:
-        """Create a new conversation (new ids) from `export_json` output, keeping tree and head."""
+        """Create a new conversation (new ids) from `export_json` output, keeping tree and head.
+
+        The same document imported again (while its conversation exists) raises `AlreadyImported`.
+        """
         imported = export.from_document(data, now=self._clock())
+        digest = export.document_hash(data)
         async with self._write() as tx:
+            cursor = await tx.execute("SELECT id FROM conversations WHERE import_hash = ? LIMIT 1", (digest,))
+            earlier = await cursor.fetchone()
+            if earlier is not None:
+                raise AlreadyImported(int(earlier[0]))
             head = imported.conversation
             cursor = await tx.execute(
                 "INSERT INTO conversations (title, created_at, updated_at, model, endpoint, system_prompt, "
-                "pinned, archived, options) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "pinned, archived, options, import_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     head.title,
                     head.created_at,
@@ -733,6 +750,7 @@ class Store:
                     int(head.pinned),
                     int(head.archived),
                     dump_options(head.options),
+                    digest,
                 ),
             )
             conversation_id = int(cursor.lastrowid)

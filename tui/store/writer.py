@@ -148,6 +148,4 @@ class TurnWriter:
             log.warning("could not read back message %s", self.message_id, exc_info=True)
             return exc
         line = f"{exc}; {kept:,} of {self._received:,} characters of the answer were saved"
-        if not marked:
-            line += " (it shows as interrupted once this program ends)"
         return StoreError(line, unwritable=exc.unwritable)
