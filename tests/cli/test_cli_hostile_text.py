@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from cli_process import PROCESS_TIMEOUT, Cli
+from cli_process import Cli, on_a_terminal
 
 TITLE = "\x1b]0;PWNED-TITLE\x07"
 CLIPBOARD = "\x1b]52;c;cm0gLXJmIH4vKg==\x07"
@@ -22,7 +19,7 @@ RLO = "\u202e"
 class _Hostile(BaseHTTPRequestHandler):
     """Answers every request with a 400 whose error message carries escape sequences and a bidi override."""
 
-    def do_POST(self) -> None:  # noqa: N802 (the http.server spelling)
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length") or 0))
         body = json.dumps(
             {"error": {"message": f"bad {TITLE}{CLIPBOARD}{CLEAR} abc{RLO}dcba", "type": "invalid_request_error",
@@ -48,31 +45,8 @@ def hostile_url() -> Iterator[str]:
     server.server_close()
 
 
-def _on_a_terminal(cli: Cli, *args: str, base_url: str | None = None) -> tuple[int, bytes]:
-    """Run with stdout and stderr on one pseudo-terminal; returns the exit status and all it wrote."""
-    master, slave = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            cli.argv(args, base_url), stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=cli.env, cwd=cli.root
-        )
-        os.close(slave)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        status = process.wait(timeout=PROCESS_TIMEOUT)
-    finally:
-        os.close(master)
-    return status, b"".join(chunks)
-
-
 def test_debug_output_and_the_log_file_write_server_text_escaped(cli: Cli, hostile_url: str) -> None:
-    status, shown = _on_a_terminal(cli, "--debug", "ask", "hello", base_url=hostile_url)
+    status, shown = on_a_terminal(cli, "--debug", "ask", "hello", base_url=hostile_url)
     assert status == 1
     assert b"\x1b]" not in shown and b"\x1b[2J" not in shown and b"\x07" not in shown
     assert RLO.encode() not in shown
@@ -86,11 +60,11 @@ def test_debug_output_and_the_log_file_write_server_text_escaped(cli: Cli, hosti
 def test_bidi_overrides_are_shown_on_a_terminal_and_kept_in_pipes(cli: Cli, sim) -> None:
     """The simulator echoes the question's topic, so the answer carries the override too."""
     question = f"Explain abc{RLO}dcba and {TITLE} please"
-    status, shown = _on_a_terminal(cli, "ask", question, base_url=sim.base_url)
+    status, shown = on_a_terminal(cli, "ask", question, base_url=sim.base_url)
     assert status == 0
     assert b"abc<U+202E>dcba" in shown and RLO.encode() not in shown and b"\x1b]0" not in shown
 
-    status, shown = _on_a_terminal(cli, "show", "1")
+    status, shown = on_a_terminal(cli, "show", "1")
     assert status == 0
     assert b"abc<U+202E>dcba" in shown and RLO.encode() not in shown and b"\x1b]0" not in shown
 
@@ -99,7 +73,7 @@ def test_bidi_overrides_are_shown_on_a_terminal_and_kept_in_pipes(cli: Cli, sim)
     safe = cli.run("show", "1", "--safe")
     assert "abc<U+202E>dcba" in safe.stdout and RLO not in safe.stdout and "\x1b" not in safe.stdout
 
-    status, raw = _on_a_terminal(cli, "show", "1", "--raw")
+    status, raw = on_a_terminal(cli, "show", "1", "--raw")
     assert status == 0 and TITLE.encode() in raw and RLO.encode() in raw
 
     safe_ask = cli.run("ask", "-c", "--safe", question, base_url=sim.base_url)
@@ -113,9 +87,9 @@ def test_raw_and_safe_exclude_each_other(cli: Cli) -> None:
     assert "not allowed with" in done.stderr
 
 
-def test_search_marks_bidi_controls_on_a_terminal(cli: Cli) -> None:
+def test_search_marks_bidi_controlson_a_terminal(cli: Cli) -> None:
     cli.import_chat("spoof", {"role": "user", "content": f"the okapi abc{RLO}dcba"})
-    status, shown = _on_a_terminal(cli, "search", "okapi")
+    status, shown = on_a_terminal(cli, "search", "okapi")
     assert status == 0
     assert b"<U+202E>" in shown and RLO.encode() not in shown
 
