@@ -149,9 +149,9 @@ class Turn:
             status = "incomplete" if self._fold.started else "failed"
             error = f"unexpected error: {' '.join(str(exc).split()) or type(exc).__name__}"
         self._finalizing = True
-        if status == "failed" and self._plan.discard_if_unsent and not (self._fold.text or self._fold.items()):
-            if await self._discard(error):
-                return
+        unsent = status == "failed" and self._plan.discard_if_unsent and not (self._fold.text or self._fold.items())
+        if unsent and await self._discard(error):
+            return
         await self._finish(writer, status, error)
 
     async def _discard(self, error: str | None) -> bool:

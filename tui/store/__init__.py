@@ -17,8 +17,8 @@ from tui.store.writer import TurnWriter
 
 __all__ = [
     "INTERRUPTED",
-    "AlreadyImported",
     "RESPONSE_TTL_SECONDS",
+    "AlreadyImported",
     "Conversation",
     "Message",
     "OutputItem",

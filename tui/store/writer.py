@@ -143,7 +143,7 @@ class TurnWriter:
     async def _gave_up(self, exc: StoreError) -> StoreError:
         """Mark the turn unsaved (so it is not left streaming) and say exactly how much of it was kept."""
         try:
-            marked, kept = await self._store.mark_unsaved(self.message_id)
+            _, kept = await self._store.mark_unsaved(self.message_id)
         except StoreError:
             log.warning("could not read back message %s", self.message_id, exc_info=True)
             return exc
