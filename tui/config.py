@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
@@ -28,6 +29,13 @@ DEMO_KEY = "sk-demo-not-a-real-key"
 CONFIG_ENV = "QWEN_TUI_CONFIG"
 KNOWN_TOOLS = ("web_search", "web_extractor", "code_interpreter")
 EFFORTS = ("low", "medium", "high")
+#: Textual's built-in themes (config imports no Textual; a test holds this list to Textual's own).
+THEMES = (
+    "ansi-dark", "ansi-light", "atom-one-dark", "atom-one-light", "catppuccin-frappe", "catppuccin-latte",
+    "catppuccin-macchiato", "catppuccin-mocha", "dracula", "flexoki", "gruvbox", "monokai", "nord", "rose-pine",
+    "rose-pine-dawn", "rose-pine-moon", "solarized-dark", "solarized-light", "textual-dark", "textual-light",
+    "tokyo-night",
+)
 
 #: Settings a person may set in the TOML file, and the environment variable for each.
 ENV_VARS: dict[str, str] = {
@@ -82,12 +90,13 @@ class Settings(BaseModel):
     model: str = DEFAULT_MODEL
     db_path: Path = Field(default_factory=default_db_path)
     tools: list[str] = Field(default_factory=list)
-    thinking: bool = False
+    #: Strict: `thinking = "yes"` in the file is a mistake to report, not a truthy string.
+    thinking: bool = Field(default=False, strict=True)
     effort: str | None = None
     system_prompt: str | None = None
     theme: str | None = None
-    demo: bool = False
-    debug: bool = False
+    demo: bool = Field(default=False, strict=True)
+    debug: bool = Field(default=False, strict=True)
     key_file: Path | None = None
     key_command: str | None = None
     #: The TOML file these settings were read from (whether or not it exists).
@@ -118,6 +127,35 @@ class Settings(BaseModel):
         if unknown:
             raise ValueError(f"unknown tool {unknown[0]!r}; choose from: {', '.join(KNOWN_TOOLS)}")
         return list(dict.fromkeys(value))
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = value.strip()
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL (e.g. https://host/compatible-mode/v1)")
+        return url
+
+    @field_validator("model")
+    @classmethod
+    def _model_named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the model name is empty; e.g. qwen3-max-2026-01-23")
+        return value.strip()
+
+    @field_validator("theme")
+    @classmethod
+    def _known_theme(cls, value: str | None) -> str | None:
+        if value is not None and value not in THEMES:
+            raise ValueError(f"unknown theme {value!r}; choose from: {', '.join(THEMES)}")
+        return value
 
     @field_validator("effort")
     @classmethod
@@ -223,6 +261,8 @@ def load_settings(
         origin = sources.get(name, "")
         where = f" (from {origin})" if origin else ""
         message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "bool_type":
+            message = f"{error['input']!r} is not a boolean; write true or false, without quotes"
         raise ConfigError(f"bad value for {name}{where}: {message}") from None
     settings._loaded = settings.model_dump(include=set(FILE_KEYS))
     return settings

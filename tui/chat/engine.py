@@ -101,23 +101,33 @@ class ChatEngine:
 
     # --- turns -------------------------------------------------------------------------------
 
-    async def send(self, conversation_id: int, text: str) -> Turn:
-        """Commit `text` as the next user message on the current branch and start answering it."""
+    async def send(self, conversation_id: int, text: str, *, discard_if_unsent: bool = False) -> Turn:
+        """Commit `text` as the next user message on the current branch and start answering it.
+
+        With `discard_if_unsent`, a request that fails before any of the answer arrives (bad URL,
+        rejected key, unknown model, server failing after retries) leaves nothing behind: the message
+        is removed again, with the conversation if it was empty, and `TurnFinished.unsent_text` gives
+        it back. A failure after the answer started keeps what arrived.
+        """
         if not text.strip():
             raise EngineError("the message is empty")
         conversation = await self.conversation(conversation_id)
-        self._ensure_idle(conversation_id)
+        await self._ensure_idle(conversation_id)
         user = await self.store.add_message(
             conversation_id, role="user", content=text, parent_id=conversation.head_message_id
         )
+        head_before = conversation.head_message_id
         if conversation.head_message_id is None and conversation.title == DEFAULT_TITLE:
             conversation = await self.store.update_conversation(conversation_id, title=title_from(text))
-        return await self._answer(conversation, user)
+        return await self._answer(conversation, user, discard_if_unsent, head_before, question_is_new=True)
 
-    async def regenerate(self, conversation_id: int, message_id: int) -> Turn:
-        """A new answer to the same user message, as a sibling of `message_id` (or to it, if it is the user's)."""
+    async def regenerate(self, conversation_id: int, message_id: int, *, discard_if_unsent: bool = False) -> Turn:
+        """A new answer to the same user message, as a sibling of `message_id` (or to it, if it is the user's).
+
+        `discard_if_unsent`: as for `send` (the question stays; only the failed answer goes).
+        """
         conversation = await self.conversation(conversation_id)
-        self._ensure_idle(conversation_id)
+        await self._ensure_idle(conversation_id)
         message = await self._member(conversation_id, message_id)
         if message.role == "assistant":
             if message.parent_id is None:
@@ -125,23 +135,38 @@ class ChatEngine:
             message = await self._member(conversation_id, message.parent_id)
         if message.role != "user":
             raise EngineError("only an answer (or a question) can be regenerated")
-        return await self._answer(conversation, message)
+        return await self._answer(conversation, message, discard_if_unsent, conversation.head_message_id)
 
-    async def edit(self, conversation_id: int, user_message_id: int, new_text: str) -> Turn:
-        """Fork: `new_text` becomes a sibling of the edited user message, and is answered on its own branch."""
+    async def edit(
+        self, conversation_id: int, user_message_id: int, new_text: str, *, discard_if_unsent: bool = False
+    ) -> Turn:
+        """Fork: `new_text` becomes a sibling of the edited user message, and is answered on its own branch.
+
+        `discard_if_unsent`: as for `send` (the fork is removed and the head goes back).
+        """
         if not new_text.strip():
             raise EngineError("the message is empty")
         conversation = await self.conversation(conversation_id)
-        self._ensure_idle(conversation_id)
+        await self._ensure_idle(conversation_id)
         original = await self._member(conversation_id, user_message_id)
         if original.role != "user":
             raise EngineError("only your own messages can be edited")
         user = await self.store.add_message(
             conversation_id, role="user", content=new_text, parent_id=original.parent_id
         )
-        return await self._answer(conversation, user)
+        return await self._answer(
+            conversation, user, discard_if_unsent, conversation.head_message_id, question_is_new=True
+        )
 
-    async def _answer(self, conversation: Conversation, user: Message) -> Turn:
+    async def _answer(
+        self,
+        conversation: Conversation,
+        user: Message,
+        discard_if_unsent: bool = False,
+        head_before: int | None = None,
+        *,
+        question_is_new: bool = False,
+    ) -> Turn:
         """Decide chain or replay for an answer to `user`, commit the pending answer, start its task."""
         options = self._options(conversation)
         path = await self.store.path_to(user.id)
@@ -158,6 +183,9 @@ class ChatEngine:
             mode=mode,
             previous_response_id=previous,
             options=options,
+            discard_if_unsent=discard_if_unsent,
+            head_before=head_before,
+            question_is_new=question_is_new,
         )
         turn = Turn(plan, store=self.store, client=self.client, clock=self._clock, flush_interval=self._flush_interval)
         self._running[conversation.id] = turn
@@ -175,11 +203,18 @@ class ChatEngine:
                 wait.cancel()
         self._running.clear()
 
-    def _ensure_idle(self, conversation_id: int) -> None:
-        """One answer at a time per conversation: a second would branch off a half-written turn."""
+    async def _ensure_idle(self, conversation_id: int) -> None:
+        """One answer at a time per conversation, across processes: a second would follow (and replay as
+        context) a half-written turn."""
         running = self._running.get(conversation_id)
         if running is not None and not running.done:
             raise EngineError("an answer is still streaming in this conversation; wait for it or cancel it")
+        writer = await self.store.streaming_elsewhere(conversation_id)
+        if writer is not None:
+            raise EngineError(
+                f"an answer is still streaming into this conversation in another qwen-tui (process {writer}); "
+                "wait for it to finish, or start a new conversation"
+            )
 
     def _options(self, conversation: Conversation) -> TurnOptions:
         return turn_options(
@@ -277,6 +312,10 @@ class ChatEngine:
         return await self.store.update_conversation(conversation_id, archived=archived)
 
     async def delete(self, conversation_id: int) -> None:
+        """Delete a conversation; refused while an answer streams into it, here or in another process."""
+        running = self._running.get(conversation_id)
+        if running is not None and not running.done:
+            raise EngineError("an answer is still streaming into this conversation; stop it first, then delete")
         await self.store.delete_conversation(conversation_id)
 
     async def export_markdown(self, conversation_id: int) -> str:

@@ -30,12 +30,17 @@ def engine_settings(settings: Settings) -> EngineSettings:
 
 @asynccontextmanager
 async def open_engine(
-    settings: Settings, *, require_key: bool = True, clock: Callable[[], float] = time.time
+    settings: Settings,
+    *,
+    require_key: bool = True,
+    clock: Callable[[], float] = time.time,
+    read_only_fallback: bool = False,
 ) -> AsyncIterator[ChatEngine]:
     """Open the database at `settings.db_path` and a client for `settings.endpoint`, as one engine.
 
     With `require_key` (the default) a missing API key is an `EngineError` naming the fix; commands
-    that only read the database pass `require_key=False`.
+    that only read the database pass `require_key=False`, and `read_only_fallback` so that a file
+    that cannot be written (read-only, full disk) is still opened, read-only.
     """
     key = settings.api_key.get_secret_value() if settings.api_key else None
     if require_key and not key:
@@ -44,7 +49,7 @@ async def open_engine(
             f"no API key{why}: set DASHSCOPE_API_KEY (or key_file / key_command in {settings.config_path}), "
             "or try it without a key: qwen-tui --demo"
         )
-    store = await Store.open(settings.db_path, clock=clock)
+    store = await Store.open(settings.db_path, clock=clock, read_only_fallback=read_only_fallback)
     try:
         async with ResponsesClient(settings.endpoint, key) as client:
             engine = ChatEngine(store, client, settings=engine_settings(settings), clock=clock)

@@ -46,6 +46,11 @@ class TurnPlan:
     mode: ChainMode
     previous_response_id: str | None
     options: TurnOptions
+    #: Remove the turn if it fails before anything of the answer arrives (see `TurnFinished.discarded`):
+    #: the conversation's head before the turn, and whether this turn added the question.
+    discard_if_unsent: bool = False
+    head_before: int | None = None
+    question_is_new: bool = False
 
 
 class Turn:
@@ -144,7 +149,36 @@ class Turn:
             status = "incomplete" if self._fold.started else "failed"
             error = f"unexpected error: {' '.join(str(exc).split()) or type(exc).__name__}"
         self._finalizing = True
+        unsent = status == "failed" and self._plan.discard_if_unsent and not (self._fold.text or self._fold.items())
+        if unsent and await self._discard(error):
+            return
         await self._finish(writer, status, error)
+
+    async def _discard(self, error: str | None) -> bool:
+        """Remove a turn that failed before its answer started, and say so with the unsent question."""
+        plan = self._plan
+        question = plan.path[-1]
+        try:
+            removed = await self._store.discard_unanswered(
+                plan.conversation_id,
+                self.assistant_message_id,
+                question.id if plan.question_is_new else None,
+                plan.head_before,
+            )
+        except Exception:
+            log.warning("could not remove the unanswered turn %s", self.assistant_message_id, exc_info=True)
+            return False  # then it is stored as failed, as any failed turn
+        self._emit_finished(
+            TurnFinished(
+                "failed",
+                error,
+                _unsaved(self, "", "failed", error),
+                discarded=True,
+                unsent_text=question.content if plan.question_is_new else None,
+                conversation_removed=removed,
+            )
+        )
+        return True
 
     async def _stream(self, writer: TurnWriter) -> tuple[MessageStatus, str | None]:
         """Send the request (falling back once from chain to replay) and fold its events into the store."""
@@ -198,10 +232,19 @@ class Turn:
         except Exception as exc:
             log.exception("could not store the end of turn %s", self.assistant_message_id)
             status, error = "failed", f"could not save the answer: {' '.join(str(exc).split())}"
-            message = None
+            message = await self._stored_message()  # what the file kept (reads work on a full disk)
+            if message is not None and message.status not in ("pending", "streaming"):
+                status = message.status
         if message is None:
             message = _unsaved(self, fold.text, status, error)
         self._emit_finished(TurnFinished(status, error, message))
+
+    async def _stored_message(self) -> Message | None:
+        try:
+            return await self._store.get_message(self.assistant_message_id)
+        except Exception:
+            log.warning("could not read back turn %s", self.assistant_message_id, exc_info=True)
+            return None
 
     def _emit_finished(self, finished: TurnFinished) -> None:
         if self.finished is None:

@@ -104,11 +104,20 @@ class UsageUpdated:
 
 @dataclass(frozen=True, slots=True)
 class TurnFinished:
-    """The last update of every turn. `message` is the stored assistant message as it now is."""
+    """The last update of every turn. `message` is the stored assistant message as it now is.
+
+    A turn started with `discard_if_unsent` that failed before anything of the answer arrived leaves
+    nothing behind: `discarded` is set, its answer (and its question, if this turn added it) are gone
+    from the store, `unsent_text` is that question to give back to the person (None for a
+    regeneration), and `conversation_removed` says the conversation, empty before, was removed too.
+    """
 
     status: MessageStatus
     error: str | None
     message: Message
+    discarded: bool = False
+    unsent_text: str | None = None
+    conversation_removed: bool = False
 
 
 Update = Union[

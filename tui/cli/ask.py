@@ -30,6 +30,7 @@ from tui.cli.console import (
     PROG,
     CliError,
     hint_for,
+    inert_on,
     out,
     say,
     silence_stdout,
@@ -37,7 +38,7 @@ from tui.cli.console import (
 from tui.cli.history import find_conversation
 from tui.cli.simulator import demo
 from tui.config import Settings
-from tui.text_safety import strip_controls
+from tui.text_safety import terminal_safe
 
 log = logging.getLogger("tui.cli")
 
@@ -60,8 +61,8 @@ class TurnPrinter:
         self._reasoning_item: str | None = None
         self._err_mid_line = False
         # Model output shown on a terminal is made inert (see `for_terminal`); asked once, not per delta.
-        self._out_is_terminal = stdout.isatty()
-        self._err_is_terminal = stderr.isatty()
+        self._out_is_terminal = inert_on(stdout)
+        self._err_is_terminal = inert_on(stderr)
 
     def handle(self, update: Update) -> None:
         """Show one update where it belongs (stdout for answer text, stderr for the rest)."""
@@ -132,7 +133,7 @@ class TurnPrinter:
             self._err_mid_line = False
 
     def _write_err(self, text: str) -> None:
-        self.stderr.write(strip_controls(text) if self._err_is_terminal else text)
+        self.stderr.write(terminal_safe(text) if self._err_is_terminal else text)
         self.stderr.flush()
 
     def _write_out(self, text: str) -> None:
@@ -140,7 +141,7 @@ class TurnPrinter:
         if self.broken_pipe:
             return
         try:
-            self.stdout.write(strip_controls(text) if self._out_is_terminal else text)
+            self.stdout.write(terminal_safe(text) if self._out_is_terminal else text)
             self.stdout.flush()
         except BrokenPipeError:
             self.broken_pipe = True
@@ -171,7 +172,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     with demo(settings) as effective:
         async with open_engine(effective) as engine:
             conversation_id = await _target_conversation(engine, args, effective)
-            turn = await engine.send(conversation_id, prompt)
+            turn = await engine.send(conversation_id, prompt, discard_if_unsent=True)  # a failed ask leaves no junk
             printer = TurnPrinter(stream_text=not (args.no_stream or args.json), stdout=sys.stdout, stderr=sys.stderr)
             stopped_by = await _drive(turn, printer)
     return _finish_ask(args, printer, stopped_by)

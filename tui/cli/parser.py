@@ -39,6 +39,19 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
+def _add_output(parser: argparse.ArgumentParser) -> None:
+    """`--raw` / `--safe`: how model text reaches stdout (by default inert on a terminal, verbatim in a pipe)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--raw", dest="text_mode", action="store_const", const="raw", default=None,
+        help="write model text verbatim even on a terminal (escape sequences in it take effect)",
+    )
+    group.add_argument(
+        "--safe", dest="text_mode", action="store_const", const="safe",
+        help="make model text inert even in a pipe (control characters removed, bidi controls marked)",
+    )
+
+
 def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
     """An argparse type: a number of `kind` greater than zero."""
 
@@ -88,17 +101,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--system", metavar="TEXT", default=None, help="system prompt for a new conversation")
     ask.add_argument("--json", action="store_true", help="print one JSON object with the result")
+    _add_output(ask)
 
     listing = command("list", "list conversations, newest first, one per line starting with its id")
     listing.add_argument("-n", "--limit", type=int, default=50, help="how many (default 50)")
+    _add_output(listing)
 
     show = command("show", "print a conversation")
     show.add_argument("id", type=int, metavar="ID")
+    _add_output(show)
 
     export = command("export", "export a conversation as Markdown or JSON")
     export.add_argument("id", type=int, metavar="ID")
     export.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
     export.add_argument("-o", "--output", metavar="FILE", default=None, help="write to FILE instead of stdout")
+    export.add_argument("-f", "--force", action="store_true", help="overwrite FILE if it exists (else: ask, or refuse)")
+    _add_output(export)
 
     importing = command("import", "import a conversation exported as JSON")
     importing.add_argument("file", metavar="FILE", help="the JSON file ('-' for stdin)")
@@ -106,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     search = command("search", "full-text search over every message")
     search.add_argument("query", nargs="+", metavar="QUERY")
     search.add_argument("-n", "--limit", type=int, default=50, help="how many hits (default 50)")
+    _add_output(search)
 
     command("config", "show the effective settings and where each came from (key masked)")
 

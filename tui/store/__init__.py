@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.store.errors import StoreError
+from tui.store.errors import AlreadyImported, StoreError
 from tui.store.models import (
     RESPONSE_TTL_SECONDS,
     Conversation,
@@ -18,6 +18,7 @@ from tui.store.writer import TurnWriter
 __all__ = [
     "INTERRUPTED",
     "RESPONSE_TTL_SECONDS",
+    "AlreadyImported",
     "Conversation",
     "Message",
     "OutputItem",

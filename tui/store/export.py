@@ -5,6 +5,8 @@ Pure functions over records; the store does the reading and writing.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -256,6 +258,12 @@ def _parents_first(messages: list[Message]) -> list[Message]:
             ordered.append(item)
             placed.add(item.id)
     return ordered
+
+
+def document_hash(data: dict[str, Any]) -> str:
+    """A hash of an export document's content (key order and formatting do not count), to know it again."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def from_document(data: Any, now: float = 0.0) -> Imported:

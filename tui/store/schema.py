@@ -92,8 +92,15 @@ WHEN old.status NOT IN ('pending', 'streaming') BEGIN
 END;
 """
 
+# A hash of the JSON document a conversation was imported from: importing the same file again is
+# recognised (and adds nothing) for as long as that conversation exists.
+_V2 = """
+ALTER TABLE conversations ADD COLUMN import_hash TEXT;
+CREATE INDEX conversations_by_import_hash ON conversations(import_hash) WHERE import_hash IS NOT NULL;
+"""
+
 #: MIGRATIONS[i] brings a database from user_version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _OUR_TABLES = {"conversations", "messages", "output_items"}
