@@ -5,15 +5,20 @@ Pure functions over records; the store does the reading and writing.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from tui.store.errors import StoreError
-from tui.store.models import Conversation, Message, OutputItem, Usage
+from tui.store.images import NewImage
+from tui.store.models import Conversation, ImageRef, Message, OutputItem, Usage
 from tui.store.options import clean_options
 from tui.store.recovery import INTERRUPTED
+from tui.store.sources import answer_sources
 from tui.text_safety import one_line
 
 FORMAT = "qwen-tui/1"
@@ -61,8 +66,41 @@ def _usage_line(usage: Usage) -> str:
     return "Tokens: " + " · ".join(parts)
 
 
-def to_markdown(conversation: Conversation, branch: list[Message]) -> str:
-    """A readable transcript of `branch`: header (title, model, dates) then each message."""
+def describe_image(image: ImageRef) -> str:
+    """`photo.png · 1.2 MB · 800×600` (a URL image: its name and address)."""
+    if image.url:
+        return f"{one_line(image.name, 80)} · {one_line(image.url, 200)}"
+    parts = [one_line(image.name, 80)]
+    if image.size is not None:
+        parts.append(file_size(image.size))
+    if image.width and image.height:
+        parts.append(f"{image.width}×{image.height}")
+    return " · ".join(parts)
+
+
+def file_size(size: int) -> str:
+    """Bytes for a person: `980 B`, `14.2 kB`, `5.0 MB` (decimal units, as file managers show)."""
+    if size < 1000:
+        return f"{size} B"
+    if size < 1_000_000:
+        return f"{size / 1000:.1f} kB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def _image_lines(message: Message, image_links: dict[str, str] | None) -> list[str]:
+    lines = []
+    for image in message.images:
+        link = (image_links or {}).get(image.sha256 or "") or image.url
+        if link:
+            lines.append(f"![{describe_image(image)}]({link.replace(' ', '%20')})")
+        else:
+            lines.append(f"> Image: {describe_image(image)}")
+    return lines
+
+
+def to_markdown(conversation: Conversation, branch: list[Message], *, image_links: dict[str, str] | None = None) -> str:
+    """A readable transcript of `branch`: header (title, model, dates) then each message, its images
+    (linked through `image_links`: sha256 -> relative path) and the numbered sources of each answer."""
     lines = [
         f"# {conversation.title}",
         "",
@@ -80,8 +118,14 @@ def to_markdown(conversation: Conversation, branch: list[Message]) -> str:
         lines += [f"> {describe_item(item)}" for item in message.items]
         if message.items:
             lines.append("")
+        if message.images:
+            lines += [*_image_lines(message, image_links), ""]
         if message.content:
             lines.append(message.content.rstrip())
+        sources = answer_sources(message.items)
+        if sources:
+            lines += ["", "Sources:", ""]
+            lines += [f"{number}. <{one_line(url)}>" for number, url in enumerate(sources, start=1)]
         if message.status != "complete":
             reason = f": {message.error}" if message.error else ""
             lines += ["", f"*Status: {message.status}{reason}*"]
@@ -93,18 +137,45 @@ def to_markdown(conversation: Conversation, branch: list[Message]) -> str:
 # ---------------------------------------------------------------------- json
 
 
-def input_array(conversation: Conversation, branch: list[Message]) -> list[dict[str, str]]:
-    """The head branch as a Responses API `input` array (system prompt first, empty turns skipped)."""
-    items = []
+def data_url(mime: str | None, data: bytes) -> str:
+    """`data:image/png;base64,...` for an image's bytes."""
+    return f"data:{mime or 'application/octet-stream'};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _image_url(image: ImageRef, image_data: dict[str, bytes]) -> str | None:
+    if image.url:
+        return image.url
+    data = image_data.get(image.sha256 or "")
+    return data_url(image.mime, data) if data else None
+
+
+def input_array(
+    conversation: Conversation, branch: list[Message], image_data: dict[str, bytes] | None = None
+) -> list[dict[str, Any]]:
+    """The head branch as a Responses API `input` array (system prompt first, empty turns skipped);
+    a message with images gets a content array of `input_text` and `input_image` parts."""
+    items: list[dict[str, Any]] = []
     if conversation.system_prompt:
         items.append({"role": "system", "content": conversation.system_prompt})
-    items += [{"role": m.role, "content": m.content} for m in branch if m.content]
+    for m in branch:
+        urls = [url for image in m.images if (url := _image_url(image, image_data or {}))]
+        if urls:
+            parts: list[dict[str, Any]] = [{"type": "input_image", "image_url": url} for url in urls]
+            if m.content:
+                parts.append({"type": "input_text", "text": m.content})
+            items.append({"role": m.role, "content": parts})
+        elif m.content:
+            items.append({"role": m.role, "content": m.content})
     return items
 
 
-def _message_record(message: Message) -> dict[str, Any]:
+def _message_record(message: Message, image_data: dict[str, bytes]) -> dict[str, Any]:
     record = asdict(message)
     record.pop("conversation_id")
+    for image in record["images"]:
+        url = _image_url(ImageRef(**image), image_data)
+        if image["sha256"] and url:
+            image["data_url"] = url
     return record
 
 
@@ -119,16 +190,20 @@ def head_path(messages: list[Message], head_id: int | None) -> list[Message]:
     return path[::-1]
 
 
-def to_document(conversation: Conversation, messages: list[Message]) -> dict[str, Any]:
+def to_document(
+    conversation: Conversation, messages: list[Message], image_data: dict[str, bytes] | None = None
+) -> dict[str, Any]:
     """The JSON export: format tag, conversation, the full message tree and the head branch `input`
-    (taken from that same tree, so the two always agree)."""
+    (taken from that same tree, so the two always agree). Stored images travel as data URLs
+    (`image_data`: sha256 -> bytes), so an import or a replay has them."""
     header = asdict(conversation)
     header.pop("id")
+    data = image_data or {}
     return {
         "format": FORMAT,
         "conversation": header,
-        "messages": [_message_record(m) for m in messages],
-        "input": input_array(conversation, head_path(messages, conversation.head_message_id)),
+        "messages": [_message_record(m, data) for m in messages],
+        "input": input_array(conversation, head_path(messages, conversation.head_message_id), data),
     }
 
 
@@ -138,6 +213,8 @@ class Imported:
 
     conversation: Conversation
     messages: list[Message]
+    #: Old message id -> its images with their bytes (decoded from the export's data URLs).
+    images: dict[int, list[NewImage]] = field(default_factory=dict)
 
 
 def _invalid(reason: str) -> StoreError:
@@ -191,6 +268,41 @@ def _items(value: Any) -> list[OutputItem]:
     return items
 
 
+def _images(value: Any) -> list[NewImage]:
+    """A message's exported images: a data URL becomes bytes again (its sha256 recomputed), a URL stays one."""
+    if not isinstance(value, list):
+        raise _invalid("images must be a list")
+    images: list[NewImage] = []
+    for raw in value:
+        if not isinstance(raw, dict):
+            raise _invalid("every image must be an object")
+        name = _text(raw.get("name"), "image name", "image") or "image"
+        source = raw.get("data_url") if raw.get("sha256") else raw.get("url")
+        if not isinstance(source, str) or not source:
+            raise _invalid(f"image {name!r} has neither data_url nor url")
+        if not source.startswith("data:"):
+            images.append((ImageRef(name=name, url=source), None))
+            continue
+        head, _, payload = source.partition(",")
+        if not head.endswith(";base64"):
+            raise _invalid(f"image {name!r}: only base64 data URLs are supported")
+        try:
+            data = base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError):
+            raise _invalid(f"image {name!r}: its data URL is not valid base64") from None
+        width, height = raw.get("width"), raw.get("height")
+        ref = ImageRef(
+            name=name,
+            sha256=hashlib.sha256(data).hexdigest(),
+            mime=head.removeprefix("data:").removesuffix(";base64") or None,
+            size=len(data),
+            width=width if isinstance(width, int) else None,
+            height=height if isinstance(height, int) else None,
+        )
+        images.append((ref, data))
+    return images
+
+
 def _message(raw: Any, now: float) -> Message:
     if not isinstance(raw, dict):
         raise _invalid("every message must be an object")
@@ -227,6 +339,7 @@ def _message(raw: Any, now: float) -> Message:
         mode=mode if mode in ("chain", "replay") else None,
         usage=_usage(raw.get("usage")),
         items=_items(raw.get("items") or []),
+        api=raw.get("api") if raw.get("api") in ("responses", "chat") else None,
     )
 
 
@@ -269,6 +382,9 @@ def from_document(data: Any, now: float = 0.0) -> Imported:
     if not isinstance(raw_messages, list):
         raise _invalid("the messages are missing")
     messages = _parents_first([_message(m, now) for m in raw_messages])
+    images = {
+        m["id"]: _images(m["images"]) for m in raw_messages if isinstance(m, dict) and m.get("images")
+    }
     head = raw.get("head_message_id")
     if head is not None and head not in {m.id for m in messages}:
         raise _invalid("the head message is not among the messages")
@@ -289,4 +405,4 @@ def from_document(data: Any, now: float = 0.0) -> Imported:
         options=clean_options(options),
         head_message_id=head,
     )
-    return Imported(conversation, messages)
+    return Imported(conversation, messages, images)
