@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 from tui.api.client import ResponsesClient
+from tui.catalog import Catalog, shipped_catalog
 from tui.chat.chain import EXPIRY_MARGIN_SECONDS, ChainState, TurnOptions, chain_state, turn_options
+from tui.chat.cost import Cost, total_cost, turn_cost
 from tui.chat.errors import EngineError
+from tui.chat.images import Attachment
+from tui.chat.meter import ContextMeter, meter_for
 from tui.chat.turn import Turn, TurnPlan
 from tui.store import Store
+from tui.store.export import data_url
 from tui.store.models import ChainMode, Conversation, Message, SearchHit, Usage
 
 #: Title a conversation has until its first message names it.
@@ -34,6 +39,17 @@ class EngineSettings:
     effort: str | None = None
     system_prompt: str | None = None
     store_responses: bool = True
+    #: The model table (shipped, with config's overrides): windows, vision, endpoints, prices.
+    catalog: Catalog = field(default_factory=shipped_catalog)
+    #: The currency prices are shown in, following the region (catalog.currency).
+    currency: str = "USD"
+
+
+#: What "summarise into a new branch" asks the model; the answer seeds the new branch.
+SUMMARY_PROMPT = (
+    "Summarise our conversation so far for a fresh start: the facts, decisions, open questions and anything "
+    "I told you about myself, as a compact list. It will be the only context of a new branch."
+)
 
 
 def title_from(text: str) -> str:
@@ -101,18 +117,36 @@ class ChatEngine:
 
     # --- turns -------------------------------------------------------------------------------
 
-    async def send(self, conversation_id: int, text: str) -> Turn:
-        """Commit `text` as the next user message on the current branch and start answering it."""
-        if not text.strip():
+    async def send(self, conversation_id: int, text: str, *, images: Sequence[Attachment] = ()) -> Turn:
+        """Commit `text` (and `images`, from `tui.chat.images.attach`) as the next user message on the
+        current branch and start answering it. A model the table says cannot see images refuses them
+        here, before anything is stored or sent."""
+        if not text.strip() and not images:
             raise EngineError("the message is empty")
         conversation = await self.conversation(conversation_id)
         self._ensure_idle(conversation_id)
+        if images:
+            self.check_vision(self._options(conversation).model)
         user = await self.store.add_message(
-            conversation_id, role="user", content=text, parent_id=conversation.head_message_id
+            conversation_id,
+            role="user",
+            content=text,
+            parent_id=conversation.head_message_id,
+            images=[(image.ref, image.data) for image in images],
         )
         if conversation.head_message_id is None and conversation.title == DEFAULT_TITLE:
-            conversation = await self.store.update_conversation(conversation_id, title=title_from(text))
+            title = title_from(text) if text.strip() else title_from(", ".join(image.name for image in images))
+            conversation = await self.store.update_conversation(conversation_id, title=title)
         return await self._answer(conversation, user)
+
+    def check_vision(self, model: str) -> None:
+        """`EngineError` when the table says `model` cannot read images (a model it does not list is let through)."""
+        info = self.settings.catalog.lookup(model)
+        if info.known and not info.vision:
+            seeing = [m.name for m in self.settings.catalog if m.vision][:3]
+            raise EngineError(
+                f"{model} cannot see images; switch to a vision model (e.g. {', '.join(seeing)}; 'qwen-tui models' lists them)"
+            )
 
     async def regenerate(self, conversation_id: int, message_id: int) -> Turn:
         """A new answer to the same user message, as a sibling of `message_id` (or to it, if it is the user's)."""
@@ -141,15 +175,24 @@ class ChatEngine:
         )
         return await self._answer(conversation, user)
 
-    async def _answer(self, conversation: Conversation, user: Message) -> Turn:
-        """Decide chain or replay for an answer to `user`, commit the pending answer, start its task."""
+    async def _answer(
+        self, conversation: Conversation, user: Message, *, path: list[Message] | None = None, store: bool | None = None
+    ) -> Turn:
+        """Decide chain or replay (and which endpoint) for an answer to `user`, commit the pending answer,
+        start its task. `path` overrides what is sent (the summary turn sends the whole branch)."""
         options = self._options(conversation)
-        path = await self.store.path_to(user.id)
+        if store is not None:
+            options = replace(options, store=store)
+        path = path if path is not None else await self.store.path_to(user.id)
+        info = self.settings.catalog.lookup(options.model)
+        api: Literal["responses", "chat"] = "chat" if not info.serves("responses") and info.serves("chat") else "responses"
         parent = path[-2] if len(path) > 1 else None
-        previous = parent.response_id if parent and options.store and self._chainable(parent) else None
+        chainable = api == "responses" and parent is not None and options.store and self._chainable(parent)
+        previous = parent.response_id if chainable and parent is not None else None
         mode: ChainMode = "chain" if previous else "replay"
         assistant = await self.store.start_assistant(
-            conversation.id, parent_id=user.id, model=options.model, mode=mode, stored=options.store
+            conversation.id, parent_id=user.id, model=options.model, mode=mode, stored=options.store,
+            api="chat" if api == "chat" else None,
         )
         plan = TurnPlan(
             conversation_id=conversation.id,
@@ -158,10 +201,62 @@ class ChatEngine:
             mode=mode,
             previous_response_id=previous,
             options=options,
+            api=api,
+            model_info=info,
+            images=await self._image_urls(path),
         )
         turn = Turn(plan, store=self.store, client=self.client, clock=self._clock, flush_interval=self._flush_interval)
         self._running[conversation.id] = turn
         return turn
+
+    async def _image_urls(self, path: Sequence[Message]) -> dict[int, list[str]]:
+        """The URLs of every image on `path`: stored files as base64 data URLs, encoded in a worker thread."""
+        urls: dict[int, list[str]] = {}
+        for message in path:
+            for image in message.images:
+                if image.url:
+                    urls.setdefault(message.id, []).append(image.url)
+                    continue
+                data = await self.store.image_data(image.sha256 or "")
+                if data is None:
+                    raise EngineError(f"the image {image.name} is missing from the database")
+                urls.setdefault(message.id, []).append(await asyncio.to_thread(data_url, image.mime, data))
+        return urls
+
+    async def summarise(self, conversation_id: int) -> Turn:
+        """Ask the model to summarise the current branch and start a new branch seeded with that summary.
+
+        The new branch is a new root (the summary request, then the answer streaming into it); the old
+        branch stays as it was and `switch_branch` goes back to it. The summary turn is sent with the
+        whole branch but not stored server-side, so later turns replay the summary instead of chaining
+        on the old context.
+        """
+        conversation = await self.conversation(conversation_id)
+        self._ensure_idle(conversation_id)
+        branch = await self.store.head_branch(conversation_id)
+        if not any(message.content for message in branch):
+            raise EngineError("there is nothing to summarise yet")
+        prompt = await self.store.add_message(conversation_id, role="user", content=SUMMARY_PROMPT, parent_id=None)
+        return await self._answer(conversation, prompt, path=[*branch, prompt], store=False)
+
+    async def context_meter(self, conversation_id: int) -> ContextMeter | None:
+        """How full the model's window is after the branch's last answer that reported usage (None: no answer yet)."""
+        for message in reversed(await self.transcript(conversation_id)):
+            if message.role == "assistant" and message.usage is not None:
+                model = message.model or (await self.conversation(conversation_id)).model
+                return meter_for(message.usage, model, self.settings.catalog.lookup(model).context_window)
+        return None
+
+    def turn_cost(self, message: Message) -> Cost:
+        """The estimated cost of one answer, in the region's currency."""
+        return turn_cost(message.usage, message.model, self.settings.catalog, self.settings.currency)
+
+    async def conversation_cost(self, conversation_id: int) -> Cost:
+        """The estimated cost of every answer of the conversation, on every branch (all of them were paid for)."""
+        await self.conversation(conversation_id)
+        messages = await self.store.conversation_messages(conversation_id)
+        turns = [(m.usage, m.model) for m in messages if m.role == "assistant"]
+        return total_cost(turns, self.settings.catalog, self.settings.currency)
 
     async def shutdown(self, timeout: float = 5.0) -> None:
         """Cancel every answer still streaming and wait (bounded) until each is stored as cancelled."""
