@@ -29,7 +29,8 @@ def chat_messages(path: Sequence[Message], system_prompt: str | None, images: Im
 
 
 def chat_body(options: TurnOptions, path: Sequence[Message], info: ModelInfo, images: ImageUrls | None = None) -> dict[str, Any]:
-    """`POST /chat/completions` body: stream with a usage chunk; `enable_thinking` only where the model can switch."""
+    """`POST /chat/completions` body: stream with a usage chunk; `enable_thinking` as asked where the model can
+    switch, on for models that always think (so their `reasoning_content` streams), absent for those that never do."""
     body: dict[str, Any] = {
         "model": options.model,
         "messages": chat_messages(path, options.system_prompt, images),
@@ -38,4 +39,6 @@ def chat_body(options: TurnOptions, path: Sequence[Message], info: ModelInfo, im
     }
     if info.thinking == "hybrid":
         body["enable_thinking"] = options.thinking
+    elif info.thinking == "always":
+        body["enable_thinking"] = True
     return body

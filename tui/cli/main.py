@@ -16,6 +16,8 @@ from tui.chat import EngineError
 from tui.cli.ask import cmd_ask
 from tui.cli.console import EXIT_OK, EXIT_SIGINT, EXIT_USAGE, PROG, CliError, fail, say, silence_stdout
 from tui.cli.history import cmd_export, cmd_import, cmd_list, cmd_search, cmd_show
+from tui.cli.models import cmd_models
+from tui.cli.usage import cmd_usage
 from tui.cli.parser import KEYED_COMMANDS, flags, parse_args
 from tui.cli.simulator import cmd_sim, demo
 from tui.config import FILE_KEYS, ConfigError, Settings, demo_db_path, load_settings
@@ -77,6 +79,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "export": cmd_export,
         "import": cmd_import,
         "search": cmd_search,
+        "models": cmd_models,
+        "usage": cmd_usage,
     }
     return asyncio.run(handlers[args.command](args, settings))
 
