@@ -374,8 +374,13 @@ class ChatEngine:
     async def delete(self, conversation_id: int) -> None:
         await self.store.delete_conversation(conversation_id)
 
-    async def export_markdown(self, conversation_id: int) -> str:
-        return await self.store.export_markdown(conversation_id)
+    async def export_markdown(self, conversation_id: int, image_links: dict[str, str] | None = None) -> str:
+        """The head branch as Markdown; `image_links` (sha256 -> relative path) links images written beside it."""
+        return await self.store.export_markdown(conversation_id, image_links)
+
+    async def image_data(self, sha256: str) -> bytes | None:
+        """The bytes of a stored image (for writing it out beside an export, or showing it)."""
+        return await self.store.image_data(sha256)
 
     async def export_json(self, conversation_id: int) -> dict[str, Any]:
         return await self.store.export_json(conversation_id)

@@ -83,6 +83,9 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         conversation = await find_conversation(engine, args.id)
         if args.format == "json":
             text = json.dumps(await engine.export_json(conversation.id), ensure_ascii=False, indent=2) + "\n"
+        elif args.output is not None:
+            links = await _write_images(engine, conversation.id, Path(args.output).expanduser())
+            text = await engine.export_markdown(conversation.id, links)
         else:
             text = await engine.export_markdown(conversation.id)
     if args.output is None:
@@ -94,6 +97,29 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
     say(f"exported conversation {conversation.id} to {args.output}")
     return EXIT_OK
+
+
+_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/bmp": ".bmp",
+               "image/tiff": ".tiff", "image/heic": ".heic"}
+
+
+async def _write_images(engine: ChatEngine, conversation_id: int, output: Path) -> dict[str, str]:
+    """Write the branch's stored images beside the Markdown file (`NAME-<sha12>.png`); sha256 -> relative link."""
+    links: dict[str, str] = {}
+    for message in await engine.transcript(conversation_id):
+        for image in message.images:
+            if not image.sha256 or image.sha256 in links:
+                continue
+            data = await engine.image_data(image.sha256)
+            if data is None:
+                continue
+            name = f"{output.stem}-{image.sha256[:12]}{_EXTENSIONS.get(image.mime or '', '.img')}"
+            try:
+                (output.parent / name).write_bytes(data)
+            except OSError as exc:
+                raise CliError(f"cannot write {output.parent / name}: {exc.strerror}") from None
+            links[image.sha256] = name
+    return links
 
 
 async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
