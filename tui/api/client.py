@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from tui.api.body import encode_body
 from tui.api.errors import (
     ApiError,
     AuthError,
@@ -191,7 +192,7 @@ class ResponsesClient:
 
         Anything else becomes a typed error; only 429, 5xx and failures to connect are retried.
         """
-        content = json.dumps(body, ensure_ascii=False).encode()
+        content = encode_body(body)  # big image data URLs are copied in, not escaped (api/body.py)
         headers = {"Content-Type": "application/json"}
         if body.get("stream"):
             headers["Accept"] = "text/event-stream"

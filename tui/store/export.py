@@ -137,9 +137,16 @@ def to_markdown(conversation: Conversation, branch: list[Message], *, image_link
 # ---------------------------------------------------------------------- json
 
 
+#: Bytes encoded per base64 call (a multiple of 3, so the pieces join into one valid encoding). One
+#: call holds the GIL throughout; in pieces, a worker thread encoding a 5 MB image lets the event loop run.
+_BASE64_PIECE = 3 * 64 * 1024
+
+
 def data_url(mime: str | None, data: bytes) -> str:
-    """`data:image/png;base64,...` for an image's bytes."""
-    return f"data:{mime or 'application/octet-stream'};base64,{base64.b64encode(data).decode('ascii')}"
+    """`data:image/png;base64,...` for an image's bytes (encoded in pieces: call it from a worker thread)."""
+    view = memoryview(data)
+    encoded = b"".join(base64.b64encode(view[i : i + _BASE64_PIECE]) for i in range(0, len(view), _BASE64_PIECE))
+    return f"data:{mime or 'application/octet-stream'};base64,{encoded.decode('ascii')}"
 
 
 def _image_url(image: ImageRef, image_data: dict[str, bytes]) -> str | None:
