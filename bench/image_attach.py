@@ -30,7 +30,7 @@ from tui.chat.updates import TurnFinished, TurnStarted
 from tui.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "chat"))
-from image_files import png_bytes  # noqa: E402
+from image_files import png_bytes
 
 
 class StallMeter:

@@ -101,7 +101,7 @@ async def test_the_same_image_is_stored_once_and_replayed_after_the_chain_is_gon
     conversation = await engine.new_conversation()
     await collect(await engine.send(conversation.id, "first", images=[image]))
     await collect(await engine.send(conversation.id, "again", images=[image]))
-    rows = await engine.store._rows("SELECT count(*) FROM images")  # noqa: SLF001 - the storage itself is the point
+    rows = await engine.store._rows("SELECT count(*) FROM images")
     assert rows[0][0] == 1
     sim.inject("forget")
     await collect(await engine.send(conversation.id, "and now?"))
@@ -148,7 +148,7 @@ async def test_json_export_carries_images_and_an_import_replays_them(
     assert exported["data_url"] == "data:image/png;base64," + base64.b64encode(data).decode()
     assert document["input"][0]["content"][0]["type"] == "input_image"
     await engine.delete(conversation.id)
-    assert (await engine.store._rows("SELECT count(*) FROM images"))[0][0] == 0  # noqa: SLF001 - the bytes left with it
+    assert (await engine.store._rows("SELECT count(*) FROM images"))[0][0] == 0
     copy = await engine.import_json(document)
     sim.inject("forget")  # the server's copy is gone too: only the imported file has the picture
     await collect(await engine.send(copy.id, "Still there?"))

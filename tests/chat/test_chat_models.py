@@ -91,7 +91,7 @@ async def test_summarise_starts_a_new_branch_seeded_with_a_summary_and_keeps_the
     await ask(engine, conversation.id, "What is my name?")
     replayed = sim.requests[-1]
     assert "previous_response_id" not in replayed  # the summary is replayed, never chained on the old context
-    assert [item["content"] for item in replayed["input"]][0] == SUMMARY_PROMPT
+    assert replayed["input"][0]["content"] == SUMMARY_PROMPT
 
 
 async def test_summarising_an_empty_conversation_is_refused(sim: SimServer, make_engine: MakeEngine) -> None:

@@ -17,9 +17,9 @@ from tui.cli.ask import cmd_ask
 from tui.cli.console import EXIT_OK, EXIT_SIGINT, EXIT_USAGE, PROG, CliError, fail, say, silence_stdout
 from tui.cli.history import cmd_export, cmd_import, cmd_list, cmd_search, cmd_show
 from tui.cli.models import cmd_models
-from tui.cli.usage import cmd_usage
 from tui.cli.parser import KEYED_COMMANDS, flags, parse_args
 from tui.cli.simulator import cmd_sim, demo
+from tui.cli.usage import cmd_usage
 from tui.config import FILE_KEYS, ConfigError, Settings, demo_db_path, load_settings
 from tui.log import log_path, setup_logging
 from tui.store import StoreError
