@@ -20,6 +20,19 @@ from tui.sim import SimServer
 VISION = "qwen3.5-plus"
 
 
+async def sent_with_image(
+    sim: SimServer, make_engine: MakeEngine, tmp_path: Path, text: str, model: str = VISION
+) -> tuple[ChatEngine, int, bytes, TurnFinished]:
+    """A new conversation on `model` whose first message is `text` with a 30x20 PNG; returns its finished answer."""
+    engine = await make_engine(sim, model=model)
+    data = png_bytes(30, 20)
+    image = await attach(write(tmp_path / "a.png", data))
+    conversation = await engine.new_conversation()
+    finished = (await collect(await engine.send(conversation.id, text, images=[image])))[-1]
+    assert isinstance(finished, TurnFinished) and finished.status == "complete"
+    return engine, conversation.id, data, finished
+
+
 @pytest.mark.parametrize(
     ("data", "size"),
     [
@@ -63,7 +76,7 @@ async def test_images_over_the_documented_limits_get_one_clear_line(tmp_path: Pa
         handle.write(png_bytes(20, 20))
         handle.truncate(MAX_FILE_BYTES + 1)
     cases = {
-        big: "up to 7.9 MB",
+        big: "up to 7.5 MB (10.0 MB once encoded)",
         write(tmp_path / "anim.gif", gif_bytes(50, 50)): "is a GIF",
         write(tmp_path / "doc.png", b"%PDF-1.7 not really a png"): "not an image",
         write(tmp_path / "dot.png", png_bytes(5, 40)): "above 10 pixels",
@@ -79,17 +92,12 @@ async def test_images_over_the_documented_limits_get_one_clear_line(tmp_path: Pa
 async def test_an_image_goes_out_as_a_data_url_and_the_model_says_what_it_received(
     sim: SimServer, make_engine: MakeEngine, tmp_path: Path
 ) -> None:
-    engine = await make_engine(sim, model=VISION)
-    data = png_bytes(30, 20)
-    image = await attach(write(tmp_path / "a.png", data))
-    conversation = await engine.new_conversation()
-    finished = (await collect(await engine.send(conversation.id, "What is in this picture?", images=[image])))[-1]
-    assert isinstance(finished, TurnFinished) and finished.status == "complete"
+    engine, conversation_id, data, finished = await sent_with_image(sim, make_engine, tmp_path, "What is in this picture?")
     assert f"I received 1 image ({len(data)} bytes)" in finished.message.content
     content = sim.requests[-1]["input"][-1]["content"]
     assert content[0] == {"type": "input_image", "image_url": "data:image/png;base64," + base64.b64encode(data).decode()}
     assert content[1] == {"type": "input_text", "text": "What is in this picture?"}
-    user = (await engine.transcript(conversation.id))[0]
+    user = (await engine.transcript(conversation_id))[0]
     assert [(ref.name, ref.size, ref.width, ref.height) for ref in user.images] == [("a.png", len(data), 30, 20)]
 
 
@@ -124,11 +132,7 @@ async def test_a_model_without_vision_refuses_images_before_anything_is_stored(
 async def test_a_chat_completions_model_gets_chat_style_image_parts(
     sim: SimServer, make_engine: MakeEngine, tmp_path: Path
 ) -> None:
-    engine = await make_engine(sim, model="qwen3-vl-plus")
-    data = png_bytes(30, 20)
-    image = await attach(write(tmp_path / "a.png", data))
-    conversation = await engine.new_conversation()
-    finished = (await collect(await engine.send(conversation.id, "Describe it", images=[image])))[-1]
+    _, _, data, finished = await sent_with_image(sim, make_engine, tmp_path, "Describe it", model="qwen3-vl-plus")
     assert f"I received 1 image ({len(data)} bytes)" in finished.message.content
     parts = sim.requests[-1]["messages"][-1]["content"]
     assert parts[0]["type"] == "image_url" and parts[0]["image_url"]["url"].startswith("data:image/png;base64,")
@@ -138,16 +142,12 @@ async def test_a_chat_completions_model_gets_chat_style_image_parts(
 async def test_json_export_carries_images_and_an_import_replays_them(
     sim: SimServer, make_engine: MakeEngine, tmp_path: Path
 ) -> None:
-    engine = await make_engine(sim, model=VISION)
-    data = png_bytes(30, 20)
-    image = await attach(write(tmp_path / "a.png", data))
-    conversation = await engine.new_conversation()
-    await collect(await engine.send(conversation.id, "Keep this", images=[image]))
-    document = await engine.export_json(conversation.id)
+    engine, conversation_id, data, _ = await sent_with_image(sim, make_engine, tmp_path, "Keep this")
+    document = await engine.export_json(conversation_id)
     exported = document["messages"][0]["images"][0]
     assert exported["data_url"] == "data:image/png;base64," + base64.b64encode(data).decode()
     assert document["input"][0]["content"][0]["type"] == "input_image"
-    await engine.delete(conversation.id)
+    await engine.delete(conversation_id)
     assert (await engine.store._rows("SELECT count(*) FROM images"))[0][0] == 0
     copy = await engine.import_json(document)
     sim.inject("forget")  # the server's copy is gone too: only the imported file has the picture

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.chat.errors import EngineError
-from tui.store.export import file_size
+from tui.store.export import describe_image, file_size
 from tui.store.models import ImageRef
 
-#: Encoded (base64) size limit of one image sent inline.
-MAX_BASE64_BYTES = 10 * 1024 * 1024
+#: Encoded (base64) size limit of one image sent inline; the docs say "10 MB", read as decimal (the
+#: smaller reading), so nothing we send can be over the limit whichever one the service means.
+MAX_BASE64_BYTES = 10_000_000
 #: The file size that stays within MAX_BASE64_BYTES once encoded (base64 grows data by 4/3).
 MAX_FILE_BYTES = MAX_BASE64_BYTES * 3 // 4
 MIN_SIDE = 11
@@ -67,20 +68,8 @@ class Attachment:
 
     @property
     def chip(self) -> str:
-        """`photo.png · 1.2 MB · 800×600`: what the transcript shows for it."""
-        return describe(self.ref)
-
-
-def describe(ref: ImageRef) -> str:
-    """One line for an attached image (name, size, pixel dimensions; a URL image: its name and address)."""
-    if ref.url:
-        return f"{ref.name} · {ref.url}"
-    parts = [ref.name]
-    if ref.size is not None:
-        parts.append(file_size(ref.size))
-    if ref.width and ref.height:
-        parts.append(f"{ref.width}×{ref.height}")
-    return " · ".join(parts)
+        """`photo.png · 1.2 MB · 800×600`: what the transcript shows for it (`describe_image` for a stored one)."""
+        return describe_image(self.ref)
 
 
 # --- pixel dimensions from the header ------------------------------------------------------------

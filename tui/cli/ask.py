@@ -40,6 +40,7 @@ from tui.cli.console import (
 from tui.cli.history import find_conversation
 from tui.cli.simulator import demo
 from tui.config import Settings
+from tui.store.export import usage_parts
 from tui.text_safety import strip_controls
 
 log = logging.getLogger("tui.cli")
@@ -300,13 +301,8 @@ async def _target_conversation(engine: ChatEngine, args: argparse.Namespace, set
 
 def _usage_line(message: Any, cost: Cost | None) -> str:
     """`tokens 120 in · 48 out · 12 reasoning · ≈ $0.0001 (estimate)`."""
-    usage = message.usage
-    parts = [f"tokens {usage.input_tokens} in", f"{usage.output_tokens} out"]
-    if usage.cached_tokens:
-        parts.append(f"{usage.cached_tokens} cached")
-    if usage.reasoning_tokens:
-        parts.append(f"{usage.reasoning_tokens} reasoning")
-    parts += [f"{name} ×{count}" for name, count in sorted(usage.x_tools.items())]
+    parts = usage_parts(message.usage)
+    parts[0] = "tokens " + parts[0]
     if cost is not None:
         parts.append(cost.label)
     return " · ".join(parts)

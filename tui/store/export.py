@@ -56,14 +56,19 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _usage_line(usage: Usage) -> str:
+def usage_parts(usage: Usage) -> list[str]:
+    """`["120 in", "48 out", "12 reasoning", "web_search ×1"]`: a turn's usage as the export and `ask` show it."""
     parts = [f"{usage.input_tokens} in", f"{usage.output_tokens} out"]
     if usage.cached_tokens:
         parts.append(f"{usage.cached_tokens} cached")
     if usage.reasoning_tokens:
         parts.append(f"{usage.reasoning_tokens} reasoning")
     parts += [f"{name} ×{count}" for name, count in sorted(usage.x_tools.items())]
-    return "Tokens: " + " · ".join(parts)
+    return parts
+
+
+def _usage_line(usage: Usage) -> str:
+    return "Tokens: " + " · ".join(usage_parts(usage))
 
 
 def describe_image(image: ImageRef) -> str:
