@@ -106,3 +106,25 @@ def test_an_image_the_model_cannot_take_sends_nothing(cli: Cli, sim, tmp_path: P
     assert refused.returncode == 1 and "above 10 pixels" in refused.stderr
     assert sim.requests == []
     assert cli.run("list").stdout == ""
+
+
+def test_config_overrides_prices_and_keeps_them_when_settings_are_saved(cli: Cli, sim, tmp_path: Path) -> None:
+    config = tmp_path / "config" / "qwen-tui" / "config.toml"  # the XDG config dir the command uses
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('model = "qwen3-max"\n\n[models."qwen3-max"]\nprice.USD = [{ input = 1000.0, output = 0.0 }]\n',
+                      encoding="utf-8")
+    table = cli.run("models", "--offline").stdout
+    assert "$1000/$0" in next(line for line in table.splitlines() if line.startswith("qwen3-max "))
+    result = json.loads(cli.run("ask", "--json", "hello", base_url=sim.base_url).stdout)
+    assert result["cost"]["amount"] == result["usage"]["input_tokens"] * 1000 / 1e6
+
+    from tui.config import load_settings, save_settings
+
+    settings = load_settings(env={"QWEN_TUI_CONFIG": str(config)})
+    save_settings(settings.updated("app", theme="ansi-dark"), config)
+    assert load_settings(env={"QWEN_TUI_CONFIG": str(config)}).models == settings.models
+
+    config.write_text('[models."qwen3-max"]\ncontext_window = "big"\n', encoding="utf-8")
+    bad = cli.run("models", "--offline")
+    assert bad.returncode == 1
+    assert_one_clear_line(bad.stderr, "models", "qwen3-max")

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 
 
 def engine_settings(settings: Settings) -> EngineSettings:
-    """The engine's defaults taken from the person's settings (the model table with config's overrides, when
-    the settings carry any as `models`; the currency the region bills in)."""
-    catalog = load_catalog(getattr(settings, "models", None))
+    """The engine's defaults taken from the person's settings (the model table with config's `[models]`
+    overrides; the currency the region bills in)."""
+    catalog = load_catalog(settings.models)
     return EngineSettings(
         catalog=catalog,
         currency=catalog.currency(settings.region),

@@ -96,7 +96,7 @@ def table_lines(rows: list[ModelRow], currency: str) -> list[str]:
 
 async def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
     """Print the table (or JSON); ask the service for its list unless --offline, and say so when it cannot."""
-    catalog = load_catalog(getattr(settings, "models", None))
+    catalog = load_catalog(settings.models)
     currency = catalog.currency(settings.region)
     served: list[str] | None = None
     note = None

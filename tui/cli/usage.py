@@ -26,7 +26,7 @@ def parse_since(text: str) -> float:
 async def cmd_usage(args: argparse.Namespace, settings: Settings) -> int:
     """One line per group (or one total): answers, input/output/cached/reasoning tokens, estimated cost."""
     since = parse_since(args.since) if args.since else None
-    catalog = load_catalog(getattr(settings, "models", None))
+    catalog = load_catalog(settings.models)
     currency = catalog.currency(settings.region)
     async with open_engine(settings, require_key=False) as engine:
         rows = await engine.store.usage_rows(since)
