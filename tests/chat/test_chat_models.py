@@ -35,6 +35,12 @@ async def test_a_chat_only_model_answers_through_chat_completions_with_the_trans
     assert body["stream_options"] == {"include_usage": True} and body["enable_thinking"] is True
     stored = await engine.transcript(conversation.id)
     assert any(item.type == "reasoning" for item in stored[1].items)
+    assert (await engine.chain_state(conversation.id)).mode == "replay"
+    assert engine.api_for("qwq-plus") == "chat" and engine.api_for("qwen3-max") == "responses"
+    await engine.set_model(conversation.id, "qwen3-max")  # back on the Responses API: nothing to chain on
+    moved = (await ask(engine, conversation.id, "Still there?"))[0]
+    assert isinstance(moved, TurnStarted) and (moved.api, moved.mode) == ("responses", "replay")
+    assert "previous_response_id" not in sim.requests[-1]
 
 
 async def test_each_turn_ends_with_the_share_of_the_window_in_use(sim: SimServer, make_engine: MakeEngine) -> None:

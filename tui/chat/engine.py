@@ -139,6 +139,12 @@ class ChatEngine:
             conversation = await self.store.update_conversation(conversation_id, title=title)
         return await self._answer(conversation, user)
 
+    def api_for(self, model: str) -> Literal["responses", "chat"]:
+        """The endpoint a turn on `model` goes to: "chat" (Chat Completions, always a replay; the status line
+        says "chat completions") when the table says the Responses API does not serve it, else "responses"."""
+        info = self.settings.catalog.lookup(model)
+        return "chat" if not info.serves("responses") and info.serves("chat") else "responses"
+
     def check_vision(self, model: str) -> None:
         """`EngineError` when the table says `model` cannot read images (a model it does not list is let through)."""
         info = self.settings.catalog.lookup(model)
@@ -185,7 +191,7 @@ class ChatEngine:
             options = replace(options, store=store)
         path = path if path is not None else await self.store.path_to(user.id)
         info = self.settings.catalog.lookup(options.model)
-        api: Literal["responses", "chat"] = "chat" if not info.serves("responses") and info.serves("chat") else "responses"
+        api = self.api_for(options.model)
         parent = path[-2] if len(path) > 1 else None
         chainable = api == "responses" and parent is not None and options.store and self._chainable(parent)
         previous = parent.response_id if chainable and parent is not None else None
@@ -292,6 +298,7 @@ class ChatEngine:
         return (
             message is not None
             and message.role == "assistant"
+            and message.api != "chat"  # a chat completion id is no previous_response_id
             and self.store.response_valid(message, self._clock() + EXPIRY_MARGIN_SECONDS)
         )
 
