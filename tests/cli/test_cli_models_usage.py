@@ -128,3 +128,34 @@ def test_config_overrides_prices_and_keeps_them_when_settings_are_saved(cli: Cli
     bad = cli.run("models", "--offline")
     assert bad.returncode == 1
     assert_one_clear_line(bad.stderr, "models", "qwen3-max")
+
+
+def test_on_a_terminal_ask_ends_with_numbered_linked_sources_and_the_estimate_on_stderr(cli: Cli, sim) -> None:
+    """stderr on a pty (a person's terminal), stdout a pipe: the answer alone goes to stdout."""
+    import os
+    import pty
+    import subprocess
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(cli.argv(("ask", "--tool", "web_search", "Tell me about postgres indexes"), sim.base_url),
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, env=cli.env,
+                              cwd=cli.root, timeout=60)
+        os.close(follower)
+        err = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the pty is closed once the command is done and read
+                break
+            if not chunk:
+                break
+            err += chunk
+    finally:
+        os.close(leader)
+    assert done.returncode == 0
+    assert b"[1]" not in done.stdout and b"wikipedia" not in done.stdout  # the answer only
+    text = err.decode()
+    url = "https://en.wikipedia.org/wiki/Tell_Me_About_Postgres"
+    assert f"[1] \x1b]8;;{url}\x1b\\{url}\x1b]8;;\x1b\\" in text
+    assert "qwen-tui: tokens " in text and "(estimate)" in text
