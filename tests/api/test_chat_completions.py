@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from conftest import RawServer
 
 from tui.api.chat_completions import stream_chat
 from tui.api.client import ResponsesClient
@@ -65,7 +64,7 @@ def _chunk(**delta: Any) -> dict[str, Any]:
     return {"id": "chatcmpl-1", "created": 1, "model": "qwq-plus", "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
 
 
-async def test_a_stream_cut_before_it_finished_is_a_dropped_stream(raw_server: RawServer) -> None:
+async def test_a_stream_cut_before_it_finished_is_a_dropped_stream(raw_server: Any) -> None:
     raw_server.add(raw_server.sse_reply(b"data: " + json.dumps(_chunk(content="Hel")).encode() + b"\n\n"))
     async with ResponsesClient(raw_server.base_url, "sk-test", max_retries=0) as client:
         fold = TurnFold()
@@ -75,7 +74,7 @@ async def test_a_stream_cut_before_it_finished_is_a_dropped_stream(raw_server: R
     assert fold.text == "Hel"  # what arrived is kept by the fold, as on the Responses path
 
 
-async def test_an_error_chunk_mid_stream_fails_the_turn_with_its_message(raw_server: RawServer) -> None:
+async def test_an_error_chunk_mid_stream_fails_the_turn_with_its_message(raw_server: Any) -> None:
     error = {"error": {"message": "Output data may contain inappropriate content.", "code": "data_inspection_failed"}}
     body = b"data: " + json.dumps(_chunk(content="Hi")).encode() + b"\n\ndata: " + json.dumps(error).encode() + b"\n\n"
     raw_server.add(raw_server.sse_reply(body))
@@ -85,7 +84,7 @@ async def test_an_error_chunk_mid_stream_fails_the_turn_with_its_message(raw_ser
     assert fold.terminal == "failed" and fold.error == "Output data may contain inappropriate content."
 
 
-async def test_a_length_finish_is_an_incomplete_answer(raw_server: RawServer) -> None:
+async def test_a_length_finish_is_an_incomplete_answer(raw_server: Any) -> None:
     cut = {**_chunk(content=" world"), "choices": [{"index": 0, "delta": {"content": " world"}, "finish_reason": "length"}]}
     body = b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in (_chunk(content="Hello"), cut)) + b"data: [DONE]\n\n"
     raw_server.add(raw_server.sse_reply(body))
@@ -95,7 +94,7 @@ async def test_a_length_finish_is_an_incomplete_answer(raw_server: RawServer) ->
     assert "max_output_tokens" in (fold.error or "")
 
 
-async def test_a_chunk_that_is_not_json_is_a_protocol_error(raw_server: RawServer) -> None:
+async def test_a_chunk_that_is_not_json_is_a_protocol_error(raw_server: Any) -> None:
     raw_server.add(raw_server.sse_reply(b"data: {not json\n\n"))
     async with ResponsesClient(raw_server.base_url, "sk-test", max_retries=0) as client:
         with pytest.raises(ProtocolError, match="not JSON"):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from conftest import RawServer
 
 from tui.api.errors import AuthError, NetworkError, ProtocolError
 from tui.api.models_list import list_models, model_names
@@ -15,7 +16,7 @@ async def test_the_simulator_lists_its_models(sim: SimServer) -> None:
     assert "qwen3-max" in names and "qwen-mt-plus" in names
 
 
-async def test_a_bad_key_and_an_unreachable_server_are_one_line_errors(sim: SimServer, raw_server: RawServer) -> None:
+async def test_a_bad_key_and_an_unreachable_server_are_one_line_errors(sim: SimServer, raw_server: Any) -> None:
     with pytest.raises(AuthError):
         await list_models(sim.base_url, "")
     await raw_server.stop()
