@@ -83,6 +83,8 @@ def test_ask_with_images_round_trips_and_exports_them_beside_the_markdown(cli: C
     assert done.returncode == 0, done.stderr
     sizes = first.stat().st_size + second.stat().st_size
     assert f"I received 2 images ({sizes} bytes)." in done.stdout
+    shown = cli.run("show", "1").stdout
+    assert f"  · Image: one.png · {first.stat().st_size} B · 30×20\n" in shown
     out = tmp_path / "export" / "chat.md"
     out.parent.mkdir()
     exported = cli.run("export", "1", "-o", str(out))

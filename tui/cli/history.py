@@ -15,7 +15,7 @@ from tui.chat import ChatEngine, EngineError, open_engine
 from tui.cli.console import EXIT_FAILURE, EXIT_OK, PROG, CliError, out, say
 from tui.config import Settings
 from tui.store import Conversation, Message
-from tui.store.export import describe_item
+from tui.store.export import describe_image, describe_item
 from tui.store.search import snippet_parts
 from tui.text_safety import one_line
 
@@ -61,6 +61,8 @@ async def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         out(f"system: {conversation.system_prompt}\n")
     for message in messages:
         out("\n" + _message_header(message) + "\n")
+        for image in message.images:
+            out(f"  · Image: {describe_image(image)}\n")
         for item in message.items:
             out(f"  · {describe_item(item)}\n")
         if message.content:
