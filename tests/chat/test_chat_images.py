@@ -13,7 +13,7 @@ from image_files import bmp_bytes, gif_bytes, jpeg_bytes, png_bytes, webp_bytes,
 
 from tui.chat.engine import ChatEngine
 from tui.chat.errors import EngineError
-from tui.chat.images import MAX_FILE_BYTES, ImageError, attach, dimensions, pasted_path
+from tui.chat.images import MAX_FILE_BYTES, DataUrlCache, ImageError, attach, dimensions, pasted_path
 from tui.chat.updates import TurnFinished
 from tui.sim import SimServer
 
@@ -172,3 +172,32 @@ async def test_attaching_a_5_mb_image_reads_and_encodes_off_the_event_loop(tmp_p
     task.cancel()
     assert image.size and image.size > 5_000_000
     assert ticks > 1  # a blocking read would have let the ticker run at most once
+
+
+def test_the_data_url_cache_keeps_the_newest_within_its_budget() -> None:
+    cache = DataUrlCache(budget=10)
+    cache.put("a", "aaaa")
+    cache.put("b", "bbbb")
+    assert cache.get("a") == "aaaa"  # now the newest
+    cache.put("c", "cccc")  # over budget: the least recently used ("b") goes
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == ("aaaa", None, "cccc")
+    cache.put("huge", "x" * 11)
+    assert cache.get("huge") is None
+
+
+async def test_a_replayed_image_is_not_read_from_the_database_again(
+    sim: SimServer, make_engine: MakeEngine, tmp_path: Path
+) -> None:
+    engine, conversation_id, _, _ = await sent_with_image(sim, make_engine, tmp_path, "first")
+    reads = 0
+    original = engine.store.image_data
+
+    async def counting(sha256: str) -> bytes | None:
+        nonlocal reads
+        reads += 1
+        return await original(sha256)
+
+    engine.store.image_data = counting  # type: ignore[method-assign]
+    await collect(await engine.send(conversation_id, "second"))
+    await collect(await engine.send(conversation_id, "third"))
+    assert reads == 0  # encoded once, for the first turn

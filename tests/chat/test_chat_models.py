@@ -146,3 +146,16 @@ async def test_conversation_cost_adds_every_answer_on_every_branch(sim: SimServe
     expected = sum(engine.turn_cost(m).amount for m in messages if m.role == "assistant")
     total = await engine.conversation_cost(conversation.id)
     assert total.amount == pytest.approx(expected) and total.amount > 0 and total.currency == "USD"
+
+
+@pytest.mark.parametrize(("fault", "words"), [("drop", "cut off"), ("malformed", "not JSON")])
+async def test_a_chat_completions_stream_that_breaks_keeps_what_arrived_with_one_line(
+    sim: SimServer, make_engine: MakeEngine, fault: str, words: str
+) -> None:
+    engine = await make_engine(sim, model="qwen-max")
+    conversation = await engine.new_conversation()
+    sim.inject(fault, after_deltas=2)
+    finished = (await ask(engine, conversation.id, "Tell me about rust"))[-1]
+    assert isinstance(finished, TurnFinished) and finished.status == "incomplete"
+    assert finished.error is not None and words in finished.error and "\n" not in finished.error
+    assert finished.message.content.startswith("## Rust")  # the deltas before the break are kept

@@ -16,7 +16,7 @@ from tui.catalog import Catalog, shipped_catalog
 from tui.chat.chain import EXPIRY_MARGIN_SECONDS, ChainState, TurnOptions, chain_state, turn_options
 from tui.chat.cost import Cost, total_cost, turn_cost
 from tui.chat.errors import EngineError
-from tui.chat.images import Attachment
+from tui.chat.images import Attachment, DataUrlCache
 from tui.chat.meter import ContextMeter, meter_for
 from tui.chat.turn import Turn, TurnPlan
 from tui.store import Store
@@ -82,6 +82,7 @@ class ChatEngine:
         self._clock = clock
         self._flush_interval = flush_interval
         self._running: dict[int, Turn] = {}
+        self._data_urls = DataUrlCache()
 
     # --- conversations -----------------------------------------------------------------------
 
@@ -223,10 +224,15 @@ class ChatEngine:
                 if image.url:
                     urls.setdefault(message.id, []).append(image.url)
                     continue
-                data = await self.store.image_data(image.sha256 or "")
-                if data is None:
-                    raise EngineError(f"the image {image.name} is missing from the database")
-                urls.setdefault(message.id, []).append(await asyncio.to_thread(data_url, image.mime, data))
+                sha = image.sha256 or ""
+                url = self._data_urls.get(sha)
+                if url is None:
+                    data = await self.store.image_data(sha)
+                    if data is None:
+                        raise EngineError(f"the image {image.name} is missing from the database")
+                    url = await asyncio.to_thread(data_url, image.mime, data)
+                    self._data_urls.put(sha, url)
+                urls.setdefault(message.id, []).append(url)
         return urls
 
     async def summarise(self, conversation_id: int) -> Turn:

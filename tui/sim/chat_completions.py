@@ -7,6 +7,7 @@ Chat streams `data:` chunks without `event:` lines, `reasoning_content` deltas f
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -96,7 +97,7 @@ async def serve_chat(state: SimState, scope: Scope, receive: Receive, send: Send
                             {"retry-after": f"{fault.retry_after:g}"})
         if fault and fault.kind == "server_error":
             raise FlatError(500, "InternalError", "An internal error has occurred, please try again later.")
-        state.faults.take(ANSWER_FAULTS)  # stream faults are not simulated on this endpoint; do not leave them queued
+        fault = state.faults.take(ANSWER_FAULTS)
         messages = body.get("messages")
         if not isinstance(body.get("model"), str) or not body["model"]:
             raise FlatError(400, "InvalidParameter", "Model not specified.")
@@ -124,7 +125,23 @@ async def serve_chat(state: SimState, scope: Scope, receive: Receive, send: Send
         return
     headers = [(b"content-type", b"text/event-stream;charset=UTF-8"), (b"x-request-id", request_id.encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": b"".join(chat_chunks(body, reply, usage, thinking=thinking))})
+    blocks = chat_chunks(body, reply, usage, thinking=thinking)
+    if fault is not None and fault.kind == "stall":
+        cut = min(1 + fault.after_deltas, len(blocks) - 2)
+        await send({"type": "http.response.body", "body": b"".join(blocks[:cut]), "more_body": True})
+        await asyncio.sleep(fault.seconds)
+        blocks = blocks[cut:]
+    elif fault is not None and fault.kind in ("drop", "malformed"):
+        # Cut after the role chunk and `after_deltas` content chunks: mid-answer, as a lost connection is.
+        cut = min(1 + fault.after_deltas, len(blocks) - 2)
+        if fault.kind == "malformed":
+            blocks = [*blocks[:cut], b"data: {\"id\": \"chatcmpl-broken\", \"choi\n\n", *blocks[cut:]]
+        else:
+            from tui.sim.app import AbruptClose
+
+            await send({"type": "http.response.body", "body": b"".join(blocks[:cut]), "more_body": True})
+            raise AbruptClose("drop fault")
+    await send({"type": "http.response.body", "body": b"".join(blocks)})
 
 
 async def serve_models(send: Send, request_id: str) -> None:
