@@ -391,6 +391,10 @@ class ChatEngine:
         """The head branch as Markdown; `image_links` (sha256 -> relative path) links images written beside it."""
         return await self.store.export_markdown(conversation_id, image_links)
 
+    async def usage_rows(self, since: float | None = None) -> list[tuple[float, str | None, Usage]]:
+        """(created_at, model, usage) of every stored answer with usage since `since`, for `qwen-tui usage`."""
+        return await self.store.usage_rows(since)
+
     async def image_data(self, sha256: str) -> bytes | None:
         """The bytes of a stored image (for writing it out beside an export, or showing it)."""
         return await self.store.image_data(sha256)

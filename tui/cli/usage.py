@@ -29,7 +29,7 @@ async def cmd_usage(args: argparse.Namespace, settings: Settings) -> int:
     catalog = load_catalog(settings.models)
     currency = catalog.currency(settings.region)
     async with open_engine(settings, require_key=False) as engine:
-        rows = await engine.store.usage_rows(since)
+        rows = await engine.usage_rows(since)
     groups: dict[str, tuple[int, Usage, Cost]] = {}
     for created_at, model, usage in rows:
         if args.by == "model":
