@@ -150,8 +150,9 @@ _BASE64_PIECE = 3 * 64 * 1024
 def data_url(mime: str | None, data: bytes) -> str:
     """`data:image/png;base64,...` for an image's bytes (encoded in pieces: call it from a worker thread)."""
     view = memoryview(data)
-    encoded = b"".join(base64.b64encode(view[i : i + _BASE64_PIECE]) for i in range(0, len(view), _BASE64_PIECE))
-    return f"data:{mime or 'application/octet-stream'};base64,{encoded.decode('ascii')}"
+    head = f"data:{mime or 'application/octet-stream'};base64,".encode()
+    pieces = (base64.b64encode(view[i : i + _BASE64_PIECE]) for i in range(0, len(view), _BASE64_PIECE))
+    return b"".join([head, *pieces]).decode("ascii")  # two big copies (join, decode), not three
 
 
 def _image_url(image: ImageRef, image_data: dict[str, bytes]) -> str | None:
