@@ -16,6 +16,7 @@ from tui.chat.errors import EngineError
 from tui.chat.images import MAX_FILE_BYTES, DataUrlCache, ImageError, attach, dimensions, pasted_path
 from tui.chat.updates import TurnFinished
 from tui.sim import SimServer
+from tui.store import StoreError
 
 VISION = "qwen3.5-plus"
 
@@ -201,3 +202,15 @@ async def test_a_replayed_image_is_not_read_from_the_database_again(
     await collect(await engine.send(conversation_id, "second"))
     await collect(await engine.send(conversation_id, "third"))
     assert reads == 0  # encoded once, for the first turn
+
+
+async def test_an_import_with_a_broken_image_is_refused_whole(sim: SimServer, make_engine: MakeEngine, tmp_path: Path) -> None:
+    engine, conversation_id, _, _ = await sent_with_image(sim, make_engine, tmp_path, "Keep this")
+    document = await engine.export_json(conversation_id)
+    image = document["messages"][0]["images"][0]
+    before = len(await engine.list_conversations())
+    for broken in ("data:image/png;base64,@@@", "data:text/html\u00e9;base64,AAAA", "javascript:alert(1)"):
+        image["data_url"] = broken
+        with pytest.raises(StoreError, match="cannot import: image 'a.png'"):
+            await engine.import_json(document)
+    assert len(await engine.list_conversations()) == before

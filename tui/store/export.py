@@ -9,6 +9,7 @@ import base64
 import binascii
 import hashlib
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -281,6 +282,9 @@ def _items(value: Any) -> list[OutputItem]:
     return items
 
 
+_IMAGE_DATA_HEAD = re.compile(r"data:image/[a-z0-9.+-]+;base64")
+
+
 def _images(value: Any) -> list[NewImage]:
     """A message's exported images: a data URL becomes bytes again (its sha256 recomputed), a URL stays one."""
     if not isinstance(value, list):
@@ -293,12 +297,12 @@ def _images(value: Any) -> list[NewImage]:
         source = raw.get("data_url") if raw.get("sha256") else raw.get("url")
         if not isinstance(source, str) or not source:
             raise _invalid(f"image {name!r} has neither data_url nor url")
-        if not source.startswith("data:"):
+        if source.startswith(("http://", "https://")):
             images.append((ImageRef(name=name, url=source), None))
             continue
         head, _, payload = source.partition(",")
-        if not head.endswith(";base64"):
-            raise _invalid(f"image {name!r}: only base64 data URLs are supported")
+        if not _IMAGE_DATA_HEAD.fullmatch(head):
+            raise _invalid(f"image {name!r}: only base64 data URLs of images are supported")
         try:
             data = base64.b64decode(payload, validate=True)
         except (binascii.Error, ValueError):
