@@ -13,7 +13,7 @@ from image_files import bmp_bytes, gif_bytes, jpeg_bytes, png_bytes, webp_bytes,
 
 from tui.chat.engine import ChatEngine
 from tui.chat.errors import EngineError
-from tui.chat.images import MAX_FILE_BYTES, DataUrlCache, ImageError, attach, dimensions, pasted_path
+from tui.chat.images import MAX_FILE_BYTES, DataUrlCache, ImageError, attach, dimensions, pasted_path, pasted_paths
 from tui.chat.updates import TurnFinished
 from tui.sim import SimServer
 from tui.store import StoreError
@@ -61,6 +61,10 @@ def test_a_dragged_file_path_is_recognised_quoted_escaped_or_as_a_file_url(tmp_p
     assert pasted_path(str(tmp_path / "missing.png")) is None
     notes = write(tmp_path / "notes.txt", b"hello")
     assert pasted_path(str(notes)) is None
+    other = write(tmp_path / "b.png", png_bytes(20, 20))
+    assert pasted_paths(f"'{image}' {other}") == [image, other]  # several files dropped at once
+    assert pasted_paths(f"'{image}' {notes}") == []
+    assert pasted_path(f"'{image}' {other}") is None
 
 
 async def test_a_file_becomes_an_attachment_with_name_size_and_dimensions(tmp_path: Path) -> None:

@@ -154,28 +154,35 @@ def _jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
 # --- recognising and reading -----------------------------------------------------------------------
 
 
-def pasted_path(text: str) -> Path | None:
-    """The image file a paste names, or None: dragging a file onto a terminal pastes its path,
-    often quoted ('...' or "...") or with backslash-escaped spaces, sometimes as a file:// URL."""
+def pasted_paths(text: str) -> list[Path]:
+    """The image files a paste names, or [] when it is anything else: dragging files onto a terminal
+    pastes their paths, often quoted ('...' or "...") or with backslash-escaped spaces, sometimes as
+    file:// URLs, separated by spaces. Every word must be an existing image file, so a sentence that
+    mentions a path stays text."""
     line = text.strip()
     if not line or "\n" in line:
-        return None
-    if line.startswith("file://"):
+        return []
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        return []
+    paths = [_image_file(word) for word in words]
+    return [path for path in paths if path is not None] if all(paths) else []
+
+
+def pasted_path(text: str) -> Path | None:
+    """The one image file a paste names (see `pasted_paths`), or None."""
+    paths = pasted_paths(text)
+    return paths[0] if len(paths) == 1 else None
+
+
+def _image_file(word: str) -> Path | None:
+    if word.startswith("file://"):
         from urllib.parse import unquote, urlparse
 
-        line = unquote(urlparse(line).path)
-    else:
-        try:
-            words = shlex.split(line)
-        except ValueError:
-            return None
-        if len(words) != 1:
-            return None
-        line = words[0]
-    path = Path(line).expanduser()
-    if path.suffix.lower() not in _SUFFIXES or not path.is_file():
-        return None
-    return path
+        word = unquote(urlparse(word).path)
+    path = Path(word).expanduser()
+    return path if path.suffix.lower() in _SUFFIXES and path.is_file() else None
 
 
 def is_url(source: str) -> bool:
