@@ -13,7 +13,15 @@ from image_files import bmp_bytes, gif_bytes, jpeg_bytes, png_bytes, webp_bytes,
 
 from tui.chat.engine import ChatEngine
 from tui.chat.errors import EngineError
-from tui.chat.images import MAX_FILE_BYTES, DataUrlCache, ImageError, attach, dimensions, pasted_path, pasted_paths
+from tui.chat.images import (
+    MAX_FILE_BYTES,
+    DataUrlCache,
+    ImageError,
+    attach,
+    dimensions,
+    pasted_path,
+    pasted_paths,
+)
 from tui.chat.updates import TurnFinished
 from tui.sim import SimServer
 from tui.store import StoreError
