@@ -51,6 +51,9 @@ ENV_VARS: dict[str, str] = {
 }
 #: Keys the TOML file accepts: the settings above plus where the key comes from.
 FILE_KEYS = (*ENV_VARS, "key_file", "key_command")
+#: Tables the TOML file may hold besides those keys: `[models."NAME"]` overrides or adds a model of the
+#: shipped table (tui/catalog.py), e.g. its prices; `save_settings` writes them back unchanged.
+FILE_TABLES = ("models",)
 #: Keys `load_settings(flags)` accepts (None values are ignored).
 FLAG_KEYS = (*ENV_VARS, "demo", "debug")
 #: Command-line spelling of settings whose flag differs from the field name.
@@ -99,6 +102,8 @@ class Settings(BaseModel):
     debug: bool = Field(default=False, strict=True)
     key_file: Path | None = None
     key_command: str | None = None
+    #: `[models."NAME"]` tables of the file: overrides of the model table (see tui/catalog.py).
+    models: dict[str, dict[str, Any]] = Field(default_factory=dict)
     #: The TOML file these settings were read from (whether or not it exists).
     config_path: Path = Field(default_factory=default_config_path)
     #: Setting name -> "flag --x" / "env VAR" / "file PATH" / "default" / "demo".
@@ -162,6 +167,17 @@ class Settings(BaseModel):
     def _known_effort(cls, value: str | None) -> str | None:
         if value is not None and value not in EFFORTS:
             raise ValueError(f"unknown effort {value!r}; choose from: {', '.join(EFFORTS)}")
+        return value
+
+    @field_validator("models")
+    @classmethod
+    def _valid_models(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        from tui.catalog import CatalogError, load_catalog
+
+        try:
+            load_catalog(value)
+        except CatalogError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @field_validator("db_path", "key_file")
@@ -289,7 +305,7 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"config file {path}: api_key is not read from the file; set {KEY_ENV} or name a key_file / key_command"
         )
-    unknown = [name for name in data if name not in FILE_KEYS]
+    unknown = [name for name in data if name not in FILE_KEYS and name not in FILE_TABLES]
     if unknown:
         raise ConfigError(f"config file {path}: unknown setting {unknown[0]!r}; known: {', '.join(FILE_KEYS)}")
     return data
@@ -350,6 +366,9 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
             stored[name] = value
     lines = ["# qwen-tui settings (the API key is never stored here)"]
     lines += [f"{name} = {_toml_value(stored[name])}" for name in FILE_KEYS if name in stored]
+    for name, table in (stored.get("models") or {}).items():  # kept as the file had them
+        lines += ["", f"[models.{json.dumps(name)}]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -358,9 +377,13 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
 
 
 def _toml_value(value: Any) -> str:
-    """A TOML literal for a str, Path, bool or list of str (JSON string escapes are valid TOML)."""
+    """A TOML literal for a str, Path, bool, number, list or table (inline; JSON string escapes are valid TOML)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items()) + " }"
     return json.dumps(str(value), ensure_ascii=False)

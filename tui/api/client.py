@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from tui.api.body import encode_body
 from tui.api.errors import (
     ApiError,
     AuthError,
@@ -150,6 +151,22 @@ class ResponsesClient:
         finally:
             await response.aclose()
 
+    async def stream_sse(
+        self, path: str, body: dict[str, Any], *, on_retry: RetryCallback | None = None
+    ) -> AsyncGenerator[ServerSentEvent, None]:
+        """POST `body` (streaming) to `{base}{path}` and yield its raw SSE events, with the same retries and
+        typed errors as `stream()`; another endpoint's module (e.g. Chat Completions) reads the payloads."""
+        response = await self._open({**body, "stream": True}, on_retry, url=self.base_url + path)
+        try:
+            if "json" in response.headers.get("content-type", ""):
+                raise self._json_instead_of_stream(response, await response.aread())
+            async with aclosing(self._sse_batches(response)) as batches:
+                async for batch in batches:
+                    for sse in batch:
+                        yield sse
+        finally:
+            await response.aclose()
+
     async def _sse_batches(self, response: httpx.Response) -> AsyncGenerator[list[ServerSentEvent], None]:
         """The SSE events of `response`, one list per chunk; transport failures become StreamDropped."""
         decoder = SSEDecoder()
@@ -168,19 +185,21 @@ class ResponsesClient:
             ) from None
         yield decoder.close()
 
-    async def _open(self, body: dict[str, Any], on_retry: RetryCallback | None) -> httpx.Response:
+    async def _open(
+        self, body: dict[str, Any], on_retry: RetryCallback | None, *, url: str | None = None
+    ) -> httpx.Response:
         """POST `body` and return a 2xx response with its body unread, retrying what is safe to retry.
 
         Anything else becomes a typed error; only 429, 5xx and failures to connect are retried.
         """
-        content = json.dumps(body, ensure_ascii=False).encode()
+        content = encode_body(body)  # big image data URLs are copied in, not escaped (api/body.py)
         headers = {"Content-Type": "application/json"}
         if body.get("stream"):
             headers["Accept"] = "text/event-stream"
         attempt = 0
         while True:
             try:
-                request = self._http.build_request("POST", self.url, content=content, headers=headers)
+                request = self._http.build_request("POST", url or self.url, content=content, headers=headers)
                 response = await self._http.send(request, stream=True)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
                 # Nothing reached the model (or a pooled connection was stale): safe to retry.

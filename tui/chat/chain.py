@@ -8,7 +8,7 @@ system message (the legacy endpoint ignores `instructions`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -53,14 +53,31 @@ def chain_state(head: Message | None, *, chainable: bool) -> ChainState:
     return ChainState("replay")
 
 
-def replay_input(path: Sequence[Message], system_prompt: str | None) -> list[dict[str, Any]]:
-    """The branch as an `input` array: system prompt first, then every message with text, in order."""
+#: Message id -> the URLs (http(s) or base64 data URLs) of its images, in order.
+ImageUrls = Mapping[int, Sequence[str]]
+
+
+def message_content(message: Message, images: ImageUrls | None) -> str | list[dict[str, Any]]:
+    """A message's `content`: its text, or (with images) `input_image` parts followed by an `input_text` part."""
+    urls = (images or {}).get(message.id)
+    if not urls:
+        return message.content
+    parts: list[dict[str, Any]] = [{"type": "input_image", "image_url": url} for url in urls]
+    if message.content:
+        parts.append({"type": "input_text", "text": message.content})
+    return parts
+
+
+def replay_input(
+    path: Sequence[Message], system_prompt: str | None, images: ImageUrls | None = None
+) -> list[dict[str, Any]]:
+    """The branch as an `input` array: system prompt first, then every message with text or images, in order."""
     items: list[dict[str, Any]] = []
     if system_prompt and system_prompt.strip():
         items.append({"role": "system", "content": system_prompt})
     for message in path:
-        if message.content:
-            items.append({"role": message.role, "content": message.content})
+        if message.content or (images or {}).get(message.id):
+            items.append({"role": message.role, "content": message_content(message, images)})
     return items
 
 
@@ -70,6 +87,7 @@ def build_request(
     *,
     mode: ChainMode,
     previous_response_id: str | None = None,
+    images: ImageUrls | None = None,
 ) -> ResponseRequest:
     """The streaming request for a turn answering the last message of `path` (root..user message).
 
@@ -78,10 +96,10 @@ def build_request(
     if mode == "chain":
         if not previous_response_id:
             raise ValueError("chain mode needs a previous_response_id")
-        turn_input = [{"role": "user", "content": path[-1].content}]
+        turn_input = [{"role": "user", "content": message_content(path[-1], images)}]
     else:
         previous_response_id = None
-        turn_input = replay_input(path, options.system_prompt)
+        turn_input = replay_input(path, options.system_prompt, images)
     tools = request_tools(options.tools)
     thinking = options.thinking or (options.model.startswith("qwen3-max") and bool(_NEED_THINKING & set(tools)))
     reasoning = None

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 from tui.api.client import ResponsesClient
+from tui.catalog import Catalog, shipped_catalog
 from tui.chat.chain import EXPIRY_MARGIN_SECONDS, ChainState, TurnOptions, chain_state, turn_options
+from tui.chat.cost import Cost, total_cost, turn_cost
 from tui.chat.errors import EngineError
+from tui.chat.images import Attachment, DataUrlCache
+from tui.chat.meter import ContextMeter, meter_for
 from tui.chat.turn import Turn, TurnPlan
 from tui.store import Store
+from tui.store.export import data_url
 from tui.store.models import ChainMode, Conversation, Message, SearchHit, Usage
 
 #: Title a conversation has until its first message names it.
@@ -34,6 +39,17 @@ class EngineSettings:
     effort: str | None = None
     system_prompt: str | None = None
     store_responses: bool = True
+    #: The model table (shipped, with config's overrides): windows, vision, endpoints, prices.
+    catalog: Catalog = field(default_factory=shipped_catalog)
+    #: The currency prices are shown in, following the region (catalog.currency).
+    currency: str = "USD"
+
+
+#: What "summarise into a new branch" asks the model; the answer seeds the new branch.
+SUMMARY_PROMPT = (
+    "Summarise our conversation so far for a fresh start: the facts, decisions, open questions and anything "
+    "I told you about myself, as a compact list. It will be the only context of a new branch."
+)
 
 
 def title_from(text: str) -> str:
@@ -66,6 +82,7 @@ class ChatEngine:
         self._clock = clock
         self._flush_interval = flush_interval
         self._running: dict[int, Turn] = {}
+        self._data_urls = DataUrlCache()
 
     # --- conversations -----------------------------------------------------------------------
 
@@ -101,25 +118,56 @@ class ChatEngine:
 
     # --- turns -------------------------------------------------------------------------------
 
-    async def send(self, conversation_id: int, text: str, *, discard_if_unsent: bool = False) -> Turn:
-        """Commit `text` as the next user message on the current branch and start answering it.
+    async def send(
+        self,
+        conversation_id: int,
+        text: str,
+        *,
+        images: Sequence[Attachment] = (),
+        discard_if_unsent: bool = False,
+    ) -> Turn:
+        """Commit `text` (and `images`, from `tui.chat.images.attach`) as the next user message on the
+        current branch and start answering it. A model the table says cannot see images refuses them
+        here, before anything is stored or sent.
 
         With `discard_if_unsent`, a request that fails before any of the answer arrives (bad URL,
         rejected key, unknown model, server failing after retries) leaves nothing behind: the message
         is removed again, with the conversation if it was empty, and `TurnFinished.unsent_text` gives
         it back. A failure after the answer started keeps what arrived.
         """
-        if not text.strip():
+        if not text.strip() and not images:
             raise EngineError("the message is empty")
         conversation = await self.conversation(conversation_id)
         await self._ensure_idle(conversation_id)
+        if images:
+            self.check_vision(self._options(conversation).model)
         user = await self.store.add_message(
-            conversation_id, role="user", content=text, parent_id=conversation.head_message_id
+            conversation_id,
+            role="user",
+            content=text,
+            parent_id=conversation.head_message_id,
+            images=[(image.ref, image.data) for image in images],
         )
         head_before = conversation.head_message_id
         if conversation.head_message_id is None and conversation.title == DEFAULT_TITLE:
-            conversation = await self.store.update_conversation(conversation_id, title=title_from(text))
+            title = title_from(text) if text.strip() else title_from(", ".join(image.name for image in images))
+            conversation = await self.store.update_conversation(conversation_id, title=title)
         return await self._answer(conversation, user, discard_if_unsent, head_before, question_is_new=True)
+
+    def api_for(self, model: str) -> Literal["responses", "chat"]:
+        """The endpoint a turn on `model` goes to: "chat" (Chat Completions, always a replay; the status line
+        says "chat completions") when the table says the Responses API does not serve it, else "responses"."""
+        info = self.settings.catalog.lookup(model)
+        return "chat" if not info.serves("responses") and info.serves("chat") else "responses"
+
+    def check_vision(self, model: str) -> None:
+        """`EngineError` when the table says `model` cannot read images (a model it does not list is let through)."""
+        info = self.settings.catalog.lookup(model)
+        if info.known and not info.vision:
+            seeing = [m.name for m in self.settings.catalog if m.vision][:3]
+            raise EngineError(
+                f"{model} cannot see images; switch to a vision model (e.g. {', '.join(seeing)}; 'qwen-tui models' lists them)"
+            )
 
     async def regenerate(self, conversation_id: int, message_id: int, *, discard_if_unsent: bool = False) -> Turn:
         """A new answer to the same user message, as a sibling of `message_id` (or to it, if it is the user's).
@@ -166,15 +214,24 @@ class ChatEngine:
         head_before: int | None = None,
         *,
         question_is_new: bool = False,
+        path: list[Message] | None = None,
+        store: bool | None = None,
     ) -> Turn:
-        """Decide chain or replay for an answer to `user`, commit the pending answer, start its task."""
+        """Decide chain or replay (and which endpoint) for an answer to `user`, commit the pending answer,
+        start its task. `path` overrides what is sent (the summary turn sends the whole branch)."""
         options = self._options(conversation)
-        path = await self.store.path_to(user.id)
+        if store is not None:
+            options = replace(options, store=store)
+        path = path if path is not None else await self.store.path_to(user.id)
+        info = self.settings.catalog.lookup(options.model)
+        api = self.api_for(options.model)
         parent = path[-2] if len(path) > 1 else None
-        previous = parent.response_id if parent and options.store and self._chainable(parent) else None
+        chainable = api == "responses" and parent is not None and options.store and self._chainable(parent)
+        previous = parent.response_id if chainable and parent is not None else None
         mode: ChainMode = "chain" if previous else "replay"
         assistant = await self.store.start_assistant(
-            conversation.id, parent_id=user.id, model=options.model, mode=mode, stored=options.store
+            conversation.id, parent_id=user.id, model=options.model, mode=mode, stored=options.store,
+            api="chat" if api == "chat" else None,
         )
         plan = TurnPlan(
             conversation_id=conversation.id,
@@ -186,10 +243,67 @@ class ChatEngine:
             discard_if_unsent=discard_if_unsent,
             head_before=head_before,
             question_is_new=question_is_new,
+            api=api,
+            model_info=info,
+            images=await self._image_urls(path),
         )
         turn = Turn(plan, store=self.store, client=self.client, clock=self._clock, flush_interval=self._flush_interval)
         self._running[conversation.id] = turn
         return turn
+
+    async def _image_urls(self, path: Sequence[Message]) -> dict[int, list[str]]:
+        """The URLs of every image on `path`: stored files as base64 data URLs, encoded in a worker thread."""
+        urls: dict[int, list[str]] = {}
+        for message in path:
+            for image in message.images:
+                if image.url:
+                    urls.setdefault(message.id, []).append(image.url)
+                    continue
+                sha = image.sha256 or ""
+                url = self._data_urls.get(sha)
+                if url is None:
+                    data = await self.store.image_data(sha)
+                    if data is None:
+                        raise EngineError(f"the image {image.name} is missing from the database")
+                    url = await asyncio.to_thread(data_url, image.mime, data)
+                    self._data_urls.put(sha, url)
+                urls.setdefault(message.id, []).append(url)
+        return urls
+
+    async def summarise(self, conversation_id: int) -> Turn:
+        """Ask the model to summarise the current branch and start a new branch seeded with that summary.
+
+        The new branch is a new root (the summary request, then the answer streaming into it); the old
+        branch stays as it was and `switch_branch` goes back to it. The summary turn is sent with the
+        whole branch but not stored server-side, so later turns replay the summary instead of chaining
+        on the old context.
+        """
+        conversation = await self.conversation(conversation_id)
+        await self._ensure_idle(conversation_id)
+        branch = await self.store.head_branch(conversation_id)
+        if not any(message.content for message in branch):
+            raise EngineError("there is nothing to summarise yet")
+        prompt = await self.store.add_message(conversation_id, role="user", content=SUMMARY_PROMPT, parent_id=None)
+        return await self._answer(conversation, prompt, path=[*branch, prompt], store=False)
+
+    async def context_meter(self, conversation_id: int) -> ContextMeter | None:
+        """How full the model's window is after the branch's last answer that reported usage (None: no answer yet)."""
+        for message in reversed(await self.transcript(conversation_id)):
+            if message.role == "assistant" and message.usage is not None:
+                model = message.model or (await self.conversation(conversation_id)).model
+                return meter_for(message.usage, model, self.settings.catalog.lookup(model).context_window)
+        return None
+
+    def turn_cost(self, message: Message) -> Cost:
+        """The estimated cost of one answer, in the region's currency."""
+        return turn_cost(message.usage, message.model, self.settings.catalog, self.settings.currency)
+
+    async def conversation_cost(self, conversation_id: int) -> Cost:
+        """The estimated cost of every answer of the conversation, on every branch (all of them were paid for)."""
+        await self.conversation(conversation_id)
+        messages = await self.store.conversation_messages(conversation_id)
+        turns = [(m.usage, m.model) for m in messages if m.role == "assistant"]
+        return total_cost(turns, self.settings.catalog, self.settings.currency)
 
     async def shutdown(self, timeout: float = 5.0) -> None:
         """Cancel every answer still streaming and wait (bounded) until each is stored as cancelled."""
@@ -232,6 +346,7 @@ class ChatEngine:
         return (
             message is not None
             and message.role == "assistant"
+            and message.api != "chat"  # a chat completion id is no previous_response_id
             and self.store.response_valid(message, self._clock() + EXPIRY_MARGIN_SECONDS)
         )
 
@@ -318,8 +433,17 @@ class ChatEngine:
             raise EngineError("an answer is still streaming into this conversation; stop it first, then delete")
         await self.store.delete_conversation(conversation_id)
 
-    async def export_markdown(self, conversation_id: int) -> str:
-        return await self.store.export_markdown(conversation_id)
+    async def export_markdown(self, conversation_id: int, image_links: dict[str, str] | None = None) -> str:
+        """The head branch as Markdown; `image_links` (sha256 -> relative path) links images written beside it."""
+        return await self.store.export_markdown(conversation_id, image_links)
+
+    async def usage_rows(self, since: float | None = None) -> list[tuple[float, str | None, Usage]]:
+        """(created_at, model, usage) of every stored answer with usage since `since`, for `qwen-tui usage`."""
+        return await self.store.usage_rows(since)
+
+    async def image_data(self, sha256: str) -> bytes | None:
+        """The bytes of a stored image (for writing it out beside an export, or showing it)."""
+        return await self.store.image_data(sha256)
 
     async def export_json(self, conversation_id: int) -> dict[str, Any]:
         return await self.store.export_json(conversation_id)

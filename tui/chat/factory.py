@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from tui.api.client import ResponsesClient
+from tui.catalog import load_catalog
 from tui.chat.engine import ChatEngine, EngineSettings
 from tui.chat.errors import EngineError
 from tui.store import Store
@@ -17,8 +18,12 @@ if TYPE_CHECKING:
 
 
 def engine_settings(settings: Settings) -> EngineSettings:
-    """The engine's defaults taken from the person's settings."""
+    """The engine's defaults taken from the person's settings (the model table with config's `[models]`
+    overrides; the currency the region bills in)."""
+    catalog = load_catalog(settings.models)
     return EngineSettings(
+        catalog=catalog,
+        currency=catalog.currency(settings.region),
         model=settings.model,
         endpoint=settings.endpoint,
         tools=list(settings.tools),

@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
+from tui.api.chat_completions import stream_chat
 from tui.api.client import ResponsesClient
 from tui.api.errors import ApiError, PreviousResponseNotFound
-from tui.chat.chain import TurnOptions, build_request
+from tui.catalog import ModelInfo
+from tui.chat.chain import ImageUrls, TurnOptions, build_request
+from tui.chat.chat_request import chat_body
 from tui.chat.fold import TurnFold
+from tui.chat.meter import meter_for
 from tui.chat.updates import (
     ChainFallback,
+    ContextUpdated,
     ResponseCreated,
     Retrying,
     TextDelta,
@@ -25,7 +31,6 @@ from tui.chat.updates import (
     TurnStarted,
     Update,
 )
-from tui.api.types import ResponseRequest
 from tui.store import Store, TurnWriter
 from tui.store.models import RESPONSE_TTL_SECONDS, ChainMode, Message, MessageStatus
 
@@ -51,6 +56,12 @@ class TurnPlan:
     discard_if_unsent: bool = False
     head_before: int | None = None
     question_is_new: bool = False
+    #: Which endpoint answers: "responses", or "chat" (compatible-mode Chat Completions, always a replay).
+    api: Literal["responses", "chat"] = "responses"
+    #: The model's table entry (window for the context meter, thinking for the chat body).
+    model_info: ModelInfo | None = None
+    #: Message id -> its images' URLs (data URLs for stored files), for every message of `path` that has some.
+    images: ImageUrls = field(default_factory=dict)
 
 
 class Turn:
@@ -133,7 +144,7 @@ class Turn:
 
     async def _run(self) -> None:
         plan = self._plan
-        self._push(TurnStarted(plan.conversation_id, self.user_message_id, self.assistant_message_id, plan.mode))
+        self._push(TurnStarted(plan.conversation_id, self.user_message_id, self.assistant_message_id, plan.mode, plan.api))
         writer = self._store.turn_writer(self.assistant_message_id, flush_interval=self._flush_interval)
         status: MessageStatus
         error: str | None = None
@@ -185,9 +196,14 @@ class Turn:
         plan = self._plan
         mode, previous = plan.mode, plan.previous_response_id
         while True:
-            request = build_request(plan.options, plan.path, mode=mode, previous_response_id=previous)
+            events: AsyncGenerator[Any, None]
+            if plan.api == "chat" and plan.model_info is not None:
+                events = stream_chat(self._client, chat_body(plan.options, plan.path, plan.model_info, plan.images), on_retry=self._on_retry)
+            else:
+                request = build_request(plan.options, plan.path, mode=mode, previous_response_id=previous, images=plan.images)
+                events = self._client.stream(request, on_retry=self._on_retry)
             try:
-                await self._consume(request, writer, previous)
+                await self._consume(events, writer, previous)
             except PreviousResponseNotFound as exc:
                 if mode != "chain" or self._fold.started:
                     raise
@@ -202,9 +218,9 @@ class Turn:
             return "incomplete", self._fold.error or "the answer stream ended before the answer was complete"
         return self._fold.terminal, self._fold.error
 
-    async def _consume(self, request: ResponseRequest, writer: TurnWriter, previous: str | None) -> None:
+    async def _consume(self, stream: AsyncGenerator[Any, None], writer: TurnWriter, previous: str | None) -> None:
         fold = self._fold
-        async with aclosing(self._client.stream(request, on_retry=self._on_retry)) as events:
+        async with aclosing(stream) as events:
             async for event in events:
                 updates = fold.apply(event)
                 if event.type == "response.created" and fold.response_id:
@@ -237,6 +253,10 @@ class Turn:
                 status = message.status
         if message is None:
             message = _unsaved(self, fold.text, status, error)
+        info = self._plan.model_info
+        meter = meter_for(fold.usage, self._plan.options.model, info.context_window) if info else None
+        if meter is not None and self.finished is None:
+            self._push(ContextUpdated(self.conversation_id, meter))
         self._emit_finished(TurnFinished(status, error, message))
 
     async def _stored_message(self) -> Message | None:

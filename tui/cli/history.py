@@ -15,7 +15,7 @@ from tui.chat import ChatEngine, EngineError, open_engine
 from tui.cli.console import EXIT_FAILURE, EXIT_OK, PROG, CliError, inert_on, out, say
 from tui.config import Settings
 from tui.store import AlreadyImported, Conversation, Message
-from tui.store.export import describe_item
+from tui.store.export import describe_image, describe_item
 from tui.store.search import snippet_parts
 from tui.text_safety import one_line, visible_bidi
 
@@ -64,6 +64,8 @@ async def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         out(f"system: {conversation.system_prompt}\n")
     for message in messages:
         out("\n" + _message_header(message) + "\n")
+        for image in message.images:
+            out(f"  · Image: {describe_image(image)}\n")
         for item in message.items:
             out(f"  · {describe_item(item)}\n")
         if message.content:
@@ -88,6 +90,9 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         conversation = await find_conversation(engine, args.id)
         if args.format == "json":
             text = json.dumps(await engine.export_json(conversation.id), ensure_ascii=False, indent=2) + "\n"
+        elif args.output is not None:
+            links = await _write_images(engine, conversation.id, Path(args.output).expanduser())
+            text = await engine.export_markdown(conversation.id, links)
         else:
             text = await engine.export_markdown(conversation.id)
     if args.output is None:
@@ -112,6 +117,27 @@ def _may_overwrite(target: Path, shown: str) -> None:
             return
         raise CliError(f"not exported: {shown} is left as it was")
     raise CliError(f"{shown} already exists; add --force to overwrite it")
+_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/bmp": ".bmp",
+               "image/tiff": ".tiff", "image/heic": ".heic"}
+
+
+async def _write_images(engine: ChatEngine, conversation_id: int, output: Path) -> dict[str, str]:
+    """Write the branch's stored images beside the Markdown file (`NAME-<sha12>.png`); sha256 -> relative link."""
+    links: dict[str, str] = {}
+    for message in await engine.transcript(conversation_id):
+        for image in message.images:
+            if not image.sha256 or image.sha256 in links:
+                continue
+            data = await engine.image_data(image.sha256)
+            if data is None:
+                continue
+            name = f"{output.stem}-{image.sha256[:12]}{_EXTENSIONS.get(image.mime or '', '.img')}"
+            try:
+                (output.parent / name).write_bytes(data)
+            except OSError as exc:
+                raise CliError(f"cannot write {output.parent / name}: {exc.strerror}") from None
+            links[image.sha256] = name
+    return links
 
 
 async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:

@@ -26,8 +26,10 @@ from tui.cli.console import (
     silence_stdout,
 )
 from tui.cli.history import cmd_export, cmd_import, cmd_list, cmd_search, cmd_show
+from tui.cli.models import cmd_models
 from tui.cli.parser import KEYED_COMMANDS, flags, parse_args
 from tui.cli.simulator import cmd_sim, demo
+from tui.cli.usage import cmd_usage
 from tui.config import FILE_KEYS, ConfigError, Settings, demo_db_path, load_settings
 from tui.log import log_path, setup_logging
 from tui.store import StoreError
@@ -88,6 +90,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "export": cmd_export,
         "import": cmd_import,
         "search": cmd_search,
+        "models": cmd_models,
+        "usage": cmd_usage,
     }
     return asyncio.run(handlers[args.command](args, settings))
 

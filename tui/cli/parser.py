@@ -102,6 +102,24 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--system", metavar="TEXT", default=None, help="system prompt for a new conversation")
     ask.add_argument("--json", action="store_true", help="print one JSON object with the result")
     _add_output(ask)
+    ask.add_argument(
+        "--image", action="append", dest="images", metavar="PATH|URL", default=None,
+        help="attach an image file or http(s) URL (repeatable); needs a vision model",
+    )
+    ask.add_argument(
+        "--usage", action="store_true",
+        help="print tokens and the estimated cost on stderr after the answer (the default on a terminal)",
+    )
+
+    models = command("models", "list the models: window, output limit, vision, thinking, price, endpoints")
+    models.add_argument("--json", action="store_true", help="print the table as JSON")
+    models.add_argument("--offline", action="store_true", help="do not ask the service for its model list")
+    models.add_argument("--timeout", type=_positive(float), default=3.0, help="seconds to wait for the service's list")
+
+    usage = command("usage", "tokens and estimated cost of your stored answers")
+    usage.add_argument("--since", metavar="DATE", default=None, help="only answers from this day on (YYYY-MM-DD)")
+    usage.add_argument("--by", choices=("model", "day"), default=None, help="one line per model or per day")
+    usage.add_argument("--json", action="store_true", help="print JSON")
 
     listing = command("list", "list conversations, newest first, one per line starting with its id")
     listing.add_argument("-n", "--limit", type=int, default=50, help="how many (default 50)")
@@ -155,7 +173,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 #: Commands that need the API key (None = the app); the others never run a key_command.
-KEYED_COMMANDS = (None, "ask", "config")
+KEYED_COMMANDS = (None, "ask", "config", "models")
 
 
 def flags(args: argparse.Namespace) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from tui.sim.context import input_messages, is_valid_input
 from tui.sim.events import RequestEcho, build_stream, compact_response, usage_for
 from tui.sim.faults import ANSWER_FAULTS, REFUSALS, Fault, FaultQueue, make_fault
 from tui.sim.framing import batches, frame
+from tui.sim.images import BadImage, image_sizes, with_images
 from tui.sim.memory import ResponseMemory, Turn
 from tui.sim.script import BUILTIN_TOOLS, compose_reply
 
@@ -25,6 +26,9 @@ NEW_PREFIX = "/compatible-mode/v1"
 LEGACY_PREFIX = "/api/v2/apps/protocols/compatible-mode/v1"
 #: POST paths that answer, and whether each is the legacy one (which ignores `instructions`).
 RESPONSES_PATHS = {NEW_PREFIX + "/responses": False, LEGACY_PREFIX + "/responses": True}
+#: Compatible-mode Chat Completions and the model list (sim/chat_completions.py).
+CHAT_PATH = NEW_PREFIX + "/chat/completions"
+MODELS_PATH = NEW_PREFIX + "/models"
 _DOCS = "https://www.alibabacloud.com/help/en/model-studio/error-code"
 
 
@@ -128,6 +132,22 @@ class SimApp:
                 if method != "POST":
                     raise HttpError(405, error_body(f"Method {method} not allowed.", "invalid_request_error"))
                 await self._responses(scope, receive, send, request_id, legacy=RESPONSES_PATHS[path])
+            elif path in (CHAT_PATH, MODELS_PATH):
+                # Imported here: that module uses this one's helpers.
+                from tui.sim.chat_completions import serve_chat, serve_models
+
+                if path == MODELS_PATH:
+                    self._check_key(scope)
+                    await serve_models(send, request_id)
+                    return
+                if method != "POST":
+                    raise HttpError(405, error_body(f"Method {method} not allowed.", "invalid_request_error"))
+                try:
+                    self._check_key(scope)
+                    key_ok = True
+                except HttpError:
+                    key_ok = False
+                await serve_chat(self.state, scope, receive, send, request_id, key_ok)
             elif path.startswith("/_sim/"):
                 await self._control(path, method, receive, send)
             else:
@@ -185,7 +205,11 @@ class SimApp:
         fault = state.faults.take(ANSWER_FAULTS)
         thinking = _thinking(body)
         tools = _requested_tools(body)
-        reply = compose_reply(context, tools=tools, thinking=thinking, long_deltas=state.long_answer)
+        try:
+            images = image_sizes(body["input"])
+        except BadImage as exc:
+            raise HttpError(400, error_body(str(exc), "invalid_request_error", param="input", code="invalid_value")) from None
+        reply = with_images(compose_reply(context, tools=tools, thinking=thinking, long_deltas=state.long_answer), images)
         usage = usage_for(context, reply)
         script = build_stream(echo, reply, usage)
         stored = Turn(parent, (*turn_input, ("assistant", reply.text)))

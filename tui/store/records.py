@@ -15,7 +15,7 @@ CONVERSATION_COLUMNS = (
 MESSAGE_COLUMNS = (
     "id, conversation_id, parent_id, role, content, created_at, status, error, model, mode, stored, "
     "response_id, previous_response_id, response_created_at, expires_at, "
-    "input_tokens, output_tokens, cached_tokens, reasoning_tokens, x_tools, writer_pid"
+    "input_tokens, output_tokens, cached_tokens, reasoning_tokens, x_tools, writer_pid, api"
 )
 
 
@@ -69,6 +69,7 @@ def message_from_row(row: sqlite3.Row) -> Message:
         stored=bool(row["stored"]),
         mode=row["mode"],
         usage=usage,
+        api=row["api"],
     )
 
 

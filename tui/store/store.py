@@ -13,7 +13,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
@@ -24,6 +24,7 @@ import aiosqlite
 
 from tui.store import export, schema
 from tui.store.errors import AlreadyImported, StoreError, translated
+from tui.store.images import IMAGE_REF_SQL, NewImage, insert_images, ref_from_row
 from tui.store.models import (
     RESPONSE_TTL_SECONDS,
     ChainMode,
@@ -270,7 +271,7 @@ class Store:
         return rows[0] if rows else None
 
     async def _with_items(self, messages: list[Message]) -> list[Message]:
-        """Attach output items (in order) to the assistant messages among `messages`."""
+        """Attach output items (in order) to the assistant messages among `messages`, images to the user's."""
         by_id = {m.id: m for m in messages if m.role == "assistant"}
         ids = list(by_id)
         for start in range(0, len(ids), _ITEM_CHUNK):
@@ -283,6 +284,12 @@ class Store:
             )
             for row in rows:
                 by_id[row["message_id"]].items.append(item_from_row(row))
+        users = {m.id: m for m in messages if m.role == "user"}
+        user_ids = list(users)
+        for start in range(0, len(user_ids), _ITEM_CHUNK):
+            chunk = user_ids[start : start + _ITEM_CHUNK]
+            for row in await self._rows(IMAGE_REF_SQL.format(marks=",".join("?" * len(chunk))), chunk):
+                users[row["message_id"]].images.append(ref_from_row(row))
         return messages
 
     async def _messages(self, sql: str, params: Iterable[Any] = ()) -> list[Message]:
@@ -445,19 +452,52 @@ class Store:
     # ------------------------------------------------------------------ messages (a tree)
 
     async def add_message(
-        self, conversation_id: int, *, role: Role, content: str, parent_id: int | None
+        self,
+        conversation_id: int,
+        *,
+        role: Role,
+        content: str,
+        parent_id: int | None,
+        images: Sequence[NewImage] = (),
     ) -> Message:
-        """Commit a finished message (user or system) under `parent_id`; the head moves to it."""
+        """Commit a finished message (user or system) under `parent_id`, with its images; the head moves to it."""
         async with self._write() as tx:
             message_id = await self._insert_message(
                 tx, conversation_id, parent_id=parent_id, role=role, content=content, status="complete"
             )
+            if images:
+                await insert_images(tx, message_id, images, self._clock())
         return await self._get(message_id)
 
+    async def image_data(self, sha256: str) -> bytes | None:
+        """The bytes of a stored image, or None if no message links it any more."""
+        row = await self._row("SELECT data FROM images WHERE sha256 = ?", (sha256,))
+        return bytes(row[0]) if row is not None else None
+
+    async def usage_rows(self, since: float | None = None) -> list[tuple[float, str | None, Usage]]:
+        """(created_at, model, usage) of every answer that reported usage (all conversations), oldest first."""
+        rows = await self._rows(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE role = 'assistant' AND input_tokens IS NOT NULL "
+            "AND created_at >= ? ORDER BY created_at",
+            (since if since is not None else float("-inf"),),
+        )
+        found = [message_from_row(row) for row in rows]
+        return [(m.created_at, m.model, m.usage) for m in found if m.usage is not None]
+
     async def start_assistant(
-        self, conversation_id: int, *, parent_id: int | None, model: str, mode: ChainMode | None, stored: bool
+        self,
+        conversation_id: int,
+        *,
+        parent_id: int | None,
+        model: str,
+        mode: ChainMode | None,
+        stored: bool,
+        api: str | None = None,
     ) -> Message:
-        """Commit an empty `pending` assistant turn owned by this process; the head moves to it."""
+        """Commit an empty `pending` assistant turn owned by this process; the head moves to it.
+
+        `api` names the endpoint answering it ("chat" for Chat Completions; None for the Responses API).
+        """
         async with self._write() as tx:
             message_id = await self._insert_message(
                 tx,
@@ -470,6 +510,7 @@ class Store:
                 mode=mode,
                 stored=int(stored),
                 writer_pid=os.getpid(),
+                **({"api": api} if api is not None else {}),
             )
         return await self._get(message_id)
 
@@ -713,16 +754,23 @@ class Store:
 
     # ------------------------------------------------------------------ export / import
 
-    async def export_markdown(self, conversation_id: int) -> str:
-        """A readable Markdown transcript of the head branch."""
+    async def export_markdown(self, conversation_id: int, image_links: dict[str, str] | None = None) -> str:
+        """A readable Markdown transcript of the head branch; `image_links` maps an image's sha256 to
+        the relative path its file was written to (images without one are described, not linked)."""
         conversation = await self._conversation(conversation_id)
         head = conversation.head_message_id
-        return export.to_markdown(conversation, await self.path_to(head) if head is not None else [])
+        branch = await self.path_to(head) if head is not None else []
+        return export.to_markdown(conversation, branch, image_links=image_links)
 
     async def export_json(self, conversation_id: int) -> dict[str, Any]:
-        """The whole tree plus a Responses-API-ready `input` array for the head branch."""
+        """The whole tree plus a Responses-API-ready `input` array for the head branch; images travel as data URLs."""
         conversation = await self._conversation(conversation_id)
-        return export.to_document(conversation, await self.conversation_messages(conversation_id))
+        messages = await self.conversation_messages(conversation_id)
+        data: dict[str, bytes] = {}
+        for ref in (ref for message in messages for ref in message.images):
+            if ref.sha256 and ref.sha256 not in data:
+                data[ref.sha256] = await self.image_data(ref.sha256) or b""
+        return export.to_document(conversation, messages, image_data=data)
 
     async def import_json(self, data: dict[str, Any]) -> Conversation:
         """Create a new conversation (new ids) from `export_json` output, keeping tree and head.
@@ -759,8 +807,8 @@ class Store:
                 cursor = await tx.execute(
                     "INSERT INTO messages (conversation_id, parent_id, role, content, created_at, status, error, "
                     "model, mode, stored, response_id, previous_response_id, response_created_at, expires_at, "
-                    "input_tokens, output_tokens, cached_tokens, reasoning_tokens, x_tools) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "input_tokens, output_tokens, cached_tokens, reasoning_tokens, x_tools, api) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         conversation_id,
                         None if message.parent_id is None else new_ids[message.parent_id],
@@ -777,11 +825,15 @@ class Store:
                         message.response_created_at,
                         message.expires_at,
                         *usage_values(message.usage),
+                        message.api,
                     ),
                 )
                 new_id = int(cursor.lastrowid)
                 new_ids[message.id] = new_id
                 await _insert_items(tx, new_id, message.items)
+                images = imported.images.get(message.id)
+                if images:
+                    await insert_images(tx, new_id, images, self._clock())
             head_id = None if head.head_message_id is None else new_ids[head.head_message_id]
             await tx.execute(
                 "UPDATE conversations SET head_message_id = ? WHERE id = ?", (head_id, conversation_id)
