@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import (
@@ -39,6 +40,13 @@ CONFIG_ENV = "QWEN_TUI_CONFIG"
 KNOWN_TOOLS = ("web_search", "web_extractor", "code_interpreter")
 #: Every reasoning effort the service documents; which a model takes is in the model table.
 EFFORTS = ALL_EFFORTS
+#: Textual's built-in themes (config imports no Textual; a test holds this list to Textual's own).
+THEMES = (
+    "ansi-dark", "ansi-light", "atom-one-dark", "atom-one-light", "catppuccin-frappe", "catppuccin-latte",
+    "catppuccin-macchiato", "catppuccin-mocha", "dracula", "flexoki", "gruvbox", "monokai", "nord", "rose-pine",
+    "rose-pine-dawn", "rose-pine-moon", "solarized-dark", "solarized-light", "textual-dark", "textual-light",
+    "tokyo-night",
+)
 
 #: Settings a person may set in the TOML file, and the environment variable for each.
 ENV_VARS: dict[str, str] = {
@@ -56,8 +64,11 @@ ENV_VARS: dict[str, str] = {
 }
 #: Settings that are true or false (1/0, true/false, yes/no, on/off in the environment).
 _BOOLEANS = ("thinking", "private", "session_cache")
-#: Keys the TOML file accepts: the settings above, where the key comes from, and model table overrides.
-FILE_KEYS = (*ENV_VARS, "key_file", "key_command", "models")
+#: Keys the TOML file accepts: the settings above plus where the key comes from.
+FILE_KEYS = (*ENV_VARS, "key_file", "key_command")
+#: Tables the TOML file may hold besides those keys: `[models."NAME"]` overrides or adds a model of the
+#: shipped table (tui/catalog.py), e.g. its prices; `save_settings` writes them back unchanged.
+FILE_TABLES = ("models",)
 #: Keys `load_settings(flags)` accepts (None values are ignored).
 FLAG_KEYS = (*ENV_VARS, "demo", "debug")
 #: Command-line spelling of settings whose flag differs from the field name.
@@ -95,20 +106,22 @@ class Settings(BaseModel):
     region: str = DEFAULT_REGION
     base_url: str | None = None
     model: str = DEFAULT_MODEL
-    #: `[models."NAME"]` tables: override or add rows of the model table (`tui.catalog`).
+    #: `[models."NAME"]` tables of the file: overrides of the model table (see tui/catalog.py). Before
+    #: `effort`, which is checked against the model's row.
     models: dict[str, dict[str, Any]] = Field(default_factory=dict)
     db_path: Path = Field(default_factory=default_db_path)
     tools: list[str] = Field(default_factory=list)
-    thinking: bool = False
+    #: Strict: `thinking = "yes"` in the file is a mistake to report, not a truthy string.
+    thinking: bool = Field(default=False, strict=True)
     effort: str | None = None
     system_prompt: str | None = None
     theme: str | None = None
     #: New conversations are private: `store: false`, nothing kept on the server, every turn replayed.
-    private: bool = False
+    private: bool = Field(default=False, strict=True)
     #: Send DashScope's `x-dashscope-session-cache: enable` (cheaper, faster multi-turn input).
-    session_cache: bool = True
-    demo: bool = False
-    debug: bool = False
+    session_cache: bool = Field(default=True, strict=True)
+    demo: bool = Field(default=False, strict=True)
+    debug: bool = Field(default=False, strict=True)
     key_file: Path | None = None
     key_command: str | None = None
     #: The TOML file these settings were read from (whether or not it exists).
@@ -140,13 +153,33 @@ class Settings(BaseModel):
             raise ValueError(f"unknown tool {unknown[0]!r}; choose from: {', '.join(KNOWN_TOOLS)}")
         return list(dict.fromkeys(value))
 
-    @field_validator("models")
+    @field_validator("base_url")
     @classmethod
-    def _valid_models(cls, value: dict[str, Any]) -> dict[str, Any]:
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = value.strip()
         try:
-            load_catalog(value)
-        except CatalogError as exc:
-            raise ValueError(str(exc)) from None
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL (e.g. https://host/compatible-mode/v1)")
+        return url
+
+    @field_validator("model")
+    @classmethod
+    def _model_named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the model name is empty; e.g. qwen3-max-2026-01-23")
+        return value.strip()
+
+    @field_validator("theme")
+    @classmethod
+    def _known_theme(cls, value: str | None) -> str | None:
+        if value is not None and value not in THEMES:
+            raise ValueError(f"unknown theme {value!r}; choose from: {', '.join(THEMES)}")
         return value
 
     @field_validator("effort")
@@ -165,6 +198,17 @@ class Settings(BaseModel):
         if row is not None and value != "none" and value not in row.efforts:
             takes = f"it takes: {', '.join(row.efforts)}" if row.efforts else "it takes no effort setting"
             raise ValueError(f"model {model!r} does not take effort {value!r}; {takes}")
+        return value
+
+    @field_validator("models")
+    @classmethod
+    def _valid_models(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        from tui.catalog import CatalogError, load_catalog
+
+        try:
+            load_catalog(value)
+        except CatalogError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @field_validator("db_path", "key_file")
@@ -269,6 +313,8 @@ def load_settings(
         origin = sources.get(name, "")
         where = f" (from {origin})" if origin else ""
         message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "bool_type":
+            message = f"{error['input']!r} is not a boolean; write true or false, without quotes"
         raise ConfigError(f"bad value for {name}{where}: {message}") from None
     settings._loaded = settings.model_dump(include=set(FILE_KEYS))
     return settings
@@ -295,7 +341,7 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"config file {path}: api_key is not read from the file; set {KEY_ENV} or name a key_file / key_command"
         )
-    unknown = [name for name in data if name not in FILE_KEYS]
+    unknown = [name for name in data if name not in FILE_KEYS and name not in FILE_TABLES]
     if unknown:
         raise ConfigError(f"config file {path}: unknown setting {unknown[0]!r}; known: {', '.join(FILE_KEYS)}")
     return data
@@ -355,9 +401,9 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
         else:
             stored[name] = value
     lines = ["# qwen-tui settings (the API key is never stored here)"]
-    lines += [f"{name} = {_toml_value(stored[name])}" for name in FILE_KEYS if name in stored and name != "models"]
-    for model, table in (stored.get("models") or {}).items():  # tables go last, after every plain key
-        lines += ["", f"[models.{json.dumps(model)}]"]
+    lines += [f"{name} = {_toml_value(stored[name])}" for name in FILE_KEYS if name in stored]
+    for name, table in (stored.get("models") or {}).items():  # kept as the file had them
+        lines += ["", f"[models.{json.dumps(name)}]"]
         lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -367,13 +413,13 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
 
 
 def _toml_value(value: Any) -> str:
-    """A TOML literal for a str, Path, bool, number, list or table (JSON string escapes are valid TOML)."""
+    """A TOML literal for a str, Path, bool, number, list or table (inline; JSON string escapes are valid TOML)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items()) + " }"
     return json.dumps(str(value), ensure_ascii=False)

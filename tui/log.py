@@ -1,5 +1,6 @@
 """Logging for qwen-tui: a rotating file in the user log dir gets the details (tracebacks);
-stderr gets them only with --debug. A filter masks the API key wherever it would appear.
+stderr gets them only with --debug. A filter masks the API key wherever it would appear, and every
+line is written escaped, since log messages carry server text (error bodies, ids, model output).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 import platformdirs
 
 from tui.config import APP_NAME, mask_secret
+from tui.text_safety import escaped
 
 LOGGER_NAME = "tui"
 _FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
@@ -43,6 +45,14 @@ class SecretFilter(logging.Filter):
         return True
 
 
+class EscapingFormatter(logging.Formatter):
+    """Writes control and bidi characters as escapes (`\\x1b`): a server's error text must not retitle
+    the terminal, write its clipboard or clear it when the log is printed with `--debug`, `cat` or `tail -f`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return escaped(super().format(record))
+
+
 def setup_logging(*, debug: bool = False, secrets: list[str] | None = None) -> Path | None:
     """Attach the rotating file handler (and stderr when `debug`) to the `tui` logger; returns the file path.
 
@@ -64,12 +74,12 @@ def setup_logging(*, debug: bool = False, secrets: list[str] | None = None) -> P
     except OSError:
         path = None
     else:
-        file_handler.setFormatter(logging.Formatter(_FORMAT))
+        file_handler.setFormatter(EscapingFormatter(_FORMAT))
         file_handler.addFilter(secret_filter)
         logger.addHandler(file_handler)
     if debug:
         stderr_handler = logging.StreamHandler()
-        stderr_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        stderr_handler.setFormatter(EscapingFormatter("%(levelname)s %(name)s: %(message)s"))
         stderr_handler.addFilter(secret_filter)
         logger.addHandler(stderr_handler)
     if not logger.handlers:

@@ -35,7 +35,7 @@ async def make_engine(tmp_path: Path) -> AsyncIterator[MakeEngine]:
         store = await Store.open(tmp_path / db, clock=clock)
         client = ResponsesClient(base_url, "sk-test-key", backoff=0.01, max_backoff=0.05)
         opened.append((store, client))
-        engine_settings = EngineSettings(model=MODEL, endpoint=base_url, **settings)
+        engine_settings = EngineSettings(**{"model": MODEL, "endpoint": base_url, **settings})
         return ChatEngine(store, client, settings=engine_settings, clock=clock, flush_interval=0.02)
 
     yield make

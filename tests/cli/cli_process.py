@@ -116,3 +116,30 @@ def assert_one_clear_line(stderr: str, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
     return lines[0]
+
+
+def on_a_terminal(cli: Cli, *args: str, base_url: str | None = None, stderr_too: bool = True) -> tuple[int, bytes]:
+    """Run with stdout (and stderr, unless not `stderr_too`) on a pseudo-terminal, as in an interactive
+    shell; returns the exit status and everything written to the terminal."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            cli.argv(args, base_url), stdin=subprocess.DEVNULL, stdout=slave,
+            stderr=slave if stderr_too else subprocess.DEVNULL, env=cli.env, cwd=cli.root,
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        status = process.wait(timeout=PROCESS_TIMEOUT)
+    finally:
+        os.close(master)
+    return status, b"".join(chunks)

@@ -79,10 +79,11 @@ def test_export_markdown_and_json_then_import_round_trip(seeded: Cli) -> None:
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.split()[0] == "3"
     from_stdin = cli.run("import", "-", stdin=target.read_text(encoding="utf-8"))
-    assert from_stdin.stdout.split()[0] == "4"
+    assert from_stdin.stdout.split()[0] == "3"  # the same document again: it says so and adds nothing
+    assert "already imported as conversation 3" in from_stdin.stderr
     original = cli.run("show", "1").stdout
     strip_ids = lambda text: [line for line in text.splitlines() if not line.startswith(("#", "── #"))]  # noqa: E731
-    for copy_id in ("3", "4"):
+    for copy_id in ("3",):
         assert strip_ids(cli.run("show", copy_id).stdout) == strip_ids(original)
 
 

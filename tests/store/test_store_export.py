@@ -139,9 +139,10 @@ async def test_json_export_reads_the_conversation_and_its_messages_once(store: S
     ids = await _conversation(store)
     async with StatementLog(store) as log:
         await store.export_json(ids["conversation"])
-    # The conversation row, every message of the tree, their output items: the head branch comes from those.
+    # The conversation row, every message of the tree, their output items and image links (one query
+    # each, not one per message): the head branch comes from those.
     assert [statement.split(" WHERE")[0].split(" FROM ")[-1] for statement in log.statements] == [
-        "conversations", "messages", "output_items",
+        "conversations", "messages", "output_items", "message_images mi LEFT JOIN images i ON i.sha256 = mi.sha256",
     ]
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from tui.api.body import encode_body
 from tui.api.errors import (
     ApiError,
     AuthError,
@@ -200,6 +201,22 @@ class ResponsesClient:
         finally:
             await response.aclose()
 
+    async def stream_sse(
+        self, path: str, body: dict[str, Any], *, on_retry: RetryCallback | None = None
+    ) -> AsyncGenerator[ServerSentEvent, None]:
+        """POST `body` (streaming) to `{base}{path}` and yield its raw SSE events, with the same retries and
+        typed errors as `stream()`; another endpoint's module (e.g. Chat Completions) reads the payloads."""
+        response = await self._open({**body, "stream": True}, on_retry, url=self.base_url + path)
+        try:
+            if "json" in response.headers.get("content-type", ""):
+                raise self._json_instead_of_stream(response, await response.aread())
+            async with aclosing(self._sse_batches(response, lambda: self.timeout)) as batches:
+                async for batch in batches:
+                    for sse in batch:
+                        yield sse
+        finally:
+            await response.aclose()
+
     async def _sse_batches(
         self, response: httpx.Response, idle_limit: Callable[[], float]
     ) -> AsyncGenerator[list[ServerSentEvent], None]:
@@ -229,12 +246,14 @@ class ResponsesClient:
             ) from None
         yield decoder.close()
 
-    async def _open(self, body: dict[str, Any], on_retry: RetryCallback | None) -> httpx.Response:
+    async def _open(
+        self, body: dict[str, Any], on_retry: RetryCallback | None, *, url: str | None = None
+    ) -> httpx.Response:
         """POST `body` and return a 2xx response with its body unread, retrying what is safe to retry.
 
         Anything else becomes a typed error; only 429, 5xx and failures to connect are retried.
         """
-        content = json.dumps(body, ensure_ascii=False).encode()
+        content = encode_body(body)  # big image data URLs are copied in, not escaped (api/body.py)
         headers = {"Content-Type": "application/json"}
         if body.get("stream"):
             headers["Accept"] = "text/event-stream"
@@ -244,7 +263,7 @@ class ResponsesClient:
             try:
                 streamed = bool(body.get("stream"))
                 request = self._http.build_request(
-                    "POST", self.url, content=content, headers=headers,
+                    "POST", url or self.url, content=content, headers=headers,
                     timeout=self._stream_timeout if streamed else httpx.USE_CLIENT_DEFAULT,
                 )
                 async with asyncio.timeout(self.timeout if streamed else None):

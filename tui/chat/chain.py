@@ -14,7 +14,7 @@ Thinking and effort follow the model table (`tui.catalog`), never a name prefix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -40,6 +40,7 @@ def chainable(message: Message | None, now: float) -> bool:
     return bool(
         message is not None
         and message.role == "assistant"
+        and message.api != "chat"  # a chat completion id is no previous_response_id
         and message.response_id
         and message.stored
         and message.status == "complete"
@@ -101,14 +102,31 @@ def chain_state(path: Sequence[Message], now: float, *, store: bool) -> ChainSta
     return ChainState("replay")
 
 
-def replay_input(path: Sequence[Message], system_prompt: str | None) -> list[dict[str, Any]]:
-    """The branch as an `input` array: system prompt first, then every message with text, in order."""
+#: Message id -> the URLs (http(s) or base64 data URLs) of its images, in order.
+ImageUrls = Mapping[int, Sequence[str]]
+
+
+def message_content(message: Message, images: ImageUrls | None) -> str | list[dict[str, Any]]:
+    """A message's `content`: its text, or (with images) `input_image` parts followed by an `input_text` part."""
+    urls = (images or {}).get(message.id)
+    if not urls:
+        return message.content
+    parts: list[dict[str, Any]] = [{"type": "input_image", "image_url": url} for url in urls]
+    if message.content:
+        parts.append({"type": "input_text", "text": message.content})
+    return parts
+
+
+def replay_input(
+    path: Sequence[Message], system_prompt: str | None, images: ImageUrls | None = None
+) -> list[dict[str, Any]]:
+    """The branch as an `input` array: system prompt first, then every message with text or images, in order."""
     items: list[dict[str, Any]] = []
     if system_prompt and system_prompt.strip():
         items.append({"role": "system", "content": system_prompt})
     for message in path:
-        if message.content:
-            items.append({"role": message.role, "content": message.content})
+        if message.content or (images or {}).get(message.id):
+            items.append({"role": message.role, "content": message_content(message, images)})
     return items
 
 
@@ -118,6 +136,7 @@ def build_request(
     *,
     mode: ChainMode,
     previous_response_id: str | None = None,
+    images: ImageUrls | None = None,
 ) -> ResponseRequest:
     """The streaming request for a turn answering the last message of `path` (root..user message).
 
@@ -127,10 +146,10 @@ def build_request(
     if mode == "chain":
         if not previous_response_id:
             raise ValueError("chain mode needs a previous_response_id")
-        turn_input = chain_input(path, previous_response_id)
+        turn_input = chain_input(path, previous_response_id, images)
     else:
         previous_response_id = None
-        turn_input = replay_input(path, options.system_prompt)
+        turn_input = replay_input(path, options.system_prompt, images)
     tools = request_tools(options.tools)
     enable_thinking, reasoning = thinking_fields(options, tools)
     return ResponseRequest(
@@ -145,11 +164,13 @@ def build_request(
     )
 
 
-def chain_input(path: Sequence[Message], previous_response_id: str) -> list[dict[str, Any]]:
+def chain_input(
+    path: Sequence[Message], previous_response_id: str, images: ImageUrls | None = None
+) -> list[dict[str, Any]]:
     """The user messages of `path` after the answer whose response is `previous_response_id`."""
     start = next((i + 1 for i in range(len(path) - 1, -1, -1) if path[i].response_id == previous_response_id), len(path) - 1)
-    since = [m for m in path[start:] if m.role == "user" and m.content] or [path[-1]]
-    return [{"role": "user", "content": m.content} for m in since]
+    since = [m for m in path[start:] if m.role == "user" and (m.content or (images or {}).get(m.id))] or [path[-1]]
+    return [{"role": "user", "content": message_content(m, images)} for m in since]
 
 
 def thinking_fields(options: TurnOptions, tools: Sequence[str]) -> tuple[bool | None, dict[str, Any] | None]:

@@ -8,18 +8,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 from tui.api.client import ResponsesClient
 from tui.api.errors import ApiError
 from tui.catalog import Catalog, shipped_catalog
 from tui.chat.chain import ChainState, TurnOptions, chain_state, plan_chain, turn_options
+from tui.chat.cost import Cost, total_cost, turn_cost
 from tui.chat.errors import EngineError
+from tui.chat.images import Attachment, DataUrlCache
+from tui.chat.meter import ContextMeter, meter_for
 from tui.chat.turn import Turn, TurnPlan
 from tui.chat.updates import RemoteCleanup
 from tui.store import Store
+from tui.store.export import data_url
 from tui.store.models import Conversation, Message, SearchHit, Usage
 
 log = logging.getLogger("tui.chat")
@@ -44,12 +48,17 @@ class EngineSettings:
     store_responses: bool = True
     #: New conversations are private (`store: false`, always replayed) unless their own option says not.
     private: bool = False
-    #: The model table (config's overrides applied); None: the shipped one.
-    catalog: Catalog | None = None
+    #: The model table (shipped, with config's overrides): windows, vision, endpoints, prices.
+    catalog: Catalog = field(default_factory=shipped_catalog)
+    #: The currency prices are shown in, following the region (catalog.currency).
+    currency: str = "USD"
 
-    @property
-    def models(self) -> Catalog:
-        return self.catalog or shipped_catalog()
+
+#: What "summarise into a new branch" asks the model; the answer seeds the new branch.
+SUMMARY_PROMPT = (
+    "Summarise our conversation so far for a fresh start: the facts, decisions, open questions and anything "
+    "I told you about myself, as a compact list. It will be the only context of a new branch."
+)
 
 
 def title_from(text: str) -> str:
@@ -82,6 +91,7 @@ class ChatEngine:
         self._clock = clock
         self._flush_interval = flush_interval
         self._running: dict[int, Turn] = {}
+        self._data_urls = DataUrlCache()
 
     # --- conversations -----------------------------------------------------------------------
 
@@ -126,23 +136,64 @@ class ChatEngine:
 
     # --- turns -------------------------------------------------------------------------------
 
-    async def send(self, conversation_id: int, text: str) -> Turn:
-        """Commit `text` as the next user message on the current branch and start answering it."""
-        if not text.strip():
+    async def send(
+        self,
+        conversation_id: int,
+        text: str,
+        *,
+        images: Sequence[Attachment] = (),
+        discard_if_unsent: bool = False,
+    ) -> Turn:
+        """Commit `text` (and `images`, from `tui.chat.images.attach`) as the next user message on the
+        current branch and start answering it. A model the table says cannot see images refuses them
+        here, before anything is stored or sent.
+
+        With `discard_if_unsent`, a request that fails before any of the answer arrives (bad URL,
+        rejected key, unknown model, server failing after retries) leaves nothing behind: the message
+        is removed again, with the conversation if it was empty, and `TurnFinished.unsent_text` gives
+        it back. A failure after the answer started keeps what arrived.
+        """
+        if not text.strip() and not images:
             raise EngineError("the message is empty")
         conversation = await self.conversation(conversation_id)
-        self._ensure_idle(conversation_id)
+        await self._ensure_idle(conversation_id)
+        if images:
+            self.check_vision(self._options(conversation).model)
         user = await self.store.add_message(
-            conversation_id, role="user", content=text, parent_id=conversation.head_message_id
+            conversation_id,
+            role="user",
+            content=text,
+            parent_id=conversation.head_message_id,
+            images=[(image.ref, image.data) for image in images],
         )
+        head_before = conversation.head_message_id
         if conversation.head_message_id is None and conversation.title == DEFAULT_TITLE:
-            conversation = await self.store.update_conversation(conversation_id, title=title_from(text))
-        return await self._answer(conversation, user)
+            title = title_from(text) if text.strip() else title_from(", ".join(image.name for image in images))
+            conversation = await self.store.update_conversation(conversation_id, title=title)
+        return await self._answer(conversation, user, discard_if_unsent, head_before, question_is_new=True)
 
-    async def regenerate(self, conversation_id: int, message_id: int) -> Turn:
-        """A new answer to the same user message, as a sibling of `message_id` (or to it, if it is the user's)."""
+    def api_for(self, model: str) -> Literal["responses", "chat"]:
+        """The endpoint a turn on `model` goes to: "chat" (Chat Completions, always a replay; the status line
+        says "chat completions") when the table says the Responses API does not serve it, else "responses"."""
+        info = self.settings.catalog.lookup(model)
+        return "chat" if not info.serves("responses") and info.serves("chat") else "responses"
+
+    def check_vision(self, model: str) -> None:
+        """`EngineError` when the table says `model` cannot read images (a model it does not list is let through)."""
+        info = self.settings.catalog.lookup(model)
+        if info.known and not info.vision:
+            seeing = [m.name for m in self.settings.catalog if m.vision][:3]
+            raise EngineError(
+                f"{model} cannot see images; switch to a vision model (e.g. {', '.join(seeing)}; 'qwen-tui models' lists them)"
+            )
+
+    async def regenerate(self, conversation_id: int, message_id: int, *, discard_if_unsent: bool = False) -> Turn:
+        """A new answer to the same user message, as a sibling of `message_id` (or to it, if it is the user's).
+
+        `discard_if_unsent`: as for `send` (the question stays; only the failed answer goes).
+        """
         conversation = await self.conversation(conversation_id)
-        self._ensure_idle(conversation_id)
+        await self._ensure_idle(conversation_id)
         message = await self._member(conversation_id, message_id)
         if message.role == "assistant":
             if message.parent_id is None:
@@ -150,34 +201,55 @@ class ChatEngine:
             message = await self._member(conversation_id, message.parent_id)
         if message.role != "user":
             raise EngineError("only an answer (or a question) can be regenerated")
-        return await self._answer(conversation, message)
+        return await self._answer(conversation, message, discard_if_unsent, conversation.head_message_id)
 
-    async def edit(self, conversation_id: int, user_message_id: int, new_text: str) -> Turn:
-        """Fork: `new_text` becomes a sibling of the edited user message, and is answered on its own branch."""
+    async def edit(
+        self, conversation_id: int, user_message_id: int, new_text: str, *, discard_if_unsent: bool = False
+    ) -> Turn:
+        """Fork: `new_text` becomes a sibling of the edited user message, and is answered on its own branch.
+
+        `discard_if_unsent`: as for `send` (the fork is removed and the head goes back).
+        """
         if not new_text.strip():
             raise EngineError("the message is empty")
         conversation = await self.conversation(conversation_id)
-        self._ensure_idle(conversation_id)
+        await self._ensure_idle(conversation_id)
         original = await self._member(conversation_id, user_message_id)
         if original.role != "user":
             raise EngineError("only your own messages can be edited")
         user = await self.store.add_message(
             conversation_id, role="user", content=new_text, parent_id=original.parent_id
         )
-        return await self._answer(conversation, user)
+        return await self._answer(
+            conversation, user, discard_if_unsent, conversation.head_message_id, question_is_new=True
+        )
 
-    async def _answer(self, conversation: Conversation, user: Message) -> Turn:
-        """Decide chain or replay for an answer to `user`, commit the pending answer, start its task."""
+    async def _answer(
+        self,
+        conversation: Conversation,
+        user: Message,
+        discard_if_unsent: bool = False,
+        head_before: int | None = None,
+        *,
+        question_is_new: bool = False,
+        path: list[Message] | None = None,
+        store: bool | None = None,
+    ) -> Turn:
+        """Decide chain or replay (and which endpoint) for an answer to `user`, commit the pending answer,
+        start its task. `path` overrides what is sent (the summary turn sends the whole branch)."""
         options = self._options(conversation)
+        if store is not None:
+            options = replace(options, store=store)
         info = options.model_info
-        if info.known and not info.serves("responses"):
-            raise EngineError(
-                f"model {options.model!r} is not served by the Responses API; see 'qwen-tui models' for the ones that are"
-            )
-        path = await self.store.path_to(user.id)
-        mode, previous = plan_chain(path, self._clock(), store=options.store)
+        if info.known and not (info.serves("responses") or info.serves("chat")):
+            raise EngineError(f"model {options.model!r} has no endpoint qwen-tui can use; see 'qwen-tui models'")
+        path = path if path is not None else await self.store.path_to(user.id)
+        api = self.api_for(options.model)
+        # Chat Completions keeps nothing on the server: those turns always replay.
+        mode, previous = plan_chain(path, self._clock(), store=options.store and api == "responses")
         assistant = await self.store.start_assistant(
-            conversation.id, parent_id=user.id, model=options.model, mode=mode, stored=options.store
+            conversation.id, parent_id=user.id, model=options.model, mode=mode, stored=options.store,
+            api="chat" if api == "chat" else None,
         )
         plan = TurnPlan(
             conversation_id=conversation.id,
@@ -186,10 +258,70 @@ class ChatEngine:
             mode=mode,
             previous_response_id=previous,
             options=options,
+            discard_if_unsent=discard_if_unsent,
+            head_before=head_before,
+            question_is_new=question_is_new,
+            api=api,
+            model_info=info,
+            images=await self._image_urls(path),
         )
         turn = Turn(plan, store=self.store, client=self.client, clock=self._clock, flush_interval=self._flush_interval)
         self._running[conversation.id] = turn
         return turn
+
+    async def _image_urls(self, path: Sequence[Message]) -> dict[int, list[str]]:
+        """The URLs of every image on `path`: stored files as base64 data URLs, encoded in a worker thread."""
+        urls: dict[int, list[str]] = {}
+        for message in path:
+            for image in message.images:
+                if image.url:
+                    urls.setdefault(message.id, []).append(image.url)
+                    continue
+                sha = image.sha256 or ""
+                url = self._data_urls.get(sha)
+                if url is None:
+                    data = await self.store.image_data(sha)
+                    if data is None:
+                        raise EngineError(f"the image {image.name} is missing from the database")
+                    url = await asyncio.to_thread(data_url, image.mime, data)
+                    self._data_urls.put(sha, url)
+                urls.setdefault(message.id, []).append(url)
+        return urls
+
+    async def summarise(self, conversation_id: int) -> Turn:
+        """Ask the model to summarise the current branch and start a new branch seeded with that summary.
+
+        The new branch is a new root (the summary request, then the answer streaming into it); the old
+        branch stays as it was and `switch_branch` goes back to it. The summary turn is sent with the
+        whole branch but not stored server-side, so later turns replay the summary instead of chaining
+        on the old context.
+        """
+        conversation = await self.conversation(conversation_id)
+        await self._ensure_idle(conversation_id)
+        branch = await self.store.head_branch(conversation_id)
+        if not any(message.content for message in branch):
+            raise EngineError("there is nothing to summarise yet")
+        prompt = await self.store.add_message(conversation_id, role="user", content=SUMMARY_PROMPT, parent_id=None)
+        return await self._answer(conversation, prompt, path=[*branch, prompt], store=False)
+
+    async def context_meter(self, conversation_id: int) -> ContextMeter | None:
+        """How full the model's window is after the branch's last answer that reported usage (None: no answer yet)."""
+        for message in reversed(await self.transcript(conversation_id)):
+            if message.role == "assistant" and message.usage is not None:
+                model = message.model or (await self.conversation(conversation_id)).model
+                return meter_for(message.usage, model, self.settings.catalog.lookup(model).context_window)
+        return None
+
+    def turn_cost(self, message: Message) -> Cost:
+        """The estimated cost of one answer, in the region's currency."""
+        return turn_cost(message.usage, message.model, self.settings.catalog, self.settings.currency)
+
+    async def conversation_cost(self, conversation_id: int) -> Cost:
+        """The estimated cost of every answer of the conversation, on every branch (all of them were paid for)."""
+        await self.conversation(conversation_id)
+        messages = await self.store.conversation_messages(conversation_id)
+        turns = [(m.usage, m.model) for m in messages if m.role == "assistant"]
+        return total_cost(turns, self.settings.catalog, self.settings.currency)
 
     async def shutdown(self, timeout: float = 5.0) -> None:
         """Cancel every answer still streaming and wait (bounded) until each is stored as cancelled."""
@@ -203,11 +335,18 @@ class ChatEngine:
                 wait.cancel()
         self._running.clear()
 
-    def _ensure_idle(self, conversation_id: int) -> None:
-        """One answer at a time per conversation: a second would branch off a half-written turn."""
+    async def _ensure_idle(self, conversation_id: int) -> None:
+        """One answer at a time per conversation, across processes: a second would follow (and replay as
+        context) a half-written turn."""
         running = self._running.get(conversation_id)
         if running is not None and not running.done:
             raise EngineError("an answer is still streaming in this conversation; wait for it or cancel it")
+        writer = await self.store.streaming_elsewhere(conversation_id)
+        if writer is not None:
+            raise EngineError(
+                f"an answer is still streaming into this conversation in another qwen-tui (process {writer}); "
+                "wait for it to finish, or start a new conversation"
+            )
 
     def _options(self, conversation: Conversation) -> TurnOptions:
         return turn_options(
@@ -219,7 +358,7 @@ class ChatEngine:
             effort=self.settings.effort,
             store=self.settings.store_responses,
             private=self.settings.private,
-            models=self.settings.models,
+            models=self.settings.catalog,
         )
 
     async def _member(self, conversation_id: int, message_id: int) -> Message:
@@ -302,10 +441,14 @@ class ChatEngine:
         """Delete a conversation here, then (best effort) its responses stored on the server.
 
         The local delete never waits on the server and never fails because of it; the returned
-        `RemoteCleanup` says what happened there, for the front end to report.
+        `RemoteCleanup` says what happened there, for the front end to report. Refused while an
+        answer streams into it, here or in another process.
         """
+        running = self._running.get(conversation_id)
+        if running is not None and not running.done:
+            raise EngineError("an answer is still streaming into this conversation; stop it first, then delete")
         messages = await self.store.conversation_messages(conversation_id)
-        stored = [m.response_id for m in messages if m.response_id and m.stored]
+        stored = [m.response_id for m in messages if m.response_id and m.stored and m.api != "chat"]
         await self.store.delete_conversation(conversation_id)
         if not remote or not stored:
             return RemoteCleanup()
@@ -327,8 +470,17 @@ class ChatEngine:
                 return RemoteCleanup(deleted, gone, len(response_ids) - done, why)
         return RemoteCleanup(deleted, gone)
 
-    async def export_markdown(self, conversation_id: int) -> str:
-        return await self.store.export_markdown(conversation_id)
+    async def export_markdown(self, conversation_id: int, image_links: dict[str, str] | None = None) -> str:
+        """The head branch as Markdown; `image_links` (sha256 -> relative path) links images written beside it."""
+        return await self.store.export_markdown(conversation_id, image_links)
+
+    async def usage_rows(self, since: float | None = None) -> list[tuple[float, str | None, Usage]]:
+        """(created_at, model, usage) of every stored answer with usage since `since`, for `qwen-tui usage`."""
+        return await self.store.usage_rows(since)
+
+    async def image_data(self, sha256: str) -> bytes | None:
+        """The bytes of a stored image (for writing it out beside an export, or showing it)."""
+        return await self.store.image_data(sha256)
 
     async def export_json(self, conversation_id: int) -> dict[str, Any]:
         return await self.store.export_json(conversation_id)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from tui.api.client import ResponsesClient
+from tui.catalog import load_catalog
 from tui.chat.engine import ChatEngine, EngineSettings
 from tui.chat.errors import EngineError
 from tui.store import Store
@@ -17,8 +18,12 @@ if TYPE_CHECKING:
 
 
 def engine_settings(settings: Settings) -> EngineSettings:
-    """The engine's defaults taken from the person's settings."""
+    """The engine's defaults taken from the person's settings (the model table with config's `[models]`
+    overrides; the currency the region bills in)."""
+    catalog = load_catalog(settings.models)
     return EngineSettings(
+        catalog=catalog,
+        currency=catalog.currency(settings.region),
         model=settings.model,
         endpoint=settings.endpoint,
         tools=list(settings.tools),
@@ -26,7 +31,6 @@ def engine_settings(settings: Settings) -> EngineSettings:
         effort=settings.effort,
         system_prompt=settings.system_prompt,
         private=settings.private,
-        catalog=settings.catalog,
     )
 
 
@@ -37,12 +41,17 @@ def client_headers(settings: Settings) -> dict[str, str]:
 
 @asynccontextmanager
 async def open_engine(
-    settings: Settings, *, require_key: bool = True, clock: Callable[[], float] = time.time
+    settings: Settings,
+    *,
+    require_key: bool = True,
+    clock: Callable[[], float] = time.time,
+    read_only_fallback: bool = False,
 ) -> AsyncIterator[ChatEngine]:
     """Open the database at `settings.db_path` and a client for `settings.endpoint`, as one engine.
 
     With `require_key` (the default) a missing API key is an `EngineError` naming the fix; commands
-    that only read the database pass `require_key=False`.
+    that only read the database pass `require_key=False`, and `read_only_fallback` so that a file
+    that cannot be written (read-only, full disk) is still opened, read-only.
     """
     key = settings.api_key.get_secret_value() if settings.api_key else None
     if require_key and not key:
@@ -51,7 +60,7 @@ async def open_engine(
             f"no API key{why}: set DASHSCOPE_API_KEY (or key_file / key_command in {settings.config_path}), "
             "or try it without a key: qwen-tui --demo"
         )
-    store = await Store.open(settings.db_path, clock=clock)
+    store = await Store.open(settings.db_path, clock=clock, read_only_fallback=read_only_fallback)
     try:
         async with ResponsesClient(settings.endpoint, key, headers=client_headers(settings)) as client:
             engine = ChatEngine(store, client, settings=engine_settings(settings), clock=clock)

@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
+from tui.api.chat_completions import stream_chat
 from tui.api.client import ResponsesClient
 from tui.api.errors import ApiError, PreviousResponseNotFound
-from tui.chat.chain import TurnOptions, build_request, expiry
+from tui.catalog import ModelInfo
+from tui.chat.chain import ImageUrls, TurnOptions, build_request, expiry
+from tui.chat.chat_request import chat_body
 from tui.chat.fold import TurnFold
+from tui.chat.meter import meter_for
 from tui.chat.updates import (
     ChainFallback,
+    ContextUpdated,
     ResponseCreated,
     Retrying,
     TextDelta,
@@ -25,7 +31,6 @@ from tui.chat.updates import (
     TurnStarted,
     Update,
 )
-from tui.api.types import ResponseRequest
 from tui.store import Store, TurnWriter
 from tui.store.models import ChainMode, Message, MessageStatus
 
@@ -46,6 +51,17 @@ class TurnPlan:
     mode: ChainMode
     previous_response_id: str | None
     options: TurnOptions
+    #: Remove the turn if it fails before anything of the answer arrives (see `TurnFinished.discarded`):
+    #: the conversation's head before the turn, and whether this turn added the question.
+    discard_if_unsent: bool = False
+    head_before: int | None = None
+    question_is_new: bool = False
+    #: Which endpoint answers: "responses", or "chat" (compatible-mode Chat Completions, always a replay).
+    api: Literal["responses", "chat"] = "responses"
+    #: The model's table entry (window for the context meter, thinking for the chat body).
+    model_info: ModelInfo | None = None
+    #: Message id -> its images' URLs (data URLs for stored files), for every message of `path` that has some.
+    images: ImageUrls = field(default_factory=dict)
 
 
 class Turn:
@@ -128,7 +144,7 @@ class Turn:
 
     async def _run(self) -> None:
         plan = self._plan
-        self._push(TurnStarted(plan.conversation_id, self.user_message_id, self.assistant_message_id, plan.mode))
+        self._push(TurnStarted(plan.conversation_id, self.user_message_id, self.assistant_message_id, plan.mode, plan.api))
         writer = self._store.turn_writer(self.assistant_message_id, flush_interval=self._flush_interval)
         status: MessageStatus
         error: str | None = None
@@ -144,16 +160,50 @@ class Turn:
             status = "incomplete" if self._fold.started else "failed"
             error = f"unexpected error: {' '.join(str(exc).split()) or type(exc).__name__}"
         self._finalizing = True
+        unsent = status == "failed" and self._plan.discard_if_unsent and not (self._fold.text or self._fold.items())
+        if unsent and await self._discard(error):
+            return
         await self._finish(writer, status, error)
+
+    async def _discard(self, error: str | None) -> bool:
+        """Remove a turn that failed before its answer started, and say so with the unsent question."""
+        plan = self._plan
+        question = plan.path[-1]
+        try:
+            removed = await self._store.discard_unanswered(
+                plan.conversation_id,
+                self.assistant_message_id,
+                question.id if plan.question_is_new else None,
+                plan.head_before,
+            )
+        except Exception:
+            log.warning("could not remove the unanswered turn %s", self.assistant_message_id, exc_info=True)
+            return False  # then it is stored as failed, as any failed turn
+        self._emit_finished(
+            TurnFinished(
+                "failed",
+                error,
+                _unsaved(self, "", "failed", error),
+                discarded=True,
+                unsent_text=question.content if plan.question_is_new else None,
+                conversation_removed=removed,
+            )
+        )
+        return True
 
     async def _stream(self, writer: TurnWriter) -> tuple[MessageStatus, str | None]:
         """Send the request (falling back once from chain to replay) and fold its events into the store."""
         plan = self._plan
         mode, previous = plan.mode, plan.previous_response_id
         while True:
-            request = build_request(plan.options, plan.path, mode=mode, previous_response_id=previous)
+            events: AsyncGenerator[Any, None]
+            if plan.api == "chat" and plan.model_info is not None:
+                events = stream_chat(self._client, chat_body(plan.options, plan.path, plan.model_info, plan.images), on_retry=self._on_retry)
+            else:
+                request = build_request(plan.options, plan.path, mode=mode, previous_response_id=previous, images=plan.images)
+                events = self._client.stream(request, on_retry=self._on_retry)
             try:
-                await self._consume(request, writer, previous)
+                await self._consume(events, writer, previous)
             except PreviousResponseNotFound as exc:
                 if mode != "chain" or self._fold.started:
                     raise
@@ -168,15 +218,16 @@ class Turn:
             return "incomplete", self._fold.error or "the answer stream ended before the answer was complete"
         return self._fold.terminal, self._fold.error
 
-    async def _consume(self, request: ResponseRequest, writer: TurnWriter, previous: str | None) -> None:
+    async def _consume(self, stream: AsyncGenerator[Any, None], writer: TurnWriter, previous: str | None) -> None:
         fold = self._fold
-        async with aclosing(self._client.stream(request, on_retry=self._on_retry)) as events:
+        async with aclosing(stream) as events:
             async for event in events:
                 updates = fold.apply(event)
                 if event.type == "response.created" and fold.response_id:
                     # The expiry is computed once, here, by the chain policy; the store only records it.
                     created = self._clock()
-                    expires_at = expiry(created) if request.store is not False else None
+                    chainable = self._plan.options.store and self._plan.api != "chat"
+                    expires_at = expiry(created) if chainable else None
                     await writer.set_response(fold.response_id, previous, created, expires_at)
                     self._push(ResponseCreated(fold.response_id, expires_at))
                 for update in updates:
@@ -200,10 +251,23 @@ class Turn:
         except Exception as exc:
             log.exception("could not store the end of turn %s", self.assistant_message_id)
             status, error = "failed", f"could not save the answer: {' '.join(str(exc).split())}"
-            message = None
+            message = await self._stored_message()  # what the file kept (reads work on a full disk)
+            if message is not None and message.status not in ("pending", "streaming"):
+                status = message.status
         if message is None:
             message = _unsaved(self, fold.text, status, error)
+        info = self._plan.model_info
+        meter = meter_for(fold.usage, self._plan.options.model, info.context_window) if info else None
+        if meter is not None and self.finished is None:
+            self._push(ContextUpdated(self.conversation_id, meter))
         self._emit_finished(TurnFinished(status, error, message))
+
+    async def _stored_message(self) -> Message | None:
+        try:
+            return await self._store.get_message(self.assistant_message_id)
+        except Exception:
+            log.warning("could not read back turn %s", self.assistant_message_id, exc_info=True)
+            return None
 
     def _emit_finished(self, finished: TurnFinished) -> None:
         if self.finished is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from tui.chat.meter import ContextMeter
 from tui.store.models import ChainMode, Message, MessageStatus, OutputItem, Usage
 
 
@@ -20,6 +21,8 @@ class TurnStarted:
     user_message_id: int
     assistant_message_id: int
     mode: ChainMode
+    #: The endpoint answering: "responses", or "chat" (Chat Completions; the status line says "chat completions").
+    api: str = "responses"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +140,29 @@ class UsageUpdated:
 
 
 @dataclass(frozen=True, slots=True)
+class ContextUpdated:
+    """After a turn that reported usage: how full the model's window now is (`meter.warn` at 80%)."""
+
+    conversation_id: int
+    meter: ContextMeter
+
+
+@dataclass(frozen=True, slots=True)
 class TurnFinished:
-    """The last update of every turn. `message` is the stored assistant message as it now is."""
+    """The last update of every turn. `message` is the stored assistant message as it now is.
+
+    A turn started with `discard_if_unsent` that failed before anything of the answer arrived leaves
+    nothing behind: `discarded` is set, its answer (and its question, if this turn added it) are gone
+    from the store, `unsent_text` is that question to give back to the person (None for a
+    regeneration), and `conversation_removed` says the conversation, empty before, was removed too.
+    """
 
     status: MessageStatus
     error: str | None
     message: Message
+    discarded: bool = False
+    unsent_text: str | None = None
+    conversation_removed: bool = False
 
 
 Update = Union[
@@ -154,5 +174,6 @@ Update = Union[
     ReasoningDelta,
     ToolCallUpdated,
     UsageUpdated,
+    ContextUpdated,
     TurnFinished,
 ]

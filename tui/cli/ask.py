@@ -10,7 +10,10 @@ import signal
 import sys
 from typing import Any, TextIO
 
-from tui.chat import ChatEngine, Turn, open_engine
+from tui.chat import ChatEngine, EngineError, Turn, open_engine
+from tui.chat.cost import Cost
+from tui.chat.images import Attachment, attach
+from tui.chat.sources import message_sources, numbered_sources
 from tui.chat.updates import (
     ChainFallback,
     ReasoningDelta,
@@ -30,6 +33,7 @@ from tui.cli.console import (
     PROG,
     CliError,
     hint_for,
+    inert_on,
     out,
     say,
     silence_stdout,
@@ -37,8 +41,8 @@ from tui.cli.console import (
 from tui.cli.history import find_conversation
 from tui.cli.simulator import demo
 from tui.config import Settings
-from tui.store.models import Usage
-from tui.text_safety import strip_controls
+from tui.store.export import usage_parts
+from tui.text_safety import strip_controls, terminal_safe
 
 log = logging.getLogger("tui.cli")
 
@@ -61,8 +65,8 @@ class TurnPrinter:
         self._reasoning_item: str | None = None
         self._err_mid_line = False
         # Model output shown on a terminal is made inert (see `for_terminal`); asked once, not per delta.
-        self._out_is_terminal = stdout.isatty()
-        self._err_is_terminal = stderr.isatty()
+        self._out_is_terminal = inert_on(stdout)
+        self._err_is_terminal = inert_on(stderr)
 
     def handle(self, update: Update) -> None:
         """Show one update where it belongs (stdout for answer text, stderr for the rest)."""
@@ -134,7 +138,7 @@ class TurnPrinter:
             self._err_mid_line = False
 
     def _write_err(self, text: str) -> None:
-        self.stderr.write(strip_controls(text) if self._err_is_terminal else text)
+        self.stderr.write(terminal_safe(text) if self._err_is_terminal else text)
         self.stderr.flush()
 
     def _write_out(self, text: str) -> None:
@@ -142,7 +146,7 @@ class TurnPrinter:
         if self.broken_pipe:
             return
         try:
-            self.stdout.write(strip_controls(text) if self._out_is_terminal else text)
+            self.stdout.write(terminal_safe(text) if self._out_is_terminal else text)
             self.stdout.flush()
         except BrokenPipeError:
             self.broken_pipe = True
@@ -157,12 +161,14 @@ def _read_prompt(args: argparse.Namespace) -> str:
     """The prompt from the arguments, or stdin for '-' / no argument with piped input."""
     words = list(args.prompt)
     if words in ([], ["-"]):
+        if not words and args.images and sys.stdin.isatty():
+            return ""  # images alone are a message
         if not words and sys.stdin.isatty():
             raise CliError(f"no prompt: give one, e.g. {PROG} ask \"hello\", or pipe it on stdin", EXIT_USAGE)
         text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
     else:
         text = " ".join(words)
-    if not text.strip():
+    if not text.strip() and not args.images:
         raise CliError("the prompt is empty; nothing to send", EXIT_USAGE)
     return text
 
@@ -170,26 +176,37 @@ def _read_prompt(args: argparse.Namespace) -> str:
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Send one message (new conversation, or `-c` to continue one) and show the answer as it streams."""
     prompt = _read_prompt(args)
+    # Read and checked before anything is stored or sent: a bad image costs nothing.
+    images: list[Attachment] = [await attach(source) for source in args.images or ()]
     with demo(settings) as effective:
         async with open_engine(effective) as engine:
+            if images:
+                # Before a conversation is created, so a refused image leaves nothing behind.
+                engine.check_vision(effective.model if args.model is not None else await _model_of(engine, args, effective))
             conversation_id = await _target_conversation(engine, args, effective)
             conversation = await engine.conversation(conversation_id)
             if conversation.model not in effective.catalog and not effective.demo:
                 say(f"note: model {conversation.model!r} is not in the model table; see '{PROG} models'")
-            turn = await engine.send(conversation_id, prompt)
+            turn = await engine.send(conversation_id, prompt, images=images, discard_if_unsent=True)  # a failed ask leaves no junk
             printer = TurnPrinter(stream_text=not (args.no_stream or args.json), stdout=sys.stdout, stderr=sys.stderr)
             stopped_by = await _drive(turn, printer)
-    status = _finish_ask(args, printer, stopped_by)
-    if args.usage and printer.finished is not None and printer.finished.message.usage is not None:
-        say(usage_line(printer.finished.message.usage))
-    return status
+            cost = engine.turn_cost(printer.finished.message) if printer.finished else None
+    return _finish_ask(args, printer, stopped_by, cost)
 
 
-def usage_line(usage: Usage) -> str:
-    """`usage: 1234 in (1024 cached) · 56 out (12 reasoning)`: the answer's tokens, cached input included."""
-    cached = f" ({usage.cached_tokens} cached)" if usage.cached_tokens else ""
-    reasoning = f" ({usage.reasoning_tokens} reasoning)" if usage.reasoning_tokens else ""
-    return f"usage: {usage.input_tokens} in{cached} · {usage.output_tokens} out{reasoning}"
+async def _model_of(engine: ChatEngine, args: argparse.Namespace, settings: Settings) -> str:
+    """The model the answer will use: the continued conversation's own, else the settings' (before anything is created)."""
+    if args.continue_ is None:
+        return settings.model
+    conversation = await (engine.latest_conversation() if args.continue_ == "latest" else _maybe(engine, int(args.continue_)))
+    return conversation.model if conversation is not None else settings.model
+
+
+async def _maybe(engine: ChatEngine, conversation_id: int) -> Any:
+    try:
+        return await engine.conversation(conversation_id)
+    except EngineError:
+        return None
 
 
 async def _drive(turn: Turn, printer: TurnPrinter) -> int | None:
@@ -219,8 +236,9 @@ async def _drive(turn: Turn, printer: TurnPrinter) -> int | None:
     return stopped_by[0] if stopped_by else None
 
 
-def _finish_ask(args: argparse.Namespace, printer: TurnPrinter, stopped_by: int | None) -> int:
-    """Print the end of the answer (or the JSON object) and the outcome; return the exit status."""
+def _finish_ask(args: argparse.Namespace, printer: TurnPrinter, stopped_by: int | None, cost: Cost | None = None) -> int:
+    """Print the end of the answer (or the JSON object), its sources and usage on stderr, and the outcome;
+    return the exit status. stdout carries the answer only."""
     finished = printer.finished
     if finished is None:  # the engine promises a TurnFinished; never end silently if it did not come
         raise CliError("the answer ended without a result; see the log file")
@@ -230,11 +248,16 @@ def _finish_ask(args: argparse.Namespace, printer: TurnPrinter, stopped_by: int 
         silence_stdout()
         return 128 + signal.SIGPIPE
     if args.json:
-        out(json.dumps(_turn_json(finished, text), ensure_ascii=False) + "\n")
+        out(json.dumps(_turn_json(finished, text, cost), ensure_ascii=False) + "\n")
     elif text and not printer.stream_text:
         out(text if text.endswith("\n") else text + "\n")
     elif text and not text.endswith("\n"):
         out("\n")
+    sources = message_sources(message)
+    if sources and sys.stderr.isatty():  # pipes already got each source as a `[web_search] source:` line
+        print("Sources:\n" + "\n".join(numbered_sources(sources, hyperlinks=True)), file=sys.stderr, flush=True)
+    if (args.usage or sys.stderr.isatty()) and message.usage is not None:
+        say(_usage_line(message, cost))
     where = f"conversation {message.conversation_id} ('{PROG} show {message.conversation_id}')"
     log.info("answer %s in conversation %s: %s (%s)", message.id, message.conversation_id, finished.status, message.mode)
     if finished.status == "complete":
@@ -283,11 +306,23 @@ async def _target_conversation(engine: ChatEngine, args: argparse.Namespace, set
     return conversation_id
 
 
-def _turn_json(finished: TurnFinished, text: str) -> dict[str, Any]:
-    """The `--json` result: ids, status, text and usage of the answer."""
+def _usage_line(message: Any, cost: Cost | None) -> str:
+    """`tokens 120 in · 48 out · 12 reasoning · ≈ $0.0001 (estimate)`."""
+    parts = usage_parts(message.usage)
+    parts[0] = "tokens " + parts[0]
+    if cost is not None:
+        parts.append(cost.label)
+    return " · ".join(parts)
+
+
+def _turn_json(finished: TurnFinished, text: str, cost: Cost | None = None) -> dict[str, Any]:
+    """The `--json` result: ids, status, text, usage, estimated cost and sources of the answer."""
     message = finished.message
     usage = message.usage
     return {
+        "api": message.api or "responses",
+        "cost": cost.as_json() if cost is not None and usage is not None else None,
+        "sources": message_sources(message),
         "id": message.id,
         "conversation_id": message.conversation_id,
         "response_id": message.response_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TextIO
+from typing import Literal, TextIO
 
 from tui.api.errors import (
     ApiError,
@@ -19,7 +19,7 @@ from tui.api.errors import (
     StreamDropped,
 )
 from tui.config import KEY_ENV
-from tui.text_safety import strip_controls
+from tui.text_safety import terminal_safe
 
 PROG = "qwen-tui"
 EXIT_OK = 0
@@ -73,8 +73,9 @@ def fail(exc: Exception) -> int:
 
 
 def say(line: str) -> None:
-    """One `qwen-tui: ...` line on stderr."""
-    print(for_terminal(f"{PROG}: {line}", sys.stderr), file=sys.stderr, flush=True)
+    """One `qwen-tui: ...` line on stderr (made inert on a terminal even with --raw: it is our line)."""
+    text = f"{PROG}: {line}"
+    print(terminal_safe(text) if sys.stderr.isatty() or _mode == "safe" else text, file=sys.stderr, flush=True)
 
 
 def out(text: str) -> None:
@@ -83,10 +84,28 @@ def out(text: str) -> None:
     sys.stdout.flush()
 
 
+#: How text from the model or the server is written: "auto" (inert on a terminal, verbatim into a pipe or
+#: file, which may want it byte for byte), "safe" (always inert: `--safe`) or "raw" (always verbatim: `--raw`).
+OutputMode = Literal["auto", "safe", "raw"]
+_mode: OutputMode = "auto"
+
+
+def set_output_mode(mode: OutputMode) -> None:
+    """Choose how `out` and the answer printer write model text (from `--raw` / `--safe`)."""
+    global _mode
+    _mode = mode
+
+
+def inert_on(stream: TextIO) -> bool:
+    """Whether text written to `stream` is made inert (see `for_terminal`)."""
+    return _mode == "safe" or (_mode == "auto" and stream.isatty())
+
+
 def for_terminal(text: str, stream: TextIO) -> str:
-    """`text` made inert when `stream` is a terminal: model output must not drive the terminal
-    (an escape sequence could retitle it, write the clipboard, or hide text). Pipes get it verbatim."""
-    return strip_controls(text) if stream.isatty() else text
+    """`text` made inert when `stream` is a terminal: model output must not drive the terminal (an escape
+    sequence could retitle it, write the clipboard, or hide text), and bidi controls are shown as marks
+    (they could make text read differently from what it is). Pipes get it verbatim; see `OutputMode`."""
+    return terminal_safe(text) if inert_on(stream) else text
 
 
 def silence_stdout() -> None:

@@ -12,20 +12,23 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tui.chat import ChatEngine, EngineError, open_engine
-from tui.cli.console import EXIT_FAILURE, EXIT_OK, PROG, CliError, out, say
+from tui.cli.console import EXIT_FAILURE, EXIT_OK, PROG, CliError, inert_on, out, say
 from tui.config import Settings
-from tui.store import Conversation, Message
-from tui.store.export import describe_item
+from tui.store import AlreadyImported, Conversation, Message
+from tui.store.export import describe_image, describe_item
 from tui.store.search import snippet_parts
-from tui.text_safety import one_line
+from tui.text_safety import one_line, visible_bidi
 
 log = logging.getLogger("tui.cli")
 
 
 @contextlib.asynccontextmanager
-async def _reader(settings: Settings) -> AsyncIterator[ChatEngine]:
-    """The engine for commands that only read or import (no key needed, nothing is sent)."""
-    async with open_engine(settings, require_key=False) as engine:
+async def _reader(settings: Settings, *, writes: bool = False) -> AsyncIterator[ChatEngine]:
+    """The engine for commands that only read, or import (`writes`); no key needed, nothing is sent.
+
+    A reading command opens a database it cannot write (read-only file or mount, full disk) read-only.
+    """
+    async with open_engine(settings, require_key=False, read_only_fallback=not writes) as engine:
         yield engine
 
 
@@ -62,6 +65,8 @@ async def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         out(f"system: {conversation.system_prompt}\n")
     for message in messages:
         out("\n" + _message_header(message) + "\n")
+        for image in message.images:
+            out(f"  · Image: {describe_image(image)}\n")
         for item in message.items:
             out(f"  · {describe_item(item)}\n")
         if message.content:
@@ -80,10 +85,15 @@ def _message_header(message: Message) -> str:
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Markdown or JSON (with a Responses-API-ready input array) to stdout or a file."""
+    if args.output is not None and not args.force:
+        _may_overwrite(Path(args.output).expanduser(), args.output)
     async with _reader(settings) as engine:
         conversation = await find_conversation(engine, args.id)
         if args.format == "json":
             text = json.dumps(await engine.export_json(conversation.id), ensure_ascii=False, indent=2) + "\n"
+        elif args.output is not None:
+            links = await _write_images(engine, conversation.id, Path(args.output).expanduser())
+            text = await engine.export_markdown(conversation.id, links)
         else:
             text = await engine.export_markdown(conversation.id)
     if args.output is None:
@@ -95,6 +105,40 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
     say(f"exported conversation {conversation.id} to {args.output}")
     return EXIT_OK
+
+
+def _may_overwrite(target: Path, shown: str) -> None:
+    """Refuse to replace an existing file without --force; on a terminal, ask first instead."""
+    if not target.exists():
+        return
+    if sys.stdin.isatty() and sys.stderr.isatty():
+        sys.stderr.write(f"{PROG}: {one_line(shown)} already exists; overwrite it? [y/N] ")
+        sys.stderr.flush()
+        if sys.stdin.readline().strip().lower() in ("y", "yes"):
+            return
+        raise CliError(f"not exported: {shown} is left as it was")
+    raise CliError(f"{shown} already exists; add --force to overwrite it")
+_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/bmp": ".bmp",
+               "image/tiff": ".tiff", "image/heic": ".heic"}
+
+
+async def _write_images(engine: ChatEngine, conversation_id: int, output: Path) -> dict[str, str]:
+    """Write the branch's stored images beside the Markdown file (`NAME-<sha12>.png`); sha256 -> relative link."""
+    links: dict[str, str] = {}
+    for message in await engine.transcript(conversation_id):
+        for image in message.images:
+            if not image.sha256 or image.sha256 in links:
+                continue
+            data = await engine.image_data(image.sha256)
+            if data is None:
+                continue
+            name = f"{output.stem}-{image.sha256[:12]}{_EXTENSIONS.get(image.mime or '', '.img')}"
+            try:
+                (output.parent / name).write_bytes(data)
+            except OSError as exc:
+                raise CliError(f"cannot write {output.parent / name}: {exc.strerror}") from None
+            links[image.sha256] = name
+    return links
 
 
 async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -109,9 +153,12 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"{args.file} is not JSON ({exc}); export one with '{PROG} export ID --format json'") from None
     if not isinstance(data, dict):
         raise CliError(f"{args.file} is not a qwen-tui JSON export (expected an object)")
-    async with _reader(settings) as engine:
+    async with _reader(settings, writes=True) as engine:
         try:
             conversation = await engine.import_json(data)
+        except AlreadyImported as exc:  # importing a file twice is a no-op that says so, not a failure
+            conversation = await engine.conversation(exc.conversation_id)
+            say(f"{args.file} was already imported as conversation {conversation.id}; nothing was added")
         except (KeyError, TypeError, ValueError) as exc:
             log.info("import failed", exc_info=True)
             raise CliError(f"{args.file} is not a qwen-tui JSON export ({type(exc).__name__}: {exc})") from None
@@ -144,9 +191,9 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     marks = _BOLD if sys.stdout.isatty() else _BRACKETS
     for hit in hits:
         # Written directly rather than through `out`: every piece is already one line without control
-        # characters, and on a terminal the bold escapes must reach it.
-        sys.stdout.write(f"{hit.conversation_id}  #{hit.message_id}  {hit.role}  {one_line(hit.title, 40)}: "
-                         f"{_marked(hit.snippet, marks)}\n")
+        # characters (bidi controls are marked by `shown`), and on a terminal the bold escapes must reach it.
+        sys.stdout.write(f"{hit.conversation_id}  #{hit.message_id}  {hit.role}  {shown(one_line(hit.title, 40))}: "
+                         f"{shown(_marked(hit.snippet, marks))}\n")
     sys.stdout.flush()
     if not hits:
         say(f"no messages match {query!r}")
@@ -164,6 +211,11 @@ def _marked(snippet: str, marks: tuple[str, str]) -> str:
     opening, closing = marks
     parts = snippet_parts(one_line(snippet, 80))
     return "".join(f"{opening}{text}{closing}" if is_match else text for text, is_match in parts)
+
+
+def shown(line: str) -> str:
+    """A line of search output with bidi controls marked, where model text is made inert."""
+    return visible_bidi(line) if inert_on(sys.stdout) else line
 
 
 def _when(timestamp: float) -> str:

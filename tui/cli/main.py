@@ -11,14 +11,26 @@ from collections.abc import Sequence
 from typing import Any
 
 from tui import __version__, collector
+from tui.api.endpoints import legacy_note
 from tui.api.errors import ApiError
 from tui.chat import EngineError
 from tui.cli.ask import cmd_ask
-from tui.cli.console import EXIT_OK, EXIT_SIGINT, EXIT_USAGE, PROG, CliError, fail, say, silence_stdout
-from tui.api.endpoints import legacy_note
+from tui.cli.console import (
+    EXIT_OK,
+    EXIT_SIGINT,
+    EXIT_USAGE,
+    PROG,
+    CliError,
+    fail,
+    say,
+    set_output_mode,
+    silence_stdout,
+)
 from tui.cli.history import cmd_delete, cmd_export, cmd_import, cmd_list, cmd_search, cmd_show
+from tui.cli.models import cmd_models
 from tui.cli.parser import KEYED_COMMANDS, flags, parse_args
 from tui.cli.simulator import cmd_sim, demo
+from tui.cli.usage import cmd_usage
 from tui.config import FILE_KEYS, ConfigError, Settings, demo_db_path, load_settings
 from tui.log import log_path, setup_logging
 from tui.store import StoreError
@@ -63,6 +75,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     """Run the chosen command (the async ones under one event loop)."""
     if args.command is not None:
         collector.start_after_imports()  # the app does it once Textual is imported
+    set_output_mode(getattr(args, "text_mode", None) or "auto")
     if args.command == "sim":
         return cmd_sim(args)
     if settings.demo and settings.source("db_path") == "default":
@@ -82,6 +95,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "import": cmd_import,
         "search": cmd_search,
         "delete": cmd_delete,
+        "models": cmd_models,
+        "usage": cmd_usage,
     }
     return asyncio.run(handlers[args.command](args, settings))
 

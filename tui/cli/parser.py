@@ -42,6 +42,19 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
+def _add_output(parser: argparse.ArgumentParser) -> None:
+    """`--raw` / `--safe`: how model text reaches stdout (by default inert on a terminal, verbatim in a pipe)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--raw", dest="text_mode", action="store_const", const="raw", default=None,
+        help="write model text verbatim even on a terminal (escape sequences in it take effect)",
+    )
+    group.add_argument(
+        "--safe", dest="text_mode", action="store_const", const="safe",
+        help="make model text inert even in a pipe (control characters removed, bidi controls marked)",
+    )
+
+
 def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
     """An argparse type: a number of `kind` greater than zero."""
 
@@ -92,24 +105,46 @@ def build_parser() -> argparse.ArgumentParser:
         "--private", action=argparse.BooleanOptionalAction, default=None,
         help="keep nothing on the server (store: false; every turn resends the conversation)",
     )
-    ask.add_argument("--usage", action="store_true", help="print the token usage (cached tokens too) on stderr")
     ask.add_argument(
         "--tool", action="append", dest="tools", metavar="NAME", default=None,
         help=f"enable a built-in tool (repeatable): {', '.join(KNOWN_TOOLS)}",
     )
     ask.add_argument("--system", metavar="TEXT", default=None, help="system prompt for a new conversation")
     ask.add_argument("--json", action="store_true", help="print one JSON object with the result")
+    _add_output(ask)
+    ask.add_argument(
+        "--image", action="append", dest="images", metavar="PATH|URL", default=None,
+        help="attach an image file or http(s) URL (repeatable); needs a vision model",
+    )
+    ask.add_argument(
+        "--usage", action="store_true",
+        help="print tokens and the estimated cost on stderr after the answer (the default on a terminal)",
+    )
+
+    models = command("models", "list the models: window, output limit, vision, thinking, price, endpoints")
+    models.add_argument("--json", action="store_true", help="print the table as JSON")
+    models.add_argument("--offline", action="store_true", help="do not ask the service for its model list")
+    models.add_argument("--timeout", type=_positive(float), default=3.0, help="seconds to wait for the service's list")
+
+    usage = command("usage", "tokens and estimated cost of your stored answers")
+    usage.add_argument("--since", metavar="DATE", default=None, help="only answers from this day on (YYYY-MM-DD)")
+    usage.add_argument("--by", choices=("model", "day"), default=None, help="one line per model or per day")
+    usage.add_argument("--json", action="store_true", help="print JSON")
 
     listing = command("list", "list conversations, newest first, one per line starting with its id")
     listing.add_argument("-n", "--limit", type=int, default=50, help="how many (default 50)")
+    _add_output(listing)
 
     show = command("show", "print a conversation")
     show.add_argument("id", type=int, metavar="ID")
+    _add_output(show)
 
     export = command("export", "export a conversation as Markdown or JSON")
     export.add_argument("id", type=int, metavar="ID")
     export.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
     export.add_argument("-o", "--output", metavar="FILE", default=None, help="write to FILE instead of stdout")
+    export.add_argument("-f", "--force", action="store_true", help="overwrite FILE if it exists (else: ask, or refuse)")
+    _add_output(export)
 
     importing = command("import", "import a conversation exported as JSON")
     importing.add_argument("file", metavar="FILE", help="the JSON file ('-' for stdin)")
@@ -117,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     search = command("search", "full-text search over every message")
     search.add_argument("query", nargs="+", metavar="QUERY")
     search.add_argument("-n", "--limit", type=int, default=50, help="how many hits (default 50)")
+    _add_output(search)
 
     delete = command("delete", "delete a conversation, here and (best effort) its responses stored on the server")
     delete.add_argument("id", type=int, metavar="ID")
@@ -155,7 +191,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 #: Commands that need the API key (None = the app); the others never run a key_command.
-KEYED_COMMANDS = (None, "ask", "config", "delete")
+KEYED_COMMANDS = (None, "ask", "config", "models", "delete")
 
 
 def flags(args: argparse.Namespace) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from tui.sim.context import input_messages, is_valid_input
 from tui.sim.events import EventScript, RequestEcho, build_stream, cap_reply, compact_response, context_tokens, usage_for
 from tui.sim.faults import ANSWER_FAULTS, REFUSALS, Fault, FaultQueue, make_fault
 from tui.sim.framing import batches, frame
+from tui.sim.images import BadImage, image_sizes, with_images
 from tui.sim.memory import ResponseMemory, Turn
 from tui.sim.script import BUILTIN_TOOLS, compose_reply
 from tui.sim.style import (
@@ -48,6 +49,9 @@ def _stored_response_id(path: str) -> str | None:
         if path.startswith(prefix) and "/" not in path[len(prefix):] and path[len(prefix):]:
             return path[len(prefix):]
     return None
+#: Compatible-mode Chat Completions and the model list (sim/chat_completions.py).
+CHAT_PATH = NEW_PREFIX + "/chat/completions"
+MODELS_PATH = NEW_PREFIX + "/models"
 
 
 class AbruptClose(Exception):
@@ -161,6 +165,22 @@ class SimApp:
                 await self._responses(scope, receive, send, request_id, legacy=RESPONSES_PATHS[path])
             elif _stored_response_id(path) is not None:
                 await self._stored(scope, method, _stored_response_id(path) or "", send, request_id)
+            elif path in (CHAT_PATH, MODELS_PATH):
+                # Imported here: that module uses this one's helpers.
+                from tui.sim.chat_completions import serve_chat, serve_models
+
+                if path == MODELS_PATH:
+                    self._check_key(scope)
+                    await serve_models(send, request_id)
+                    return
+                if method != "POST":
+                    raise HttpError("method_not_allowed", f"Method {method} not allowed.")
+                try:
+                    self._check_key(scope)
+                    key_ok = True
+                except HttpError:
+                    key_ok = False
+                await serve_chat(self.state, scope, receive, send, request_id, key_ok)
             elif path.startswith("/_sim/"):
                 await self._control(path, method, receive, send)
             else:
@@ -249,7 +269,11 @@ class SimApp:
         tools = _requested_tools(body)
         if fault and fault.kind == "silent_tool" and not tools:
             tools = ("web_extractor",)  # the tool whose runs DS examples show without any events
-        reply = compose_reply(context, tools=tools, thinking=thinking, long_deltas=state.long_answer)
+        try:
+            images = image_sizes(body["input"])
+        except BadImage as exc:
+            raise HttpError("invalid_parameter", str(exc), param="input") from None
+        reply = with_images(compose_reply(context, tools=tools, thinking=thinking, long_deltas=state.long_answer), images)
         reply, cut = cap_reply(reply, body.get("max_output_tokens") if isinstance(body.get("max_output_tokens"), int) else None)
         incomplete = "max_output_tokens" if cut else None
         usage = usage_for(context, reply, cached=self._cached_tokens(scope, parent))

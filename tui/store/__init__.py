@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.store.errors import StoreError
+from tui.store.errors import AlreadyImported, StoreError
 from tui.store.models import (
     Conversation,
     Message,
@@ -16,6 +16,7 @@ from tui.store.writer import TurnWriter
 
 __all__ = [
     "INTERRUPTED",
+    "AlreadyImported",
     "Conversation",
     "Message",
     "OutputItem",

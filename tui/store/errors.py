@@ -15,7 +15,23 @@ log = logging.getLogger("tui.store")
 
 
 class StoreError(Exception):
-    """A storage failure, worded for a person (one line, what happened and what to do)."""
+    """A storage failure, worded for a person (one line, what happened and what to do).
+
+    `unwritable` says the file could not be written (read-only, disk full, no permission) while it
+    may still be readable: commands that only read then open it read-only instead.
+    """
+
+    def __init__(self, message: str, *, unwritable: bool = False) -> None:
+        super().__init__(message)
+        self.unwritable = unwritable
+
+
+class AlreadyImported(StoreError):
+    """The document was imported before, as the conversation `conversation_id`; nothing was added."""
+
+    def __init__(self, conversation_id: int) -> None:
+        super().__init__(f"this file was already imported as conversation {conversation_id}; nothing was added")
+        self.conversation_id = conversation_id
 
 
 def explain(exc: sqlite3.Error, path: str) -> str:
@@ -41,4 +57,10 @@ def translated(path: str) -> Iterator[None]:
         yield
     except sqlite3.Error as exc:
         log.warning("sqlite error on %s", path, exc_info=True)
-        raise StoreError(explain(exc, path)) from exc
+        raise StoreError(explain(exc, path), unwritable=cannot_write(exc)) from exc
+
+
+def cannot_write(exc: sqlite3.Error) -> bool:
+    """Whether `exc` says the file cannot be written (it may still be read)."""
+    text = str(exc).lower()
+    return any(word in text for word in ("readonly", "read-only", "full", "unable to open", "disk i/o"))

@@ -5,15 +5,22 @@ Pure functions over records; the store does the reading and writing.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import json
 import math
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from tui.store.errors import StoreError
-from tui.store.models import Conversation, Message, OutputItem, Usage
+from tui.store.images import NewImage
+from tui.store.models import Conversation, ImageRef, Message, OutputItem, Usage
 from tui.store.options import clean_options
 from tui.store.recovery import INTERRUPTED
+from tui.store.sources import answer_sources
 from tui.text_safety import one_line
 
 FORMAT = "qwen-tui/1"
@@ -51,18 +58,56 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _usage_line(usage: Usage) -> str:
+def usage_parts(usage: Usage) -> list[str]:
+    """`["120 in", "48 out", "12 reasoning", "web_search ×1"]`: a turn's usage as the export and `ask` show it."""
     parts = [f"{usage.input_tokens} in", f"{usage.output_tokens} out"]
     if usage.cached_tokens:
         parts.append(f"{usage.cached_tokens} cached")
     if usage.reasoning_tokens:
         parts.append(f"{usage.reasoning_tokens} reasoning")
     parts += [f"{name} ×{count}" for name, count in sorted(usage.x_tools.items())]
-    return "Tokens: " + " · ".join(parts)
+    return parts
 
 
-def to_markdown(conversation: Conversation, branch: list[Message]) -> str:
-    """A readable transcript of `branch`: header (title, model, dates) then each message."""
+def _usage_line(usage: Usage) -> str:
+    return "Tokens: " + " · ".join(usage_parts(usage))
+
+
+def describe_image(image: ImageRef) -> str:
+    """`photo.png · 1.2 MB · 800×600` (a URL image: its name and address)."""
+    if image.url:
+        return f"{one_line(image.name, 80)} · {one_line(image.url, 200)}"
+    parts = [one_line(image.name, 80)]
+    if image.size is not None:
+        parts.append(file_size(image.size))
+    if image.width and image.height:
+        parts.append(f"{image.width}×{image.height}")
+    return " · ".join(parts)
+
+
+def file_size(size: int) -> str:
+    """Bytes for a person: `980 B`, `14.2 kB`, `5.0 MB` (decimal units, as file managers show)."""
+    if size < 1000:
+        return f"{size} B"
+    if size < 1_000_000:
+        return f"{size / 1000:.1f} kB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def _image_lines(message: Message, image_links: dict[str, str] | None) -> list[str]:
+    lines = []
+    for image in message.images:
+        link = (image_links or {}).get(image.sha256 or "") or image.url
+        if link:
+            lines.append(f"![{describe_image(image)}]({link.replace(' ', '%20')})")
+        else:
+            lines.append(f"> Image: {describe_image(image)}")
+    return lines
+
+
+def to_markdown(conversation: Conversation, branch: list[Message], *, image_links: dict[str, str] | None = None) -> str:
+    """A readable transcript of `branch`: header (title, model, dates) then each message, its images
+    (linked through `image_links`: sha256 -> relative path) and the numbered sources of each answer."""
     lines = [
         f"# {conversation.title}",
         "",
@@ -80,8 +125,14 @@ def to_markdown(conversation: Conversation, branch: list[Message]) -> str:
         lines += [f"> {describe_item(item)}" for item in message.items]
         if message.items:
             lines.append("")
+        if message.images:
+            lines += [*_image_lines(message, image_links), ""]
         if message.content:
             lines.append(message.content.rstrip())
+        sources = answer_sources(message.items)
+        if sources:
+            lines += ["", "Sources:", ""]
+            lines += [f"{number}. <{one_line(url)}>" for number, url in enumerate(sources, start=1)]
         if message.status != "complete":
             reason = f": {message.error}" if message.error else ""
             lines += ["", f"*Status: {message.status}{reason}*"]
@@ -93,18 +144,53 @@ def to_markdown(conversation: Conversation, branch: list[Message]) -> str:
 # ---------------------------------------------------------------------- json
 
 
-def input_array(conversation: Conversation, branch: list[Message]) -> list[dict[str, str]]:
-    """The head branch as a Responses API `input` array (system prompt first, empty turns skipped)."""
-    items = []
+#: Bytes encoded per base64 call (a multiple of 3, so the pieces join into one valid encoding). One
+#: call holds the GIL throughout; in pieces, a worker thread encoding a 5 MB image lets the event loop run.
+_BASE64_PIECE = 3 * 64 * 1024
+
+
+def data_url(mime: str | None, data: bytes) -> str:
+    """`data:image/png;base64,...` for an image's bytes (encoded in pieces: call it from a worker thread)."""
+    view = memoryview(data)
+    head = f"data:{mime or 'application/octet-stream'};base64,".encode()
+    pieces = (base64.b64encode(view[i : i + _BASE64_PIECE]) for i in range(0, len(view), _BASE64_PIECE))
+    return b"".join([head, *pieces]).decode("ascii")  # two big copies (join, decode), not three
+
+
+def _image_url(image: ImageRef, image_data: dict[str, bytes]) -> str | None:
+    if image.url:
+        return image.url
+    data = image_data.get(image.sha256 or "")
+    return data_url(image.mime, data) if data else None
+
+
+def input_array(
+    conversation: Conversation, branch: list[Message], image_data: dict[str, bytes] | None = None
+) -> list[dict[str, Any]]:
+    """The head branch as a Responses API `input` array (system prompt first, empty turns skipped);
+    a message with images gets a content array of `input_text` and `input_image` parts."""
+    items: list[dict[str, Any]] = []
     if conversation.system_prompt:
         items.append({"role": "system", "content": conversation.system_prompt})
-    items += [{"role": m.role, "content": m.content} for m in branch if m.content]
+    for m in branch:
+        urls = [url for image in m.images if (url := _image_url(image, image_data or {}))]
+        if urls:
+            parts: list[dict[str, Any]] = [{"type": "input_image", "image_url": url} for url in urls]
+            if m.content:
+                parts.append({"type": "input_text", "text": m.content})
+            items.append({"role": m.role, "content": parts})
+        elif m.content:
+            items.append({"role": m.role, "content": m.content})
     return items
 
 
-def _message_record(message: Message) -> dict[str, Any]:
+def _message_record(message: Message, image_data: dict[str, bytes]) -> dict[str, Any]:
     record = asdict(message)
     record.pop("conversation_id")
+    for image in record["images"]:
+        url = _image_url(ImageRef(**image), image_data)
+        if image["sha256"] and url:
+            image["data_url"] = url
     return record
 
 
@@ -119,16 +205,20 @@ def head_path(messages: list[Message], head_id: int | None) -> list[Message]:
     return path[::-1]
 
 
-def to_document(conversation: Conversation, messages: list[Message]) -> dict[str, Any]:
+def to_document(
+    conversation: Conversation, messages: list[Message], image_data: dict[str, bytes] | None = None
+) -> dict[str, Any]:
     """The JSON export: format tag, conversation, the full message tree and the head branch `input`
-    (taken from that same tree, so the two always agree)."""
+    (taken from that same tree, so the two always agree). Stored images travel as data URLs
+    (`image_data`: sha256 -> bytes), so an import or a replay has them."""
     header = asdict(conversation)
     header.pop("id")
+    data = image_data or {}
     return {
         "format": FORMAT,
         "conversation": header,
-        "messages": [_message_record(m) for m in messages],
-        "input": input_array(conversation, head_path(messages, conversation.head_message_id)),
+        "messages": [_message_record(m, data) for m in messages],
+        "input": input_array(conversation, head_path(messages, conversation.head_message_id), data),
     }
 
 
@@ -138,6 +228,8 @@ class Imported:
 
     conversation: Conversation
     messages: list[Message]
+    #: Old message id -> its images with their bytes (decoded from the export's data URLs).
+    images: dict[int, list[NewImage]] = field(default_factory=dict)
 
 
 def _invalid(reason: str) -> StoreError:
@@ -191,6 +283,44 @@ def _items(value: Any) -> list[OutputItem]:
     return items
 
 
+_IMAGE_DATA_HEAD = re.compile(r"data:image/[a-z0-9.+-]+;base64")
+
+
+def _images(value: Any) -> list[NewImage]:
+    """A message's exported images: a data URL becomes bytes again (its sha256 recomputed), a URL stays one."""
+    if not isinstance(value, list):
+        raise _invalid("images must be a list")
+    images: list[NewImage] = []
+    for raw in value:
+        if not isinstance(raw, dict):
+            raise _invalid("every image must be an object")
+        name = _text(raw.get("name"), "image name", "image") or "image"
+        source = raw.get("data_url") if raw.get("sha256") else raw.get("url")
+        if not isinstance(source, str) or not source:
+            raise _invalid(f"image {name!r} has neither data_url nor url")
+        if source.startswith(("http://", "https://")):
+            images.append((ImageRef(name=name, url=source), None))
+            continue
+        head, _, payload = source.partition(",")
+        if not _IMAGE_DATA_HEAD.fullmatch(head):
+            raise _invalid(f"image {name!r}: only base64 data URLs of images are supported")
+        try:
+            data = base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError):
+            raise _invalid(f"image {name!r}: its data URL is not valid base64") from None
+        width, height = raw.get("width"), raw.get("height")
+        ref = ImageRef(
+            name=name,
+            sha256=hashlib.sha256(data).hexdigest(),
+            mime=head.removeprefix("data:").removesuffix(";base64") or None,
+            size=len(data),
+            width=width if isinstance(width, int) else None,
+            height=height if isinstance(height, int) else None,
+        )
+        images.append((ref, data))
+    return images
+
+
 def _message(raw: Any, now: float) -> Message:
     if not isinstance(raw, dict):
         raise _invalid("every message must be an object")
@@ -227,6 +357,7 @@ def _message(raw: Any, now: float) -> Message:
         mode=mode if mode in ("chain", "replay") else None,
         usage=_usage(raw.get("usage")),
         items=_items(raw.get("items") or []),
+        api=raw.get("api") if raw.get("api") in ("responses", "chat") else None,
     )
 
 
@@ -258,6 +389,12 @@ def _parents_first(messages: list[Message]) -> list[Message]:
     return ordered
 
 
+def document_hash(data: dict[str, Any]) -> str:
+    """A hash of an export document's content (key order and formatting do not count), to know it again."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def from_document(data: Any, now: float = 0.0) -> Imported:
     """Validate an `export_json` document; `StoreError` (one line) when it is not one."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -269,6 +406,9 @@ def from_document(data: Any, now: float = 0.0) -> Imported:
     if not isinstance(raw_messages, list):
         raise _invalid("the messages are missing")
     messages = _parents_first([_message(m, now) for m in raw_messages])
+    images = {
+        m["id"]: _images(m["images"]) for m in raw_messages if isinstance(m, dict) and m.get("images")
+    }
     head = raw.get("head_message_id")
     if head is not None and head not in {m.id for m in messages}:
         raise _invalid("the head message is not among the messages")
@@ -289,4 +429,4 @@ def from_document(data: Any, now: float = 0.0) -> Imported:
         options=clean_options(options),
         head_message_id=head,
     )
-    return Imported(conversation, messages)
+    return Imported(conversation, messages, images)

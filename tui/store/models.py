@@ -58,6 +58,22 @@ class OutputItem:
 
 
 @dataclass(slots=True)
+class ImageRef:
+    """An image attached to a user message: a stored file (`sha256`, its bytes in the database) or a `url`.
+
+    `mime`, `size` (bytes) and pixel `width`/`height` are known for stored files only.
+    """
+
+    name: str
+    sha256: str | None = None
+    url: str | None = None
+    mime: str | None = None
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(slots=True)
 class Conversation:
     id: int
     title: str
@@ -96,6 +112,10 @@ class Message:
     mode: ChainMode | None = None
     usage: Usage | None = None
     items: list[OutputItem] = field(default_factory=list)
+    #: Images attached to a user message, in order.
+    images: list[ImageRef] = field(default_factory=list)
+    #: Which endpoint answered an assistant turn: "responses" or "chat" (None: the Responses API).
+    api: str | None = None
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 from tui.store.models import Conversation, Message, OutputItem, Usage
+from tui.store.recovery import settled
 
 CONVERSATION_COLUMNS = (
     "id, title, created_at, updated_at, model, endpoint, system_prompt, pinned, archived, options, head_message_id"
@@ -14,7 +15,7 @@ CONVERSATION_COLUMNS = (
 MESSAGE_COLUMNS = (
     "id, conversation_id, parent_id, role, content, created_at, status, error, model, mode, stored, "
     "response_id, previous_response_id, response_created_at, expires_at, "
-    "input_tokens, output_tokens, cached_tokens, reasoning_tokens, x_tools"
+    "input_tokens, output_tokens, cached_tokens, reasoning_tokens, x_tools, writer_pid, api"
 )
 
 
@@ -36,7 +37,11 @@ def conversation_from_row(row: sqlite3.Row) -> Conversation:
 
 
 def message_from_row(row: sqlite3.Row) -> Message:
-    """A `Message` (without items) from a row selected with MESSAGE_COLUMNS; usage None when never set."""
+    """A `Message` (without items) from a row selected with MESSAGE_COLUMNS; usage None when never set.
+
+    A turn left pending/streaming with no live writer reads as the incomplete turn it is (see `settled`),
+    also where the file cannot be written to record that.
+    """
     usage = None
     if row["input_tokens"] is not None:
         usage = Usage(
@@ -46,6 +51,7 @@ def message_from_row(row: sqlite3.Row) -> Message:
             reasoning_tokens=row["reasoning_tokens"] or 0,
             x_tools=json.loads(row["x_tools"] or "{}"),
         )
+    status, error = settled(row["status"], row["writer_pid"]) or (row["status"], row["error"])
     return Message(
         id=row["id"],
         conversation_id=row["conversation_id"],
@@ -53,8 +59,8 @@ def message_from_row(row: sqlite3.Row) -> Message:
         role=row["role"],
         content=row["content"],
         created_at=row["created_at"],
-        status=row["status"],
-        error=row["error"],
+        status=status,
+        error=error,
         model=row["model"],
         response_id=row["response_id"],
         previous_response_id=row["previous_response_id"],
@@ -63,6 +69,7 @@ def message_from_row(row: sqlite3.Row) -> Message:
         stored=bool(row["stored"]),
         mode=row["mode"],
         usage=usage,
+        api=row["api"],
     )
 
 

@@ -7,12 +7,22 @@ from pathlib import Path
 
 import aiosqlite
 
+from tui.store.models import MessageStatus
+
 INTERRUPTED = "interrupted: the app stopped while this answer was streaming"
+#: Why a turn marked `unsaved` (see `Store.mark_unsaved`) is incomplete: its end could not be written.
+UNSAVED = "not saved in full: the database could not be written while this answer streamed"
+_LIVE = ("pending", "streaming")
+
+
+def unsaved_pid(pid: int | None) -> bool:
+    """Whether a turn's writer_pid says its writer gave up writing it (stored negated by `mark_unsaved`)."""
+    return pid is not None and pid < 0
 
 
 def process_alive(pid: int | None) -> bool:
     """Whether `pid` is a running process (zombies count as dead; our own pid as alive)."""
-    if pid is None:
+    if pid is None or pid <= 0:  # a negated pid marks an unsaved turn; os.kill(-n) would probe a group
         return False
     if pid == os.getpid():
         return True
@@ -32,14 +42,25 @@ def process_alive(pid: int | None) -> bool:
     return state not in ("Z", "X")
 
 
+def settled(status: str, writer_pid: int | None) -> tuple[MessageStatus, str] | None:
+    """The (status, error) a pending/streaming turn really has when no live writer will finish it, else None.
+
+    Recovery writes this at the next writable open; a read-only open shows it without writing.
+    """
+    if status not in _LIVE:
+        return None
+    if unsaved_pid(writer_pid):
+        return "incomplete", UNSAVED
+    if not process_alive(writer_pid):
+        return "incomplete", INTERRUPTED
+    return None
+
+
 async def recover_interrupted(db: aiosqlite.Connection) -> int:
     """Mark orphaned pending/streaming turns incomplete; the caller holds a write transaction."""
     cursor = await db.execute(
-        "SELECT id, writer_pid FROM messages WHERE status IN ('pending', 'streaming')"
+        "SELECT id, status, writer_pid FROM messages WHERE status IN ('pending', 'streaming')"
     )
-    orphans = [row[0] for row in await cursor.fetchall() if not process_alive(row[1])]
-    await db.executemany(
-        "UPDATE messages SET status = 'incomplete', error = ? WHERE id = ?",
-        [(INTERRUPTED, message_id) for message_id in orphans],
-    )
-    return len(orphans)
+    changes = [(found[1], row[0]) for row in await cursor.fetchall() if (found := settled(row[1], row[2]))]
+    await db.executemany("UPDATE messages SET status = 'incomplete', error = ? WHERE id = ?", changes)
+    return len(changes)

@@ -92,8 +92,49 @@ WHEN old.status NOT IN ('pending', 'streaming') BEGIN
 END;
 """
 
+# A hash of the JSON document a conversation was imported from: importing the same file again is
+# recognised (and adds nothing) for as long as that conversation exists.
+_V2 = """
+ALTER TABLE conversations ADD COLUMN import_hash TEXT;
+CREATE INDEX conversations_by_import_hash ON conversations(import_hash) WHERE import_hash IS NOT NULL;
+"""
+
+# Images attached to user messages, stored once by content (sha256) so a picture sent in several
+# conversations or replayed on every turn takes its bytes once; `api` records which endpoint served a
+# turn ("chat" for compatible-mode Chat Completions; NULL means the Responses API, as before).
+_V3_IMAGES = """
+ALTER TABLE messages ADD COLUMN api TEXT CHECK (api IN ('responses', 'chat'));
+
+CREATE TABLE images (
+    sha256     TEXT    PRIMARY KEY,
+    mime       TEXT    NOT NULL,
+    size       INTEGER NOT NULL,
+    width      INTEGER,
+    height     INTEGER,
+    data       BLOB    NOT NULL,
+    created_at REAL    NOT NULL
+);
+
+-- A message's images in order: a stored file (sha256) or an http(s) URL the service fetches itself.
+CREATE TABLE message_images (
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    name       TEXT    NOT NULL,
+    sha256     TEXT    REFERENCES images(sha256),
+    url        TEXT,
+    PRIMARY KEY (message_id, position),
+    CHECK ((sha256 IS NULL) <> (url IS NULL))
+) WITHOUT ROWID;
+CREATE INDEX message_images_by_sha ON message_images(sha256) WHERE sha256 IS NOT NULL;
+-- The last link to an image gone (a conversation deleted), its bytes go too.
+CREATE TRIGGER message_images_gc AFTER DELETE ON message_images
+WHEN old.sha256 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM message_images WHERE sha256 = old.sha256) BEGIN
+    DELETE FROM images WHERE sha256 = old.sha256;
+END;
+"""
+
 #: MIGRATIONS[i] brings a database from user_version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3_IMAGES)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _OUR_TABLES = {"conversations", "messages", "output_items"}

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import aiosqlite
 
 from tui.store import export, schema
-from tui.store.errors import StoreError, translated
+from tui.store.errors import AlreadyImported, StoreError, translated
+from tui.store.images import IMAGE_REF_SQL, NewImage, insert_images, ref_from_row
 from tui.store.models import (
     ChainMode,
     Conversation,
@@ -42,10 +45,11 @@ from tui.store.records import (
     message_from_row,
     usage_values,
 )
-from tui.store.recovery import recover_interrupted
+from tui.store.recovery import UNSAVED, process_alive, recover_interrupted
 from tui.store.search import SEARCH_SQL, escaped_snippet, match_expression
 from tui.store.writer import TurnWriter
 
+log = logging.getLogger("tui.store")
 
 def _path_cte(stop: str = "", start: str = "?") -> str:
     """A recursive CTE `path(id, parent_id, role, depth)` walking from message `start` up to its root.
@@ -85,6 +89,16 @@ async def _replace_items(tx: aiosqlite.Connection, message_id: int, items: list[
     await _insert_items(tx, message_id, items)
 
 
+async def _other_live_writer(db: aiosqlite.Connection, conversation_id: int) -> int | None:
+    """The pid of another running process with a pending/streaming turn in the conversation, if any."""
+    cursor = await db.execute(
+        "SELECT DISTINCT writer_pid FROM messages WHERE conversation_id = ? AND status IN ('pending', 'streaming') "
+        "AND writer_pid > 0 AND writer_pid <> ?",
+        (conversation_id, os.getpid()),
+    )
+    return next((int(row[0]) for row in await cursor.fetchall() if process_alive(int(row[0]))), None)
+
+
 class Store:
     """Async access to one qwen-tui database file. Create with `await Store.open(path)`."""
 
@@ -94,6 +108,10 @@ class Store:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._closed = False
+        #: Opened by `open_read_only` (or the read-only fallback): every write fails with a StoreError.
+        self.read_only = False
+        #: Turns this process gave up saving (`mark_unsaved`): read as incomplete even if the mark was not written.
+        self._unsaved: set[int] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -104,8 +122,26 @@ class Store:
         *,
         clock: Callable[[], float] = time.time,
         busy_timeout: float = 5.0,
+        read_only_fallback: bool = False,
     ) -> Store:
-        """Open (creating or migrating) the database; `StoreError` if it is unusable, file untouched."""
+        """Open (creating or migrating) the database; `StoreError` if it is unusable, file untouched.
+
+        With `read_only_fallback` (commands that only read), a file that cannot be written (read-only
+        file or mount, full disk) is opened read-only instead, so history stays reachable.
+        """
+        try:
+            return await cls._open_writable(path, clock, busy_timeout)
+        except StoreError as exc:
+            if not (read_only_fallback and exc.unwritable):
+                raise
+            log.info("opening %s read-only: %s", path, exc)
+            try:
+                return await cls.open_read_only(path, clock=clock, busy_timeout=busy_timeout)
+            except StoreError:
+                raise exc from None  # the first reason is the one a person can act on
+
+    @classmethod
+    async def _open_writable(cls, path: str | os.PathLike[str], clock: Callable[[], float], busy_timeout: float) -> Store:
         file = Path(path).expanduser()
         shown = str(file)
         if file.is_dir():
@@ -115,7 +151,9 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot create the folder for the database {shown}: {exc.strerror}") from exc
         if not os.access(file.parent, os.W_OK) or (file.exists() and not os.access(file, os.R_OK | os.W_OK)):
-            raise StoreError(f"the database {shown} is not writable; check its permissions or choose another path")
+            raise StoreError(
+                f"the database {shown} is not writable; check its permissions or choose another path", unwritable=True
+            )
         with translated(shown):
             db = await aiosqlite.connect(shown, timeout=busy_timeout, isolation_level=None)
         db.row_factory = sqlite3.Row
@@ -132,6 +170,49 @@ class Store:
             await db.close()
             raise
         return store
+
+    @classmethod
+    async def open_read_only(
+        cls, path: str | os.PathLike[str], *, clock: Callable[[], float] = time.time, busy_timeout: float = 5.0
+    ) -> Store:
+        """Open an existing database for reading only: nothing is migrated, recovered or written.
+
+        `mode=ro` sees what a live writer commits. On a location nobody can write (a read-only mount
+        without the WAL's -shm file) SQLite cannot set up WAL reading, so the file is opened
+        `immutable` there, which is only right because nothing can change it.
+        """
+        file = Path(path).expanduser()
+        shown = str(file)
+        if not file.is_file():
+            raise StoreError(f"cannot open the database {shown}: there is no such file")
+        uri = f"file:{quote(str(file.resolve()))}"
+        try:
+            db = await cls._connect_read_only(f"{uri}?mode=ro", shown, busy_timeout)
+        except StoreError:
+            if os.access(file.parent, os.W_OK):
+                raise
+            db = await cls._connect_read_only(f"{uri}?immutable=1", shown, busy_timeout)
+        store = cls(db, shown, clock)
+        store.read_only = True
+        return store
+
+    @staticmethod
+    async def _connect_read_only(uri: str, shown: str, busy_timeout: float) -> aiosqlite.Connection:
+        """A read-only connection that has been checked to hold a qwen-tui database."""
+        with translated(shown):
+            db = await aiosqlite.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            with translated(shown):
+                await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+                await db.execute("PRAGMA query_only = ON")
+                await schema.check_compatible(db, shown)
+                if await schema.user_version(db) == 0:
+                    raise StoreError(f"the database {shown} is empty and cannot be set up: it is read-only")
+        except BaseException:
+            await db.close()
+            raise
+        return db
 
     async def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite); closing twice is harmless."""
@@ -188,7 +269,7 @@ class Store:
         return rows[0] if rows else None
 
     async def _with_items(self, messages: list[Message]) -> list[Message]:
-        """Attach output items (in order) to the assistant messages among `messages`."""
+        """Attach output items (in order) to the assistant messages among `messages`, images to the user's."""
         by_id = {m.id: m for m in messages if m.role == "assistant"}
         ids = list(by_id)
         for start in range(0, len(ids), _ITEM_CHUNK):
@@ -201,10 +282,21 @@ class Store:
             )
             for row in rows:
                 by_id[row["message_id"]].items.append(item_from_row(row))
+        users = {m.id: m for m in messages if m.role == "user"}
+        user_ids = list(users)
+        for start in range(0, len(user_ids), _ITEM_CHUNK):
+            chunk = user_ids[start : start + _ITEM_CHUNK]
+            for row in await self._rows(IMAGE_REF_SQL.format(marks=",".join("?" * len(chunk))), chunk):
+                users[row["message_id"]].images.append(ref_from_row(row))
         return messages
 
     async def _messages(self, sql: str, params: Iterable[Any] = ()) -> list[Message]:
-        return await self._with_items([message_from_row(row) for row in await self._rows(sql, params)])
+        messages = [message_from_row(row) for row in await self._rows(sql, params)]
+        if self._unsaved:
+            for message in messages:
+                if message.id in self._unsaved and message.status in ("pending", "streaming"):
+                    message.status, message.error = "incomplete", UNSAVED
+        return await self._with_items(messages)
 
     @staticmethod
     async def _require_conversation(tx: aiosqlite.Connection, conversation_id: int) -> None:
@@ -313,26 +405,97 @@ class Store:
         return await self._conversation(conversation_id)
 
     async def delete_conversation(self, conversation_id: int) -> None:
-        """Delete a conversation with all its messages and items."""
+        """Delete a conversation with all its messages and items; refused while another process streams into it."""
         async with self._write() as tx:
+            writer = await _other_live_writer(tx, conversation_id)
+            if writer is not None:
+                raise StoreError(
+                    f"conversation {conversation_id} is receiving an answer in another qwen-tui (process {writer}); "
+                    "stop it there or wait for it to finish, then delete"
+                )
             await tx.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    async def streaming_elsewhere(self, conversation_id: int) -> int | None:
+        """The pid of another live process streaming an answer into this conversation, if any."""
+        with translated(self.path):
+            return await _other_live_writer(self._db, conversation_id)
+
+    async def discard_unanswered(
+        self, conversation_id: int, answer_id: int, question_id: int | None, head_before: int | None
+    ) -> bool:
+        """Remove a turn that failed before anything of its answer arrived: the answer, the question
+        (`question_id`, if the turn added it) and, if that leaves it empty, the conversation; the head
+        goes back to `head_before`. Returns whether the conversation was removed. One transaction.
+        """
+        async with self._write() as tx:
+            await tx.execute("DELETE FROM messages WHERE id = ? AND conversation_id = ?", (answer_id, conversation_id))
+            if question_id is not None:  # kept if another answer to it appeared meanwhile
+                await tx.execute(
+                    "DELETE FROM messages WHERE id = ? AND conversation_id = ? "
+                    "AND NOT EXISTS (SELECT 1 FROM messages c WHERE c.parent_id = ?)",
+                    (question_id, conversation_id, question_id),
+                )
+            await tx.execute(
+                "UPDATE conversations SET head_message_id = ? WHERE id = ? "
+                "AND head_message_id NOT IN (SELECT id FROM messages WHERE conversation_id = ?)",
+                (head_before, conversation_id, conversation_id),
+            )
+            cursor = await tx.execute(
+                "DELETE FROM conversations WHERE id = ? AND head_message_id IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?)",
+                (conversation_id, conversation_id),
+            )
+            return cursor.rowcount > 0
 
     # ------------------------------------------------------------------ messages (a tree)
 
     async def add_message(
-        self, conversation_id: int, *, role: Role, content: str, parent_id: int | None
+        self,
+        conversation_id: int,
+        *,
+        role: Role,
+        content: str,
+        parent_id: int | None,
+        images: Sequence[NewImage] = (),
     ) -> Message:
-        """Commit a finished message (user or system) under `parent_id`; the head moves to it."""
+        """Commit a finished message (user or system) under `parent_id`, with its images; the head moves to it."""
         async with self._write() as tx:
             message_id = await self._insert_message(
                 tx, conversation_id, parent_id=parent_id, role=role, content=content, status="complete"
             )
+            if images:
+                await insert_images(tx, message_id, images, self._clock())
         return await self._get(message_id)
 
+    async def image_data(self, sha256: str) -> bytes | None:
+        """The bytes of a stored image, or None if no message links it any more."""
+        row = await self._row("SELECT data FROM images WHERE sha256 = ?", (sha256,))
+        return bytes(row[0]) if row is not None else None
+
+    async def usage_rows(self, since: float | None = None) -> list[tuple[float, str | None, Usage]]:
+        """(created_at, model, usage) of every answer that reported usage (all conversations), oldest first."""
+        rows = await self._rows(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE role = 'assistant' AND input_tokens IS NOT NULL "
+            "AND created_at >= ? ORDER BY created_at",
+            (since if since is not None else float("-inf"),),
+        )
+        found = [message_from_row(row) for row in rows]
+        return [(m.created_at, m.model, m.usage) for m in found if m.usage is not None]
+
     async def start_assistant(
-        self, conversation_id: int, *, parent_id: int | None, model: str, mode: ChainMode | None, stored: bool
+        self,
+        conversation_id: int,
+        *,
+        parent_id: int | None,
+        model: str,
+        mode: ChainMode | None,
+        stored: bool,
+        api: str | None = None,
     ) -> Message:
-        """Commit an empty `pending` assistant turn owned by this process; the head moves to it."""
+        """Commit an empty `pending` assistant turn owned by this process; the head moves to it.
+
+        `api` names the endpoint answering it ("chat" for Chat Completions; None for the Responses API).
+        """
         async with self._write() as tx:
             message_id = await self._insert_message(
                 tx,
@@ -345,6 +508,7 @@ class Store:
                 mode=mode,
                 stored=int(stored),
                 writer_pid=os.getpid(),
+                **({"api": api} if api is not None else {}),
             )
         return await self._get(message_id)
 
@@ -508,6 +672,29 @@ class Store:
                 (self._clock(), message_id),
             )
 
+    async def mark_unsaved(self, message_id: int) -> tuple[bool, int]:
+        """After a turn's end could not be written: mark it so it is not left "streaming"; returns
+        (whether the mark was written, how many characters of its text the file holds).
+
+        The mark negates `writer_pid`. That changes no record size, so SQLite rewrites only the page
+        that holds it and no full-text trigger fires: the smallest write there is, which a full disk
+        can often (not always) still take. Readers show the turn as incomplete (this process at once,
+        others once it ends if the mark could not be written); the next writable open records it.
+        """
+        self._unsaved.add(message_id)
+        marked = True
+        try:
+            async with self._write() as tx:
+                await tx.execute(
+                    "UPDATE messages SET writer_pid = -writer_pid "
+                    "WHERE id = ? AND status IN ('pending', 'streaming') AND writer_pid > 0",
+                    (message_id,),
+                )
+        except StoreError:
+            marked = False  # readers still show it as interrupted once this process has ended
+        row = await self._row("SELECT length(content) FROM messages WHERE id = ?", (message_id,))
+        return marked, int(row[0]) if row else 0
+
     # ------------------------------------------------------------------ response chain
 
     async def conversation_usage(self, conversation_id: int) -> Usage:
@@ -547,25 +734,40 @@ class Store:
 
     # ------------------------------------------------------------------ export / import
 
-    async def export_markdown(self, conversation_id: int) -> str:
-        """A readable Markdown transcript of the head branch."""
+    async def export_markdown(self, conversation_id: int, image_links: dict[str, str] | None = None) -> str:
+        """A readable Markdown transcript of the head branch; `image_links` maps an image's sha256 to
+        the relative path its file was written to (images without one are described, not linked)."""
         conversation = await self._conversation(conversation_id)
         head = conversation.head_message_id
-        return export.to_markdown(conversation, await self.path_to(head) if head is not None else [])
+        branch = await self.path_to(head) if head is not None else []
+        return export.to_markdown(conversation, branch, image_links=image_links)
 
     async def export_json(self, conversation_id: int) -> dict[str, Any]:
-        """The whole tree plus a Responses-API-ready `input` array for the head branch."""
+        """The whole tree plus a Responses-API-ready `input` array for the head branch; images travel as data URLs."""
         conversation = await self._conversation(conversation_id)
-        return export.to_document(conversation, await self.conversation_messages(conversation_id))
+        messages = await self.conversation_messages(conversation_id)
+        data: dict[str, bytes] = {}
+        for ref in (ref for message in messages for ref in message.images):
+            if ref.sha256 and ref.sha256 not in data:
+                data[ref.sha256] = await self.image_data(ref.sha256) or b""
+        return export.to_document(conversation, messages, image_data=data)
 
     async def import_json(self, data: dict[str, Any]) -> Conversation:
-        """Create a new conversation (new ids) from `export_json` output, keeping tree and head."""
+        """Create a new conversation (new ids) from `export_json` output, keeping tree and head.
+
+        The same document imported again (while its conversation exists) raises `AlreadyImported`.
+        """
         imported = export.from_document(data, now=self._clock())
+        digest = export.document_hash(data)
         async with self._write() as tx:
+            cursor = await tx.execute("SELECT id FROM conversations WHERE import_hash = ? LIMIT 1", (digest,))
+            earlier = await cursor.fetchone()
+            if earlier is not None:
+                raise AlreadyImported(int(earlier[0]))
             head = imported.conversation
             cursor = await tx.execute(
                 "INSERT INTO conversations (title, created_at, updated_at, model, endpoint, system_prompt, "
-                "pinned, archived, options) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "pinned, archived, options, import_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     head.title,
                     head.created_at,
@@ -576,6 +778,7 @@ class Store:
                     int(head.pinned),
                     int(head.archived),
                     dump_options(head.options),
+                    digest,
                 ),
             )
             conversation_id = int(cursor.lastrowid)
@@ -584,8 +787,8 @@ class Store:
                 cursor = await tx.execute(
                     "INSERT INTO messages (conversation_id, parent_id, role, content, created_at, status, error, "
                     "model, mode, stored, response_id, previous_response_id, response_created_at, expires_at, "
-                    "input_tokens, output_tokens, cached_tokens, reasoning_tokens, x_tools) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "input_tokens, output_tokens, cached_tokens, reasoning_tokens, x_tools, api) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         conversation_id,
                         None if message.parent_id is None else new_ids[message.parent_id],
@@ -602,11 +805,15 @@ class Store:
                         message.response_created_at,
                         message.expires_at,
                         *usage_values(message.usage),
+                        message.api,
                     ),
                 )
                 new_id = int(cursor.lastrowid)
                 new_ids[message.id] = new_id
                 await _insert_items(tx, new_id, message.items)
+                images = imported.images.get(message.id)
+                if images:
+                    await insert_images(tx, new_id, images, self._clock())
             head_id = None if head.head_message_id is None else new_ids[head.head_message_id]
             await tx.execute(
                 "UPDATE conversations SET head_message_id = ? WHERE id = ?", (head_id, conversation_id)

@@ -35,6 +35,8 @@ class TurnWriter:
         self._timer: asyncio.Task[None] | None = None
         self._timer_sleeping = False
         self._finished = False
+        #: Characters of answer text given to `append` (to say how much of it a failed save kept).
+        self._received = 0
 
     async def set_response(
         self, response_id: str, previous_response_id: str | None, created_at: float, expires_at: float | None = None
@@ -48,6 +50,7 @@ class TurnWriter:
         if not text:
             return
         self._buffer.append(text)
+        self._received += len(text)
         self._schedule()
 
     def set_items(self, items: list[OutputItem]) -> None:
@@ -130,6 +133,19 @@ class TurnWriter:
             await asyncio.gather(timer, return_exceptions=True)
         try:
             await self._write(status, error, usage)
+        except StoreError as exc:
+            self._finished = False
+            raise await self._gave_up(exc) from exc
         except BaseException:
             self._finished = False
             raise
+
+    async def _gave_up(self, exc: StoreError) -> StoreError:
+        """Mark the turn unsaved (so it is not left streaming) and say exactly how much of it was kept."""
+        try:
+            _, kept = await self._store.mark_unsaved(self.message_id)
+        except StoreError:
+            log.warning("could not read back message %s", self.message_id, exc_info=True)
+            return exc
+        line = f"{exc}; {kept:,} of {self._received:,} characters of the answer were saved"
+        return StoreError(line, unwritable=exc.unwritable)
