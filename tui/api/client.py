@@ -299,7 +299,7 @@ class ResponsesClient:
                 delay *= 1 - 0.25 * random.random()
             if isinstance(error, RateLimitError):
                 # Rate limits recover within a minute: keep trying while the waits fit in the budget.
-                if waited + delay > self.rate_limit_budget:
+                if waited + delay >= self.rate_limit_budget:
                     raise error
             elif attempt >= self.max_retries:
                 raise error
