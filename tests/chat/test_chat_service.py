@@ -10,7 +10,7 @@ import pytest
 from chat_support import MakeEngine, ask
 
 from tui.api.client import ResponsesClient
-from tui.api.errors import BillingError, ContentRejected, QuotaExceeded, StreamDropped
+from tui.api.errors import BillingError, ContentRejected, QuotaExceeded, StreamDropped, advice_for
 from tui.api.types import ResponseRequest
 from tui.chat.engine import ChatEngine, EngineSettings
 from tui.chat.updates import ChainFallback, ReasoningDelta, Retrying, TextDelta, TurnFinished, TurnStarted
@@ -114,7 +114,8 @@ async def test_quota_billing_and_content_refusals_are_not_retried(styled_sim: Si
             async for _ in client.stream(ResponseRequest(model=MODEL, input="hi")):
                 pass
     assert len(styled_sim.requests) == 1
-    assert info.value.advice  # what to do, for the one line a front end shows
+    # What to do, for the one line a front end shows; found again from the turn's stored error text.
+    assert info.value.advice and advice_for(str(info.value)) == info.value.advice
 
 
 async def test_a_rate_limit_is_retried_for_about_a_minute_with_a_countdown(styled_sim: SimServer, tmp_path: Path) -> None:

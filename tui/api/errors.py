@@ -145,3 +145,11 @@ def documented_error(code: str | None, message: str) -> type[ApiError] | None:
     if found is None and "exceeded your current quota" in message.lower():
         found = QuotaExceeded
     return found
+
+
+def advice_for(error_text: str) -> str:
+    """What to do about a stored turn error (its text starts with the error's summary), or ""."""
+    for kind in (QuotaExceeded, BillingError, ContentRejected, ModelNotFound):
+        if error_text.startswith(kind.summary):
+            return kind.advice
+    return ""
