@@ -240,9 +240,6 @@ class ChatEngine:
         options = self._options(conversation)
         if store is not None:
             options = replace(options, store=store)
-        info = options.model_info
-        if info.known and not (info.serves("responses") or info.serves("chat")):
-            raise EngineError(f"model {options.model!r} has no endpoint qwen-tui can use; see 'qwen-tui models'")
         path = path if path is not None else await self.store.path_to(user.id)
         api = self.api_for(options.model)
         # Chat Completions keeps nothing on the server: those turns always replay.
@@ -262,7 +259,7 @@ class ChatEngine:
             head_before=head_before,
             question_is_new=question_is_new,
             api=api,
-            model_info=info,
+            model_info=options.model_info,
             images=await self._image_urls(path),
         )
         turn = Turn(plan, store=self.store, client=self.client, clock=self._clock, flush_interval=self._flush_interval)

@@ -184,9 +184,6 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 # Before a conversation is created, so a refused image leaves nothing behind.
                 engine.check_vision(effective.model if args.model is not None else await _model_of(engine, args, effective))
             conversation_id = await _target_conversation(engine, args, effective)
-            conversation = await engine.conversation(conversation_id)
-            if conversation.model not in effective.catalog and not effective.demo:
-                say(f"note: model {conversation.model!r} is not in the model table; see '{PROG} models'")
             turn = await engine.send(conversation_id, prompt, images=images, discard_if_unsent=True)  # a failed ask leaves no junk
             printer = TurnPrinter(stream_text=not (args.no_stream or args.json), stdout=sys.stdout, stderr=sys.stderr)
             stopped_by = await _drive(turn, printer)
