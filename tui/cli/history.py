@@ -171,14 +171,15 @@ async def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
 
     The local delete never waits on the server; what happened there is one line on stderr.
     """
-    remote = not args.local_only and settings.api_key is not None
+    # A demo simulator lives only as long as its command: there is no server copy to delete.
+    remote = not args.local_only and settings.api_key is not None and not settings.demo
     async with open_engine(settings, require_key=False) as engine:
         conversation = await find_conversation(engine, args.id)
         cleanup = await engine.delete(conversation.id, remote=remote)
     say(f"deleted conversation {conversation.id} ({one_line(conversation.title, 60)})")
     if remote:
         say(cleanup.summary())
-    elif not args.local_only:
+    elif not args.local_only and not settings.demo:
         say("no API key, so its responses stay on the server until they expire (7 days)")
     return EXIT_OK
 
