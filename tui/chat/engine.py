@@ -8,12 +8,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from tui.api.client import ResponsesClient
-from tui.chat.chain import EXPIRY_MARGIN_SECONDS, ChainState, TurnOptions, chain_state, turn_options
+from tui.chat.chain import (
+    EXPIRY_MARGIN_SECONDS,
+    ChainState,
+    TurnOptions,
+    chain_state,
+    turn_options,
+)
+from tui.chat.agent_tools import AgentTools
 from tui.chat.errors import EngineError
+from tui.chat.functions import Consent, FunctionLoop, FunctionRunner, function_specs
 from tui.chat.turn import Turn, TurnPlan
 from tui.store import Store
 from tui.store.models import ChainMode, Conversation, Message, SearchHit, Usage
@@ -34,6 +43,8 @@ class EngineSettings:
     effort: str | None = None
     system_prompt: str | None = None
     store_responses: bool = True
+    #: MCP servers, local functions and the knowledge base from the config (see `tui.tool_config`).
+    agent: AgentTools = field(default_factory=AgentTools)
 
 
 def title_from(text: str) -> str:
@@ -66,6 +77,8 @@ class ChatEngine:
         self._clock = clock
         self._flush_interval = flush_interval
         self._running: dict[int, Turn] = {}
+        #: Asked before a local function runs (the app's dialog, `ask`'s flags); None denies every call.
+        self.consent: Consent | None = None
 
     # --- conversations -----------------------------------------------------------------------
 
@@ -107,6 +120,7 @@ class ChatEngine:
             raise EngineError("the message is empty")
         conversation = await self.conversation(conversation_id)
         self._ensure_idle(conversation_id)
+        self._options(conversation)  # a tool that cannot be set up fails here, before anything is stored
         user = await self.store.add_message(
             conversation_id, role="user", content=text, parent_id=conversation.head_message_id
         )
@@ -159,7 +173,14 @@ class ChatEngine:
             previous_response_id=previous,
             options=options,
         )
-        turn = Turn(plan, store=self.store, client=self.client, clock=self._clock, flush_interval=self._flush_interval)
+        turn = Turn(
+            plan,
+            store=self.store,
+            client=self.client,
+            clock=self._clock,
+            flush_interval=self._flush_interval,
+            functions=self._function_loop(conversation),
+        )
         self._running[conversation.id] = turn
         return turn
 
@@ -182,7 +203,7 @@ class ChatEngine:
             raise EngineError("an answer is still streaming in this conversation; wait for it or cancel it")
 
     def _options(self, conversation: Conversation) -> TurnOptions:
-        return turn_options(
+        options = turn_options(
             conversation,
             model=self.settings.model,
             endpoint=self.settings.endpoint,
@@ -190,6 +211,62 @@ class ChatEngine:
             thinking=self.settings.thinking,
             effort=self.settings.effort,
             store=self.settings.store_responses,
+        )
+        agent = self.settings.agent
+        loop = self._function_loop(conversation)
+        extra = agent.mcp_entries(self.mcp_enabled(conversation)) + (loop.declarations() if loop else [])
+        return replace(options, extra_tools=tuple(extra), knowledge_base=agent.knowledge_base)
+
+    # --- agent tools (MCP servers, local functions) ------------------------------------------
+
+    def mcp_enabled(self, conversation: Conversation) -> list[str]:
+        """Labels of the MCP servers this conversation sends (its "mcp" option; none by default)."""
+        return [str(label) for label in conversation.options.get("mcp") or []]
+
+    def functions_enabled(self, conversation: Conversation) -> list[str]:
+        """Local functions this conversation offers the model (its "functions" option, else the config's)."""
+        chosen = conversation.options.get("functions")
+        names = self.settings.agent.local_tools if chosen is None else chosen
+        return [str(name) for name in names]
+
+    async def set_mcp(self, conversation_id: int, labels: list[str]) -> Conversation:
+        """Turn MCP servers on for a conversation (by label; an unknown label is an EngineError)."""
+        for label in labels:
+            self.settings.agent.server(label)
+        return await self.set_options(conversation_id, mcp=list(dict.fromkeys(labels)))
+
+    async def set_functions(self, conversation_id: int, names: list[str]) -> Conversation:
+        """Offer these local functions to the model in a conversation (each call still asks consent)."""
+        known = function_specs(self.settings.agent.functions)
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise EngineError(f"there is no local tool {unknown[0]!r} (known: {', '.join(known)})")
+        return await self.set_options(conversation_id, functions=list(dict.fromkeys(names)))
+
+    def _function_loop(self, conversation: Conversation) -> FunctionLoop | None:
+        """The functions a turn of `conversation` may call, or None when none is on (nothing runs)."""
+        names = self.functions_enabled(conversation)
+        if not names:
+            return None
+        agent = self.settings.agent
+        specs = function_specs(agent.functions)
+        chosen = {name: specs[name] for name in names if name in specs}
+        if not chosen:
+            return None
+        conversation_id = conversation.id
+
+        async def remember(name: str) -> None:
+            current = await self.conversation(conversation_id)
+            allowed = list(dict.fromkeys([*current.options.get("allowed_functions", []), name]))
+            await self.set_options(conversation_id, allowed_functions=allowed)
+
+        return FunctionLoop(
+            conversation_id,
+            chosen,
+            FunctionRunner(Path(agent.root or ".")),
+            self.consent,
+            approved=set(conversation.options.get("allowed_functions") or []),
+            remember=remember,
         )
 
     def _chainable(self, message: Message | None) -> bool:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from tui.api.client import ResponsesClient
+from tui.chat.agent_tools import AgentTools
 from tui.chat.engine import ChatEngine, EngineSettings
 from tui.chat.errors import EngineError
 from tui.store import Store
@@ -25,6 +26,13 @@ def engine_settings(settings: Settings) -> EngineSettings:
         thinking=settings.thinking,
         effort=settings.effort,
         system_prompt=settings.system_prompt,
+        agent=AgentTools(
+            mcp=tuple(settings.mcp),
+            functions=tuple(settings.function),
+            local_tools=tuple(settings.local_tools),
+            knowledge_base=settings.knowledge_base,
+            root=str(settings.local_root) if settings.local_root else None,
+        ),
     )
 
 

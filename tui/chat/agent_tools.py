@@ -1,0 +1,108 @@
+"""The agent tools of a request: tool entries (built-in, MCP, function declarations) and the
+function-call items a follow-up or a replay carries.
+
+DashScope wants each `function_call_output` right after its `function_call` in `input`, and only
+message / function_call / function_call_output items there (server-side tool items are not input),
+so replays send exactly those, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.chat.errors import EngineError
+from tui.store.models import OutputItem
+from tui.tool_config import FunctionTool, McpServer, ToolConfigError, header_values
+
+#: What the model gets back for a call that never ran (the answer was stopped first).
+NOT_RUN = "The call did not run: the answer was stopped before it could."
+
+
+@dataclass(frozen=True, slots=True)
+class AgentTools:
+    """The agent tools the person configured; which of them a turn uses is per conversation."""
+
+    mcp: tuple[McpServer, ...] = ()
+    functions: tuple[FunctionTool, ...] = ()
+    #: Local functions on by default for new conversations (a conversation's "functions" option wins).
+    local_tools: tuple[str, ...] = ()
+    knowledge_base: str | None = None
+    root: str | None = None
+    env: dict[str, str] | None = field(default=None, compare=False)
+
+    def server(self, label: str) -> McpServer:
+        for server in self.mcp:
+            if server.label == label:
+                return server
+        known = ", ".join(server.label for server in self.mcp) or "none configured"
+        raise EngineError(f"there is no MCP server {label!r} (known: {known})")
+
+    def mcp_entries(self, labels: Iterable[str]) -> list[dict[str, Any]]:
+        """The documented `mcp` tool entries, headers read now; a header that cannot be read is an EngineError."""
+        entries = []
+        for label in dict.fromkeys(labels):
+            server = self.server(label)
+            try:
+                headers = header_values(server, self.env)
+            except ToolConfigError as exc:
+                raise EngineError(str(exc)) from None
+            entry: dict[str, Any] = {
+                "type": "mcp",
+                "server_protocol": server.protocol,
+                "server_label": server.label,
+                "server_url": server.url,
+            }
+            if headers:
+                entry["headers"] = headers
+            entries.append(entry)
+        return entries
+
+
+def builtin_entries(names: Sequence[str], knowledge_base: str | None) -> list[dict[str, Any]]:
+    """`{"type": name}` per built-in tool; file_search carries its one knowledge base id."""
+    entries: list[dict[str, Any]] = []
+    for name in names:
+        if name == "file_search":
+            if not knowledge_base:
+                raise EngineError("file_search needs a knowledge base: set knowledge_base = \"<id>\" in the config file")
+            entries.append({"type": "file_search", "vector_store_ids": [knowledge_base]})
+        else:
+            entries.append({"type": name})
+    return entries
+
+
+def function_declaration(name: str, description: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    """A function tool as DashScope takes it: flat `name` (a nested `function: {}` is a 400)."""
+    return {"type": "function", "name": name, "description": description, "parameters": parameters}
+
+
+def function_outputs(items: Iterable[OutputItem]) -> list[dict[str, Any]]:
+    """The `function_call_output` items answering the function calls among `items` (a follow-up on the chain)."""
+    return [_output(item) for item in items if item.type == "function_call" and item.data.get("call_id")]
+
+
+def function_items(items: Iterable[OutputItem]) -> list[dict[str, Any]]:
+    """Each function call with its output right after it (for a replay); other tool items are left out."""
+    sent: list[dict[str, Any]] = []
+    for item in items:
+        data = item.data
+        if item.type != "function_call" or not data.get("call_id"):
+            continue
+        sent.append(
+            {
+                "type": "function_call",
+                "call_id": data["call_id"],
+                "name": data.get("name") or "",
+                "arguments": data.get("arguments") or "{}",
+            }
+        )
+        sent.append(_output(item))
+    return sent
+
+
+def _output(item: OutputItem) -> dict[str, Any]:
+    data = item.data
+    output = data.get("output") or (f"error: {data['error']}" if data.get("error") else NOT_RUN)
+    return {"type": "function_call_output", "call_id": data["call_id"], "output": str(output)}
