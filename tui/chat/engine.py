@@ -20,7 +20,7 @@ from tui.chat.chain import (
     chain_state,
     turn_options,
 )
-from tui.chat.agent_tools import AgentTools
+from tui.chat.agent_tools import AgentTools, builtin_entries
 from tui.chat.errors import EngineError
 from tui.chat.functions import Consent, FunctionLoop, FunctionRunner, function_specs
 from tui.chat.turn import Turn, TurnPlan
@@ -213,6 +213,7 @@ class ChatEngine:
             store=self.settings.store_responses,
         )
         agent = self.settings.agent
+        builtin_entries(options.tools, agent.knowledge_base)  # file_search without a knowledge base fails here
         loop = self._function_loop(conversation)
         extra = agent.mcp_entries(self.mcp_enabled(conversation)) + (loop.declarations() if loop else [])
         return replace(options, extra_tools=tuple(extra), knowledge_base=agent.knowledge_base)

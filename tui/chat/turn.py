@@ -183,13 +183,13 @@ class Turn:
             if len(self._fold.rounds) >= MAX_FUNCTION_ROUNDS:
                 return "incomplete", f"stopped after {MAX_FUNCTION_ROUNDS} rounds of function calls"
             assert self._functions is not None
-            await self._functions.run(calls, self._push)
-            writer.set_items(self._fold.items())
-            answered = [OutputItem(call.item_id, call.type, call.status, call.details()) for call in calls]
             # The outputs go on the chain (previous = the response that called); without store, a replay.
             previous = self._fold.response_id if plan.options.store else None
             mode = "chain" if previous else "replay"
-            self._fold.next_round()
+            self._fold.next_round()  # from here the turn is unfinished: a cancel ends it as cancelled
+            await self._functions.run(calls, self._push)
+            writer.set_items(self._fold.items())
+            answered = [OutputItem(call.item_id, call.type, call.status, call.details()) for call in calls]
         if self._fold.terminal is None:
             return "incomplete", self._fold.error or "the answer stream ended before the answer was complete"
         return self._fold.terminal, self._fold.error

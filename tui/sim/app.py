@@ -9,13 +9,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from tui.sim.agent import AgentRequestError, agent_reply, agent_tools
 from tui.sim.clock import SimClock
 from tui.sim.context import input_messages, is_valid_input
 from tui.sim.events import RequestEcho, build_stream, compact_response, usage_for
 from tui.sim.faults import ANSWER_FAULTS, REFUSALS, Fault, FaultQueue, make_fault
 from tui.sim.framing import batches, frame
 from tui.sim.memory import ResponseMemory, Turn
-from tui.sim.script import BUILTIN_TOOLS, compose_reply
+from tui.sim.script import BUILTIN_TOOLS, _topic, compose_reply
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -182,10 +183,16 @@ class SimApp:
                 error_body("The server had an error while processing your request. Please retry.", "internal_error", code="internal_error"),
             )
         turn_input, echo, context, parent = self._prepare(body, legacy)
+        try:
+            agent = agent_tools(body)
+        except AgentRequestError as exc:
+            raise HttpError(400, error_body(str(exc), "invalid_request_error", param=exc.param, code="InvalidParameter")) from exc
         fault = state.faults.take(ANSWER_FAULTS)
         thinking = _thinking(body)
         tools = _requested_tools(body)
         reply = compose_reply(context, tools=tools, thinking=thinking, long_deltas=state.long_answer)
+        prompt = next((text for role, text in reversed(context) if role == "user"), "")
+        reply = agent_reply(reply, agent, context, _topic(prompt) or "your question")
         usage = usage_for(context, reply)
         script = build_stream(echo, reply, usage)
         stored = Turn(parent, (*turn_input, ("assistant", reply.text)))

@@ -94,7 +94,7 @@ def usage_for(context: list[tuple[str, str]], reply: Reply) -> dict:
     for step in reply.steps:
         if isinstance(step, WebExtractor):
             input_tokens += _tokens(step.output)
-        name = _TOOL_NAMES.get(type(step))
+        name = _TOOL_NAMES.get(type(step)) or getattr(step, "tool_name", None)  # agent steps name their tool
         if name:
             x_tools.setdefault(name, {"count": 0})["count"] += 1
     output_tokens = _tokens(reply.text) + reasoning_tokens
@@ -217,8 +217,10 @@ def build_stream(echo: RequestEcho, reply: Reply, usage: dict) -> EventScript:
     for status, event_type in (("queued", "response.created"), ("in_progress", "response.in_progress")):
         script.add(event_type, {"response": full_response(echo, status=status, model="", output=[], usage=None)})
     for step in reply.steps:
-        _STEP_WRITERS[type(step)](script, step)
-    _message(script, reply)
+        writer = _STEP_WRITERS.get(type(step))
+        writer(script, step) if writer else step.write(script)  # agent steps (sim/agent.py) write themselves
+    if reply.message:
+        _message(script, reply)
     final = full_response(echo, status="completed", model=echo.model, output=script.output, usage=usage)
     script.add("response.completed", {"response": final})
     return script
