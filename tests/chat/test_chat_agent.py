@@ -208,7 +208,7 @@ async def test_denied_call_goes_back_to_the_model_as_its_output(
     sim: SimServer, make_engine: MakeEngine, tmp_path: Path
 ) -> None:
     engine = await make_engine(sim, agent=AgentTools(root=str(tmp_path)))
-    asked, engine.consent = recording("deny")
+    _asked, engine.consent = recording("deny")
     conversation = await engine.new_conversation(options={"functions": ["shell"]})
     updates = await ask(engine, conversation.id, "use shell to run `touch made`")
     assert not (tmp_path / "made").exists()

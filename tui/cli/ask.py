@@ -21,6 +21,7 @@ from tui.chat.updates import (
     TurnFinished,
     Update,
 )
+from tui.cli.agent_flags import apply_agent_flags, consent_for, note_agent_details
 from tui.cli.console import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -105,8 +106,10 @@ class TurnPrinter:
             once("query", f"[{name}] query: {call.query}")
         if call.goal:
             once("goal", f"[{name}] goal: {call.goal}")
-        if call.name:
-            once("name", f"[{name}] {call.name}({call.arguments or ''})")
+        if call.name and call.status != "in_progress":  # arguments are complete once the call left in_progress
+            server = f"{call.server}: " if call.server else ""
+            once("name", f"[{name}] {server}{call.name}({call.arguments or ''})")
+        note_agent_details(call, once)
         settled = call.status not in ("in_progress", "searching")
         if call.code and settled:
             once("code", f"[{name}] code:\n" + _indent(call.code))
@@ -171,6 +174,8 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     with demo(settings) as effective:
         async with open_engine(effective) as engine:
             conversation_id = await _target_conversation(engine, args, effective)
+            await apply_agent_flags(engine, conversation_id, args)
+            engine.consent = consent_for(args)
             turn = await engine.send(conversation_id, prompt)
             printer = TurnPrinter(stream_text=not (args.no_stream or args.json), stdout=sys.stdout, stderr=sys.stderr)
             stopped_by = await _drive(turn, printer)
@@ -279,6 +284,7 @@ def _turn_json(finished: TurnFinished, text: str) -> dict[str, Any]:
         "status": finished.status,
         "error": finished.error,
         "text": text,
+        "items": [{"type": item.type, "status": item.status, **item.data} for item in message.items],
         "usage": None if usage is None else {
             "input_tokens": usage.input_tokens,
             "output_tokens": usage.output_tokens,

@@ -39,7 +39,7 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
-def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+def _positive(kind: type[int | float]) -> Callable[[str], int | float]:
     """An argparse type: a number of `kind` greater than zero."""
 
     def parse(text: str) -> int | float:
@@ -85,6 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--tool", action="append", dest="tools", metavar="NAME", default=None,
         help=f"enable a built-in tool (repeatable): {', '.join(KNOWN_TOOLS)}",
+    )
+    ask.add_argument(
+        "--mcp", action="append", dest="mcp", metavar="LABEL", default=None,
+        help="let the model use an MCP server from the config (repeatable)",
+    )
+    ask.add_argument(
+        "--allow-tool", action="append", dest="allow_tools", metavar="NAME", default=None,
+        help="offer a local tool (read_file, list_dir, shell or one from the config) and let its calls run (repeatable)",
+    )
+    ask.add_argument(
+        "--yes", action="store_true", help="let every call to the conversation's local tools run (otherwise denied)"
     )
     ask.add_argument("--system", metavar="TEXT", default=None, help="system prompt for a new conversation")
     ask.add_argument("--json", action="store_true", help="print one JSON object with the result")
@@ -132,6 +143,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                 f"argument --tool: unknown tool {unknown[0]!r}; choose from: {', '.join(KNOWN_TOOLS)}", EXIT_USAGE
             )
         args.tools = names
+    if args.command == "ask":
+        for name in ("mcp", "allow_tools"):
+            values = getattr(args, name)
+            if values:
+                setattr(args, name, list(dict.fromkeys(v.strip() for value in values for v in value.split(",") if v.strip())))
     return args
 
 
