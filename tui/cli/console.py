@@ -6,14 +6,7 @@ import os
 import sys
 from typing import TextIO
 
-from tui.api.errors import (
-    ApiError,
-    AuthError,
-    NetworkError,
-    RateLimitError,
-    ServerError,
-    StreamDropped,
-)
+from tui.api.errors import ApiError, AuthError, NetworkError, RateLimitError, ServerError, StreamDropped
 from tui.config import KEY_ENV
 from tui.text_safety import strip_controls
 

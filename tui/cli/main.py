@@ -14,16 +14,7 @@ from tui import __version__, collector
 from tui.api.errors import ApiError
 from tui.chat import EngineError
 from tui.cli.ask import cmd_ask
-from tui.cli.console import (
-    EXIT_OK,
-    EXIT_SIGINT,
-    EXIT_USAGE,
-    PROG,
-    CliError,
-    fail,
-    say,
-    silence_stdout,
-)
+from tui.cli.console import EXIT_OK, EXIT_SIGINT, EXIT_USAGE, PROG, CliError, fail, say, silence_stdout
 from tui.cli.history import cmd_export, cmd_import, cmd_list, cmd_search, cmd_show
 from tui.cli.parser import KEYED_COMMANDS, flags, parse_args
 from tui.cli.simulator import cmd_sim, demo

@@ -39,7 +39,7 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
-def _positive(kind: type[int | float]) -> Callable[[str], int | float]:
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
     """An argparse type: a number of `kind` greater than zero."""
 
     def parse(text: str) -> int | float:
