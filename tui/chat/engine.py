@@ -220,6 +220,14 @@ class ChatEngine:
 
     # --- agent tools (MCP servers, local functions) ------------------------------------------
 
+    def mcp_servers(self) -> list[str]:
+        """Labels of the MCP servers the config lists (what F2 / the palette can turn on)."""
+        return [server.label for server in self.settings.agent.mcp]
+
+    def local_tools(self) -> list[str]:
+        """Names of the local functions that exist: the built-in ones, then the config's."""
+        return list(function_specs(self.settings.agent.functions))
+
     def mcp_enabled(self, conversation: Conversation) -> list[str]:
         """Labels of the MCP servers this conversation sends (its "mcp" option; none by default)."""
         return [str(label) for label in conversation.options.get("mcp") or []]

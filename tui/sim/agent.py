@@ -14,7 +14,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from tui.sim.events import EventScript
 from tui.sim.script import Reply, split_deltas
@@ -48,8 +48,10 @@ class AgentTools:
 
 def agent_tools(body: dict[str, Any]) -> AgentTools:
     """Read and check the request's agent tools and its input items; raise `AgentRequestError` like the service."""
-    tools = body.get("tools") if isinstance(body.get("tools"), list) else []
-    mcp, functions, images = [], [], []
+    tools: list[Any] = body["tools"] if isinstance(body.get("tools"), list) else []
+    mcp: list[dict[str, Any]] = []
+    functions: list[dict[str, Any]] = []
+    images: list[str] = []
     vector_store = None
     for index, tool in enumerate(tool for tool in tools if isinstance(tool, dict)):
         kind = tool.get("type")
@@ -127,7 +129,7 @@ class McpCall:
         between.append(("response.mcp_call.in_progress", {"item_id": item_id, "output_index": index}))
         ending = "failed" if self.error else "completed"
         between.append((f"response.mcp_call.{ending}", {"item_id": item_id, "output_index": index}))
-        done = {**base, "arguments": self.arguments, "status": ending}
+        done: dict[str, Any] = {**base, "arguments": self.arguments, "status": ending}
         done.update({"error": self.error, "output": None} if self.error else {"error": None, "output": self.output})
         script.add_item({**base, "arguments": "", "status": "in_progress"}, done, between)
 
@@ -199,7 +201,7 @@ def agent_reply(reply: Reply, tools: AgentTools, context: list[tuple[str, str]],
     outputs = _outputs_since_prompt(context)
     calls = _function_calls(tools.functions, prompt, outputs)
     if calls:
-        return Reply(steps=(*reply.steps, *calls), text="", deltas=(), message=False)
+        return Reply(steps=(*reply.steps, *cast(list[Any], calls)), text="", deltas=(), message=False)
     steps: list[Any] = list(reply.steps)
     for server in tools.mcp if not outputs else ():
         label = server["server_label"]
@@ -244,11 +246,11 @@ def _function_calls(declared: tuple[dict[str, Any], ...], prompt: str, outputs: 
 
 def _arguments(tool: dict[str, Any], prompt: str) -> str:
     """Arguments from the prompt: `command` from backticks, `path` from a file-like word, other strings the prompt."""
-    parameters = tool.get("parameters") if isinstance(tool.get("parameters"), dict) else {}
-    properties = parameters.get("properties") if isinstance(parameters.get("properties"), dict) else {}
+    parameters: dict[str, Any] = tool["parameters"] if isinstance(tool.get("parameters"), dict) else {}
+    properties: dict[str, Any] = parameters["properties"] if isinstance(parameters.get("properties"), dict) else {}
     quoted = _BACKTICKED.search(prompt)
     path = _PATHLIKE.search(_BACKTICKED.sub("", prompt))
-    required = parameters.get("required") if isinstance(parameters.get("required"), list) else []
+    required: list[Any] = parameters["required"] if isinstance(parameters.get("required"), list) else []
     arguments: dict[str, Any] = {}
     for name, schema in properties.items():
         if name == "command":

@@ -321,7 +321,7 @@ async def _stream(
     watcher = asyncio.create_task(_watch_disconnect(receive, gone))
     try:
         last = len(events) - 1  # response.completed
-        cut = _cut_index(positions, fault.after_deltas) if fault else last
+        cut = _cut_index(positions, fault.after_deltas) if fault and positions else last  # no text: calls only
         if fault and fault.kind == "malformed":
             event_type, data = events[cut]
             events = [*events[:cut], (event_type, data[: len(data) // 2]), *events[cut + 1 :]]

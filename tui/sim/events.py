@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from tui.sim.script import CodeInterpreter, Reasoning, Reply, WebExtractor, WebSearch, split_deltas
 
@@ -186,7 +186,7 @@ def _code_interpreter(script: EventScript, step: CodeInterpreter) -> None:
     script.add_item(added, {**added, "outputs": [{"type": "logs", "logs": step.logs}], "status": "completed"}, between)
 
 
-_STEP_WRITERS = {Reasoning: _reasoning, WebSearch: _web_search, WebExtractor: _web_extractor, CodeInterpreter: _code_interpreter}
+_STEP_WRITERS: dict[type, Callable[[EventScript, Any], None]] = {Reasoning: _reasoning, WebSearch: _web_search, WebExtractor: _web_extractor, CodeInterpreter: _code_interpreter}
 
 
 def _message(script: EventScript, reply: Reply) -> None:
@@ -218,7 +218,10 @@ def build_stream(echo: RequestEcho, reply: Reply, usage: dict) -> EventScript:
         script.add(event_type, {"response": full_response(echo, status=status, model="", output=[], usage=None)})
     for step in reply.steps:
         writer = _STEP_WRITERS.get(type(step))
-        writer(script, step) if writer else step.write(script)  # agent steps (sim/agent.py) write themselves
+        if writer is not None:
+            writer(script, step)
+        else:  # agent steps (sim/agent.py) write themselves
+            cast(Any, step).write(script)
     if reply.message:
         _message(script, reply)
     final = full_response(echo, status="completed", model=echo.model, output=script.output, usage=usage)

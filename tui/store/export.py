@@ -35,7 +35,12 @@ def describe_item(item: OutputItem) -> str:
     data = item.data
     details = [one_line(str(data[key]), 160) for key in ("summary", "query", "goal") if data.get(key)]
     if data.get("name"):
-        details.append(f"{one_line(str(data['name']), 60)}({one_line(str(data.get('arguments') or ''), 80)})")
+        server = f"{one_line(str(data['server']), 40)}: " if data.get("server") else ""
+        details.append(f"{server}{one_line(str(data['name']), 60)}({one_line(str(data.get('arguments') or ''), 80)})")
+    if item.type in ("function_call", "mcp_call") and (data.get("output") or data.get("error")):
+        details.append(f"→ {one_line(str(data.get('output') or data.get('error')), 120)}")
+    if isinstance(results := data.get("results"), list) and results:
+        details.append(_count(len(results), "result"))
     if code := str(data.get("code") or "").strip().splitlines():
         details += [f"`{one_line(code[0], 80)}`", _count(len(code), "line")]
     for key, noun in (("sources", "source"), ("urls", "page")):
