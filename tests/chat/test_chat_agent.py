@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -386,3 +387,29 @@ async def test_function_calls_are_exported(sim: SimServer, make_engine: MakeEngi
     call = next(item for item in items if item["type"] == "function_call")
     assert call["data"]["output"] == "exported\n" and call["data"]["name"] == "shell"
     assert "shell(" in await engine.export_markdown(conversation.id)
+
+
+async def test_cancel_while_a_function_runs_kills_it(sim: SimServer, make_engine: MakeEngine, tmp_path: Path) -> None:
+    engine = await make_engine(sim, agent=AgentTools(root=str(tmp_path)))
+    engine.consent = allow_named(["shell"])
+    conversation = await engine.new_conversation(options={"functions": ["shell"]})
+    turn = await engine.send(conversation.id, "use shell to run `echo $$ > pid; sleep 30; touch late`")
+    async for update in turn:
+        if isinstance(update, ToolCallUpdated) and update.call.status == "running":
+            for _ in range(200):
+                if (tmp_path / "pid").exists() and (tmp_path / "pid").read_text().strip():
+                    break
+                await asyncio.sleep(0.02)
+            turn.cancel()
+        if isinstance(update, TurnFinished):
+            assert update.status == "cancelled"
+    pid = int((tmp_path / "pid").read_text())
+    for _ in range(100):  # the kill is immediate; reaping may take a moment
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        await asyncio.sleep(0.02)
+    else:
+        pytest.fail("the shell is still running after cancel")
+    assert not (tmp_path / "late").exists()

@@ -79,6 +79,8 @@ class ChatEngine:
         self._running: dict[int, Turn] = {}
         #: Asked before a local function runs (the app's dialog, `ask`'s flags); None denies every call.
         self.consent: Consent | None = None
+        #: Whether "always for this conversation" answers given earlier count (`ask` asks its flags only).
+        self.use_saved_approvals = True
 
     # --- conversations -----------------------------------------------------------------------
 
@@ -274,7 +276,7 @@ class ChatEngine:
             chosen,
             FunctionRunner(Path(agent.root or ".")),
             self.consent,
-            approved=set(conversation.options.get("allowed_functions") or []),
+            approved=set(conversation.options.get("allowed_functions") or []) if self.use_saved_approvals else set(),
             remember=remember,
         )
 

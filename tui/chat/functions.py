@@ -177,14 +177,21 @@ class FunctionRunner:
 
     async def _process(self, argv: list[str], stdin: bytes | None, timeout: float) -> Outcome:
         """Run `argv` in its own process group; stdout and stderr merged, capped; killed on timeout or cancel."""
-        process = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=self.root,
-            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
+        spawn = asyncio.ensure_future(
+            asyncio.create_subprocess_exec(
+                *argv,
+                cwd=self.root,
+                stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
         )
+        try:
+            process = await asyncio.shield(spawn)
+        except asyncio.CancelledError:  # cancelled while starting: let it start, then stop its whole group
+            _kill(await spawn)
+            raise
         try:
             async with asyncio.timeout(timeout):
                 if stdin is not None and process.stdin is not None:

@@ -176,6 +176,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             conversation_id = await _target_conversation(engine, args, effective)
             await apply_agent_flags(engine, conversation_id, args)
             engine.consent = consent_for(args)
+            engine.use_saved_approvals = False  # in ask, only --allow-tool / --yes let a call run
             turn = await engine.send(conversation_id, prompt)
             printer = TurnPrinter(stream_text=not (args.no_stream or args.json), stdout=sys.stdout, stderr=sys.stderr)
             stopped_by = await _drive(turn, printer)
