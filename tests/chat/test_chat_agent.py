@@ -9,6 +9,7 @@ import json
 import os
 from pathlib import Path
 
+import httpx
 import pytest
 from chat_support import MakeEngine, ask
 
@@ -413,3 +414,19 @@ async def test_cancel_while_a_function_runs_kills_it(sim: SimServer, make_engine
     else:
         pytest.fail("the shell is still running after cancel")
     assert not (tmp_path / "late").exists()
+
+
+async def test_json_export_input_array_carries_calls_and_outputs(sim: SimServer, make_engine: MakeEngine, tmp_path: Path) -> None:
+    engine = await make_engine(sim, agent=AgentTools(root=str(tmp_path)))
+    engine.consent = allow_named(["shell"])
+    conversation = await engine.new_conversation(options={"functions": ["shell"]})
+    await ask(engine, conversation.id, "use shell to run `echo in-export`")
+    document = await engine.export_json(conversation.id)
+    kinds = [entry.get("type", "message") for entry in document["input"]]
+    assert kinds == ["message", "function_call", "function_call_output", "message"]
+    assert document["input"][2]["output"] == "in-export\n"
+    # The array is valid input for the service as it is (the simulator checks the pairing).
+    body = {"model": "qwen3-max", "input": [*document["input"], {"role": "user", "content": "ok?"}]}
+    async with httpx.AsyncClient(timeout=10) as http:
+        reply = await http.post(f"{sim.base_url}/responses", json=body, headers={"Authorization": "Bearer k"})
+    assert reply.status_code == 200, reply.text

@@ -1,9 +1,7 @@
-"""The agent tools of a request: tool entries (built-in, MCP, function declarations) and the
-function-call items a follow-up or a replay carries.
+"""The agent tools of a request: tool entries (built-in, MCP with their headers, function declarations).
 
-DashScope wants each `function_call_output` right after its `function_call` in `input`, and only
-message / function_call / function_call_output items there (server-side tool items are not input),
-so replays send exactly those, in order.
+The function-call items a follow-up or a replay carries are built by `tui.store.input_items`
+(the JSON export's input array uses them too).
 """
 
 from __future__ import annotations
@@ -13,11 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.chat.errors import EngineError
-from tui.store.models import OutputItem
 from tui.tool_config import FunctionTool, McpServer, ToolConfigError, header_values
-
-#: What the model gets back for a call that never ran (the answer was stopped first).
-NOT_RUN = "The call did not run: the answer was stopped before it could."
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,33 +70,3 @@ def builtin_entries(names: Sequence[str], knowledge_base: str | None) -> list[di
 def function_declaration(name: str, description: str, parameters: dict[str, Any]) -> dict[str, Any]:
     """A function tool as DashScope takes it: flat `name` (a nested `function: {}` is a 400)."""
     return {"type": "function", "name": name, "description": description, "parameters": parameters}
-
-
-def function_outputs(items: Iterable[OutputItem]) -> list[dict[str, Any]]:
-    """The `function_call_output` items answering the function calls among `items` (a follow-up on the chain)."""
-    return [_output(item) for item in items if item.type == "function_call" and item.data.get("call_id")]
-
-
-def function_items(items: Iterable[OutputItem]) -> list[dict[str, Any]]:
-    """Each function call with its output right after it (for a replay); other tool items are left out."""
-    sent: list[dict[str, Any]] = []
-    for item in items:
-        data = item.data
-        if item.type != "function_call" or not data.get("call_id"):
-            continue
-        sent.append(
-            {
-                "type": "function_call",
-                "call_id": data["call_id"],
-                "name": data.get("name") or "",
-                "arguments": data.get("arguments") or "{}",
-            }
-        )
-        sent.append(_output(item))
-    return sent
-
-
-def _output(item: OutputItem) -> dict[str, Any]:
-    data = item.data
-    output = data.get("output") or (f"error: {data['error']}" if data.get("error") else NOT_RUN)
-    return {"type": "function_call_output", "call_id": data["call_id"], "output": str(output)}

@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from tui.api.endpoints import is_legacy
 from tui.api.types import ResponseRequest
-from tui.chat.agent_tools import builtin_entries, function_items, function_outputs
+from tui.chat.agent_tools import builtin_entries
+from tui.store.input_items import function_items, function_outputs
 from tui.store.models import ChainMode, Conversation, Message, OutputItem
 
 #: Tools qwen3-max only runs with thinking on (DashScope docs), so asking for them turns thinking on.

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tui.store.errors import StoreError
+from tui.store.input_items import function_items
 from tui.store.models import Conversation, Message, OutputItem, Usage
 from tui.store.options import clean_options
 from tui.store.recovery import INTERRUPTED
@@ -98,12 +99,16 @@ def to_markdown(conversation: Conversation, branch: list[Message]) -> str:
 # ---------------------------------------------------------------------- json
 
 
-def input_array(conversation: Conversation, branch: list[Message]) -> list[dict[str, str]]:
-    """The head branch as a Responses API `input` array (system prompt first, empty turns skipped)."""
-    items = []
+def input_array(conversation: Conversation, branch: list[Message]) -> list[dict[str, Any]]:
+    """The head branch as a Responses API `input` array (system prompt first, empty turns skipped,
+    each function call followed by its output)."""
+    items: list[dict[str, Any]] = []
     if conversation.system_prompt:
         items.append({"role": "system", "content": conversation.system_prompt})
-    items += [{"role": m.role, "content": m.content} for m in branch if m.content]
+    for message in branch:
+        items += function_items(message.items)
+        if message.content:
+            items.append({"role": message.role, "content": message.content})
     return items
 
 
