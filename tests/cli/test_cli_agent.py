@@ -156,3 +156,20 @@ def test_a_tool_printing_escape_sequences_cannot_change_the_terminal(cli: Cli, s
     shown = b"".join(chunks)
     assert b"[2J]0;pwned]52;c;ZXZpbA==visible" in shown  # the output arrived, made inert
     assert b"\x1b" not in shown and b"\x07" not in shown
+
+
+def test_tools_lists_the_config_and_what_a_server_offers(cli: Cli, sim) -> None:
+    mcp_root = sim.base_url.split("/compatible-mode")[0]
+    env = with_config(cli, f"""local_tools = ["shell"]
+[mcp.maps]
+url = "{mcp_root}/_mcp/sse"
+headers = {{ Authorization = {{ env = "MAPS_TOKEN" }} }}
+""")
+    listed = cli.run("tools", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert f"mcp\tmaps\tsse\t{mcp_root}/_mcp/sse" in listed.stdout and "local\tshell\ton" in listed.stdout
+    offered = cli.run("tools", "maps", env={**env, "MAPS_TOKEN": SECRET})
+    assert offered.returncode == 0, offered.stderr
+    assert offered.stdout.splitlines() == ["search\tFind places near a point", "route\tPlan a route between two places"]
+    missing = cli.run("tools", "maps", env=env)
+    assert_one_clear_line(missing.stderr, "MAPS_TOKEN")

@@ -33,15 +33,19 @@ class AgentTools:
         known = ", ".join(server.label for server in self.mcp) or "none configured"
         raise EngineError(f"there is no MCP server {label!r} (known: {known})")
 
+    def headers(self, server: McpServer) -> dict[str, str]:
+        """The server's headers, read now; one that cannot be read is an EngineError."""
+        try:
+            return header_values(server, self.env)
+        except ToolConfigError as exc:
+            raise EngineError(str(exc)) from None
+
     def mcp_entries(self, labels: Iterable[str]) -> list[dict[str, Any]]:
         """The documented `mcp` tool entries, headers read now; a header that cannot be read is an EngineError."""
         entries = []
         for label in dict.fromkeys(labels):
             server = self.server(label)
-            try:
-                headers = header_values(server, self.env)
-            except ToolConfigError as exc:
-                raise EngineError(str(exc)) from None
+            headers = self.headers(server)
             entry: dict[str, Any] = {
                 "type": "mcp",
                 "server_protocol": server.protocol,

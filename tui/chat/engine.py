@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from tui.api.client import ResponsesClient
+from tui.api.mcp import McpTool, list_tools
+from tui.chat.agent_tools import AgentTools, builtin_entries
 from tui.chat.chain import (
     EXPIRY_MARGIN_SECONDS,
     ChainState,
@@ -20,7 +22,6 @@ from tui.chat.chain import (
     chain_state,
     turn_options,
 )
-from tui.chat.agent_tools import AgentTools, builtin_entries
 from tui.chat.errors import EngineError
 from tui.chat.functions import Consent, FunctionLoop, FunctionRunner, function_specs
 from tui.chat.turn import Turn, TurnPlan
@@ -229,6 +230,12 @@ class ChatEngine:
     def local_tools(self) -> list[str]:
         """Names of the local functions that exist: the built-in ones, then the config's."""
         return list(function_specs(self.settings.agent.functions))
+
+    async def mcp_tools(self, label: str) -> list[McpTool]:
+        """What an MCP server offers, asked of the server itself (DashScope lists nothing); `McpError` if it fails."""
+        agent = self.settings.agent
+        server = agent.server(label)
+        return await list_tools(server.url, server.protocol, agent.headers(server))
 
     def mcp_enabled(self, conversation: Conversation) -> list[str]:
         """Labels of the MCP servers this conversation sends (its "mcp" option; none by default)."""

@@ -18,6 +18,7 @@ from tui.cli.console import EXIT_OK, EXIT_SIGINT, EXIT_USAGE, PROG, CliError, fa
 from tui.cli.history import cmd_export, cmd_import, cmd_list, cmd_search, cmd_show
 from tui.cli.parser import KEYED_COMMANDS, flags, parse_args
 from tui.cli.simulator import cmd_sim, demo
+from tui.cli.tools_command import cmd_tools
 from tui.config import FILE_KEYS, ConfigError, Settings, demo_db_path, load_settings
 from tui.log import log_path, setup_logging
 from tui.store import StoreError
@@ -77,6 +78,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "export": cmd_export,
         "import": cmd_import,
         "search": cmd_search,
+        "tools": cmd_tools,
     }
     return asyncio.run(handlers[args.command](args, settings))
 

@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("config", "show the effective settings and where each came from (key masked)")
 
+    tools = command("tools", "list the MCP servers and local tools of the config, or the tools one MCP server offers")
+    tools.add_argument("label", nargs="?", default=None, metavar="LABEL", help="an MCP server's label")
+
     sim = command("sim", "run the built-in Responses API simulator in the foreground")
     sim.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     sim.add_argument(

@@ -15,6 +15,7 @@ from tui.sim.context import input_messages, is_valid_input
 from tui.sim.events import RequestEcho, build_stream, compact_response, usage_for
 from tui.sim.faults import ANSWER_FAULTS, REFUSALS, Fault, FaultQueue, make_fault
 from tui.sim.framing import batches, frame
+from tui.sim.mcp_server import McpDouble
 from tui.sim.memory import ResponseMemory, Turn
 from tui.sim.script import BUILTIN_TOOLS, _topic, compose_reply
 
@@ -118,6 +119,7 @@ class SimApp:
 
     def __init__(self, state: SimState) -> None:
         self.state = state
+        self.mcp = McpDouble()  # an MCP server to list tools from (the service itself calls them)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -129,6 +131,8 @@ class SimApp:
                 if method != "POST":
                     raise HttpError(405, error_body(f"Method {method} not allowed.", "invalid_request_error"))
                 await self._responses(scope, receive, send, request_id, legacy=RESPONSES_PATHS[path])
+            elif path.startswith("/_mcp/"):
+                await self.mcp(scope, receive, send, await _read_body(receive) if method == "POST" else b"")
             elif path.startswith("/_sim/"):
                 await self._control(path, method, receive, send)
             else:
