@@ -95,7 +95,7 @@ headers = { Authorization = { env = "MAPS_TOKEN", prefix = "Bearer " } }
 
 def test_mcp_server_is_sent_and_its_secret_is_written_nowhere(cli: Cli, sim) -> None:
     env = {**with_config(cli, MCP_CONFIG), "MAPS_TOKEN": SECRET}
-    done = ask(cli, sim, "--mcp", "maps", "find coffee", env=env)
+    done = ask(cli, sim, "--debug", "--mcp", "maps", "find coffee", env=env)  # even the debug log keeps it out
     assert done.returncode == 0, done.stderr
     entry = sim.state.requests[-1]["tools"][0]
     assert entry["server_label"] == "maps" and entry["headers"] == {"Authorization": f"Bearer {SECRET}"}
