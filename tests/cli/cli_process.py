@@ -116,3 +116,30 @@ def assert_one_clear_line(stderr: str, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
     return lines[0]
+
+
+def run_on_terminal(cli: Cli, *args: str, base_url: str, stderr_too: bool = False) -> bytes:
+    """Run `qwen-tui` with stdout (and with `stderr_too`, stderr) on a pseudo-terminal, as in an
+    interactive shell; return every byte it wrote there."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            cli.argv(args, base_url), stdin=subprocess.DEVNULL, stdout=slave,
+            stderr=slave if stderr_too else subprocess.DEVNULL, env=cli.env, cwd=cli.root,
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert process.wait(timeout=PROCESS_TIMEOUT) == 0
+    finally:
+        os.close(master)
+    return b"".join(chunks)

@@ -4,13 +4,11 @@ functions, and a tool printing escape sequences on a real terminal."""
 from __future__ import annotations
 
 import json
-import os
-import pty
 import subprocess
 import sys
 from typing import Any
 
-from cli_process import Cli, assert_one_clear_line
+from cli_process import Cli, assert_one_clear_line, run_on_terminal
 
 SECRET = "mcp-secret-7f3a9c"
 
@@ -134,26 +132,8 @@ def test_image_and_file_search_are_listed_on_stderr(cli: Cli, sim) -> None:
 def test_a_tool_printing_escape_sequences_cannot_change_the_terminal(cli: Cli, sim) -> None:
     """stdout and stderr on a pty, as in a shell: the tool's ESC/BEL bytes never arrive, its text does."""
     hostile = r"printf '\033[2J\033]0;pwned\007\033]52;c;ZXZpbA==\007visible'"
-    master, slave = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            cli.argv(("ask", "--allow-tool", "shell", f"use shell to run `{hostile}`"), sim.base_url),
-            stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=cli.env, cwd=cli.root,
-        )
-        os.close(slave)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        assert process.wait(timeout=60) == 0
-    finally:
-        os.close(master)
-    shown = b"".join(chunks)
+    command = ("ask", "--allow-tool", "shell", f"use shell to run `{hostile}`")
+    shown = run_on_terminal(cli, *command, base_url=sim.base_url, stderr_too=True)
     assert b"[2J]0;pwned]52;c;ZXZpbA==visible" in shown  # the output arrived, made inert
     assert b"\x1b" not in shown and b"\x07" not in shown
 
