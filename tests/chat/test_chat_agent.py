@@ -430,3 +430,16 @@ async def test_json_export_input_array_carries_calls_and_outputs(sim: SimServer,
     async with httpx.AsyncClient(timeout=10) as http:
         reply = await http.post(f"{sim.base_url}/responses", json=body, headers={"Authorization": "Bearer k"})
     assert reply.status_code == 200, reply.text
+
+
+async def test_without_store_the_outputs_go_back_as_a_full_replay(
+    sim: SimServer, make_engine: MakeEngine, tmp_path: Path
+) -> None:
+    engine = await make_engine(sim, store_responses=False, agent=AgentTools(root=str(tmp_path)))
+    engine.consent = allow_named(["shell"])
+    conversation = await engine.new_conversation(options={"functions": ["shell"]})
+    updates = await ask(engine, conversation.id, "use shell to run `echo unstored`")
+    follow = last_request(sim)
+    assert "previous_response_id" not in follow and follow["store"] is False
+    assert [entry.get("type", "message") for entry in follow["input"]] == ["message", "function_call", "function_call_output"]
+    assert "The function returned: unstored" in finished(updates).message.content
