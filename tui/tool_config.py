@@ -30,7 +30,7 @@ class ToolConfigError(Exception):
 class HeaderSource(BaseModel):
     """Where an MCP header's value comes from: `{ env = "VAR" }` or `{ command = "pass show x" }`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     env: str | None = None
     command: str | None = None
@@ -47,7 +47,7 @@ class HeaderSource(BaseModel):
 class McpServer(BaseModel):
     """An MCP server the service connects to on the model's behalf (`{"type": "mcp", ...}`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     label: str
     url: str
@@ -92,7 +92,7 @@ class FunctionTool(BaseModel):
     """A local function the person defines: the model sees name, description and schema; `command`
     runs with the arguments as JSON on stdin, and its stdout is the result."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str
     description: str = ""
