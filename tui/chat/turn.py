@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from tui.api.client import ResponsesClient
 from tui.api.errors import ApiError, PreviousResponseNotFound
-from tui.api.types import ResponseRequest
 from tui.chat.chain import TurnOptions, build_request
 from tui.chat.functions import FunctionLoop
 from tui.chat.rounds import RoundsFold
@@ -23,11 +22,12 @@ from tui.chat.updates import (
     ResponseCreated,
     Retrying,
     TextDelta,
-    TurnFinished,
     ToolCall,
+    TurnFinished,
     TurnStarted,
     Update,
 )
+from tui.api.types import ResponseRequest
 from tui.store import Store, TurnWriter
 from tui.store.models import RESPONSE_TTL_SECONDS, ChainMode, Message, MessageStatus, OutputItem
 
