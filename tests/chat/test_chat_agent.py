@@ -443,3 +443,14 @@ async def test_without_store_the_outputs_go_back_as_a_full_replay(
     assert "previous_response_id" not in follow and follow["store"] is False
     assert [entry.get("type", "message") for entry in follow["input"]] == ["message", "function_call", "function_call_output"]
     assert "The function returned: unstored" in finished(updates).message.content
+
+
+async def test_an_endless_output_is_cut_at_the_cap(sim: SimServer, make_engine: MakeEngine, tmp_path: Path) -> None:
+    engine = await make_engine(sim, agent=AgentTools(root=str(tmp_path)))
+    engine.consent = allow_named(["shell"])
+    conversation = await engine.new_conversation(options={"functions": ["shell"]})
+    updates = await ask(engine, conversation.id, "use shell to run `yes flood`")
+    sent = last_request(sim)["input"][0]["output"]
+    assert sent.startswith("flood\nflood\n") and sent.endswith("[output cut at 16000 characters]")
+    assert len(sent) < 16_100
+    assert finished(updates).status == "complete"

@@ -198,7 +198,7 @@ class FunctionRunner:
                     process.stdin.write(stdin)
                     await process.stdin.drain()
                     process.stdin.close()
-                output = await self._read_capped(process)
+                output, flooded = await self._read_capped(process)
                 code = await process.wait()
         except TimeoutError:
             _kill(process)
@@ -208,12 +208,15 @@ class FunctionRunner:
             if process.returncode is None:  # cancelled: never leave it running
                 _kill(process)
         text = inert(output.decode("utf-8", errors="replace"), self.output_limit)
+        if flooded:  # stopped by us for printing too much: what it printed is the (cut) result
+            return Outcome(text)
         if code != 0:
             return Outcome(f"{text}\n[exit status {code}]".lstrip("\n"), failed=True)
         return Outcome(text)
 
-    async def _read_capped(self, process: asyncio.subprocess.Process) -> bytes:
-        """Read output up to 4x the character cap; past it, stop the process (a flood is cut, not buffered)."""
+    async def _read_capped(self, process: asyncio.subprocess.Process) -> tuple[bytes, bool]:
+        """Read output up to 4x the character cap; past it, stop the process (a flood is cut, not
+        buffered). Returns the output and whether it was stopped for that."""
         assert process.stdout is not None
         limit = self.output_limit * 4
         chunks: list[bytes] = []
@@ -223,8 +226,10 @@ class FunctionRunner:
             size += len(chunk)
             if size > limit:
                 _kill(process)
-                break
-        return b"".join(chunks)[: limit + 1]
+                while await process.stdout.read(65536):  # drain to EOF, or a paused pipe keeps wait() waiting
+                    pass
+                return b"".join(chunks)[: limit + 1], True
+        return b"".join(chunks), False
 
 
 def _kill(process: asyncio.subprocess.Process) -> None:
