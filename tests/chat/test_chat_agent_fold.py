@@ -72,3 +72,11 @@ def test_rounds_join_text_with_a_break_and_restart_sequence_numbers() -> None:
     updates = rounds.apply(ev(0, "response.output_text.delta", item_id="m2", output_index=0, content_index=0, delta="Done"))
     assert [u.text for u in updates if isinstance(u, TextDelta)] == ["\n\n", "Done"]
     assert rounds.text == "Checking.\n\nDone"
+
+
+def test_no_break_when_the_earlier_responses_had_no_text() -> None:
+    rounds = RoundsFold()
+    rounds.next_round()
+    updates = rounds.apply(ev(0, "response.output_text.delta", item_id="m2", output_index=0, content_index=0, delta="Hi"))
+    assert [u.text for u in updates if isinstance(u, TextDelta)] == ["Hi"]
+    assert rounds.text == "Hi"

@@ -19,27 +19,28 @@ class RoundsFold:
     """The folds of a turn's responses, read as one: text, items and usage of all, state of the last."""
 
     def __init__(self) -> None:
-        self.rounds: list[TurnFold] = [TurnFold()]
+        self.current = TurnFold()
+        self.rounds: list[TurnFold] = [self.current]
         #: Round index -> the text put before that round's first text (a break after earlier text).
         self._breaks: dict[int, str] = {}
-
-    @property
-    def current(self) -> TurnFold:
-        return self.rounds[-1]
+        #: Whether the current round's first text is still to come (only after a first round).
+        self._break_pending = False
 
     def next_round(self) -> None:
         """Start folding the next response of the turn."""
-        self.rounds.append(TurnFold())
+        self.current = TurnFold()
+        self.rounds.append(self.current)
+        self._break_pending = True
 
     def apply(self, event: Any) -> list[Update]:
         updates = self.current.apply(event)
-        index = len(self.rounds) - 1
-        if index and index not in self._breaks and any(isinstance(update, TextDelta) for update in updates):
-            earlier = "".join(self._breaks.get(i, "") + fold.text for i, fold in enumerate(self.rounds[:-1]))
-            self._breaks[index] = ROUND_BREAK if earlier.strip() and not earlier.endswith("\n\n") else ""
-            if self._breaks[index]:
-                updates = [TextDelta(self._breaks[index]), *updates]
-        return updates
+        if not self._break_pending or not any(isinstance(update, TextDelta) for update in updates):
+            return updates  # the hot path (every text delta of a plain answer) ends here
+        self._break_pending = False
+        earlier = "".join(self._breaks.get(i, "") + fold.text for i, fold in enumerate(self.rounds[:-1]))
+        join = ROUND_BREAK if earlier.strip() and not earlier.endswith("\n\n") else ""
+        self._breaks[len(self.rounds) - 1] = join
+        return [TextDelta(join), *updates] if join else updates
 
     # The state of the response in flight decides how the turn ends.
     @property
