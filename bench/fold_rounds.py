@@ -23,7 +23,7 @@ def _delta(seq: int) -> Any:
     return parse_event(json.dumps(body))
 
 
-def _fold_seconds(make: type[TurnFold] | type[RoundsFold], events: list[Any]) -> float:
+def _fold_seconds(make: type[TurnFold | RoundsFold], events: list[Any]) -> float:
     fold = make()
     start = time.perf_counter()
     for event in events:
