@@ -153,3 +153,11 @@ headers = {{ Authorization = {{ env = "MAPS_TOKEN" }} }}
     assert offered.stdout.splitlines() == ["search\tFind places near a point", "route\tPlan a route between two places"]
     missing = cli.run("tools", "maps", env=env)
     assert_one_clear_line(missing.stderr, "MAPS_TOKEN")
+
+
+def test_a_tool_does_not_see_the_api_key_or_mcp_secrets(cli: Cli, sim) -> None:
+    env = {**with_config(cli, SHELL_ON + MCP_CONFIG), "MAPS_TOKEN": SECRET}
+    command = "echo key=${DASHSCOPE_API_KEY:-hidden} maps=${MAPS_TOKEN:-hidden} home=${HOME:+set}"
+    done = ask(cli, sim, "--yes", f"use shell to run `{command}`", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "The function returned: key=hidden maps=hidden home=set" in done.stdout

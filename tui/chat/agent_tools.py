@@ -25,6 +25,12 @@ class AgentTools:
     knowledge_base: str | None = None
     root: str | None = None
     env: dict[str, str] | None = field(default=None, compare=False)
+    #: Environment variables local tools never see: the API key's, and every MCP header's.
+    secret_env: tuple[str, ...] = ()
+
+    def hidden_env(self) -> list[str]:
+        headers = [source.env for server in self.mcp for source in server.headers.values() if source.env]
+        return [*self.secret_env, *headers]
 
     def server(self, label: str) -> McpServer:
         for server in self.mcp:

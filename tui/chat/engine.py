@@ -281,7 +281,7 @@ class ChatEngine:
         return FunctionLoop(
             conversation_id,
             chosen,
-            FunctionRunner(Path(agent.root or ".")),
+            FunctionRunner(Path(agent.root or "."), hidden_env=agent.hidden_env()),
             self.consent,
             approved=set(conversation.options.get("allowed_functions") or []) if self.use_saved_approvals else set(),
             remember=remember,

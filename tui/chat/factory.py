@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 def engine_settings(settings: Settings) -> EngineSettings:
     """The engine's defaults taken from the person's settings."""
+    # Loaded already (`settings` came from it); imported here so `tui.chat` does not pull it in.
+    from tui.config import KEY_ENV
+
     return EngineSettings(
         model=settings.model,
         endpoint=settings.endpoint,
@@ -32,6 +35,7 @@ def engine_settings(settings: Settings) -> EngineSettings:
             local_tools=tuple(settings.local_tools),
             knowledge_base=settings.knowledge_base,
             root=str(settings.local_root) if settings.local_root else None,
+            secret_env=(KEY_ENV,),
         ),
     )
 

@@ -120,9 +120,11 @@ def inert(text: str, limit: int = OUTPUT_LIMIT) -> str:
 class FunctionRunner:
     """Runs functions under `root`: the built-ins in-process, commands as subprocesses with caps."""
 
-    def __init__(self, root: Path, *, output_limit: int = OUTPUT_LIMIT) -> None:
+    def __init__(self, root: Path, *, output_limit: int = OUTPUT_LIMIT, hidden_env: Sequence[str] = ()) -> None:
         self.root = root.resolve()
         self.output_limit = output_limit
+        #: Environment variables a tool's process does not get (the API key, MCP header secrets).
+        self.hidden_env = frozenset(hidden_env)
 
     async def run(self, spec: FunctionSpec, arguments: str) -> Outcome:
         """Run one call; bad arguments, a path outside the root, a timeout or a crash are failed outcomes."""
@@ -181,6 +183,7 @@ class FunctionRunner:
             asyncio.create_subprocess_exec(
                 *argv,
                 cwd=self.root,
+                env={name: value for name, value in os.environ.items() if name not in self.hidden_env},
                 stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
