@@ -14,7 +14,9 @@ from typing import Any, Literal
 
 from tui.api.endpoints import is_legacy
 from tui.api.types import ResponseRequest
-from tui.store.models import ChainMode, Conversation, Message
+from tui.chat.agent_tools import builtin_entries
+from tui.store.input_items import function_items, function_outputs
+from tui.store.models import ChainMode, Conversation, Message, OutputItem
 
 #: Tools qwen3-max only runs with thinking on (DashScope docs), so asking for them turns thinking on.
 _NEED_THINKING = frozenset({"web_extractor", "code_interpreter"})
@@ -42,6 +44,9 @@ class TurnOptions:
     effort: str | None = None
     system_prompt: str | None = None
     store: bool = True
+    #: Agent tools besides the built-in ones: MCP entries (headers read) and function declarations.
+    extra_tools: tuple[dict[str, Any], ...] = ()
+    knowledge_base: str | None = None
 
 
 def chain_state(head: Message | None, *, chainable: bool) -> ChainState:
@@ -76,6 +81,7 @@ def replay_input(
     if system_prompt and system_prompt.strip():
         items.append({"role": "system", "content": system_prompt})
     for message in path:
+        items += function_items(message.items)
         if message.content or (images or {}).get(message.id):
             items.append({"role": message.role, "content": message_content(message, images)})
     return items
@@ -88,18 +94,22 @@ def build_request(
     mode: ChainMode,
     previous_response_id: str | None = None,
     images: ImageUrls | None = None,
+    turn_items: Sequence[OutputItem] = (),
+    answered: Sequence[OutputItem] = (),
 ) -> ResponseRequest:
     """The streaming request for a turn answering the last message of `path` (root..user message).
 
-    In chain mode only that last message is sent, on top of `previous_response_id`.
+    In chain mode only that last message is sent, on top of `previous_response_id` -- or, when the
+    previous response called functions, their outputs (`answered`). A replay sends the branch and the
+    function calls this turn made so far (`turn_items`).
     """
     if mode == "chain":
         if not previous_response_id:
             raise ValueError("chain mode needs a previous_response_id")
-        turn_input = [{"role": "user", "content": message_content(path[-1], images)}]
+        turn_input = function_outputs(answered) or [{"role": "user", "content": message_content(path[-1], images)}]
     else:
         previous_response_id = None
-        turn_input = replay_input(path, options.system_prompt, images)
+        turn_input = replay_input(path, options.system_prompt, images) + function_items(turn_items)
     tools = request_tools(options.tools)
     thinking = options.thinking or (options.model.startswith("qwen3-max") and bool(_NEED_THINKING & set(tools)))
     reasoning = None
@@ -111,7 +121,7 @@ def build_request(
         previous_response_id=previous_response_id,
         stream=True,
         store=options.store,
-        tools=[{"type": name} for name in tools] or None,
+        tools=[*builtin_entries(tools, options.knowledge_base), *options.extra_tools] or None,
         enable_thinking=thinking,
         reasoning=reasoning,
     )

@@ -30,6 +30,7 @@ from tui.cli.models import cmd_models
 from tui.cli.parser import KEYED_COMMANDS, flags, parse_args
 from tui.cli.simulator import cmd_sim, demo
 from tui.cli.usage import cmd_usage
+from tui.cli.tools_command import cmd_tools
 from tui.config import FILE_KEYS, ConfigError, Settings, demo_db_path, load_settings
 from tui.log import log_path, setup_logging
 from tui.store import StoreError
@@ -92,6 +93,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "search": cmd_search,
         "models": cmd_models,
         "usage": cmd_usage,
+        "tools": cmd_tools,
     }
     return asyncio.run(handlers[args.command](args, settings))
 

@@ -99,6 +99,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--tool", action="append", dest="tools", metavar="NAME", default=None,
         help=f"enable a built-in tool (repeatable): {', '.join(KNOWN_TOOLS)}",
     )
+    ask.add_argument(
+        "--mcp", action="append", dest="mcp", metavar="LABEL", default=None,
+        help="let the model use an MCP server from the config (repeatable)",
+    )
+    ask.add_argument(
+        "--allow-tool", action="append", dest="allow_tools", metavar="NAME", default=None,
+        help="offer a local tool (read_file, list_dir, shell or one from the config) and let its calls run (repeatable)",
+    )
+    ask.add_argument(
+        "--yes", action="store_true", help="let every call to the conversation's local tools run (otherwise denied)"
+    )
     ask.add_argument("--system", metavar="TEXT", default=None, help="system prompt for a new conversation")
     ask.add_argument("--json", action="store_true", help="print one JSON object with the result")
     _add_output(ask)
@@ -146,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("config", "show the effective settings and where each came from (key masked)")
 
+    tools = command("tools", "list the MCP servers and local tools of the config, or the tools one MCP server offers")
+    tools.add_argument("label", nargs="?", default=None, metavar="LABEL", help="an MCP server's label")
+
     sim = command("sim", "run the built-in Responses API simulator in the foreground")
     sim.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     sim.add_argument(
@@ -169,6 +183,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                 f"argument --tool: unknown tool {unknown[0]!r}; choose from: {', '.join(KNOWN_TOOLS)}", EXIT_USAGE
             )
         args.tools = names
+    if args.command == "ask":
+        for name in ("mcp", "allow_tools"):
+            values = getattr(args, name)
+            if values:
+                setattr(args, name, list(dict.fromkeys(v.strip() for value in values for v in value.split(",") if v.strip())))
     return args
 
 

@@ -9,14 +9,16 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from tui.sim.agent import AgentRequestError, agent_reply, agent_tools
 from tui.sim.clock import SimClock
 from tui.sim.context import input_messages, is_valid_input
 from tui.sim.events import RequestEcho, build_stream, compact_response, usage_for
 from tui.sim.faults import ANSWER_FAULTS, REFUSALS, Fault, FaultQueue, make_fault
 from tui.sim.framing import batches, frame
 from tui.sim.images import BadImage, image_sizes, with_images
+from tui.sim.mcp_server import McpDouble
 from tui.sim.memory import ResponseMemory, Turn
-from tui.sim.script import BUILTIN_TOOLS, compose_reply
+from tui.sim.script import BUILTIN_TOOLS, _topic, compose_reply
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -121,6 +123,7 @@ class SimApp:
 
     def __init__(self, state: SimState) -> None:
         self.state = state
+        self.mcp = McpDouble()  # an MCP server to list tools from (the service itself calls them)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -148,6 +151,8 @@ class SimApp:
                 except HttpError:
                     key_ok = False
                 await serve_chat(self.state, scope, receive, send, request_id, key_ok)
+            elif path.startswith("/_mcp/"):
+                await self.mcp(scope, receive, send, await _read_body(receive) if method == "POST" else b"")
             elif path.startswith("/_sim/"):
                 await self._control(path, method, receive, send)
             else:
@@ -202,6 +207,10 @@ class SimApp:
                 error_body("The server had an error while processing your request. Please retry.", "internal_error", code="internal_error"),
             )
         turn_input, echo, context, parent = self._prepare(body, legacy)
+        try:
+            agent = agent_tools(body)
+        except AgentRequestError as exc:
+            raise HttpError(400, error_body(str(exc), "invalid_request_error", param=exc.param, code="InvalidParameter")) from exc
         fault = state.faults.take(ANSWER_FAULTS)
         thinking = _thinking(body)
         tools = _requested_tools(body)
@@ -210,6 +219,8 @@ class SimApp:
         except BadImage as exc:
             raise HttpError(400, error_body(str(exc), "invalid_request_error", param="input", code="invalid_value")) from None
         reply = with_images(compose_reply(context, tools=tools, thinking=thinking, long_deltas=state.long_answer), images)
+        prompt = next((text for role, text in reversed(context) if role == "user"), "")
+        reply = agent_reply(reply, agent, context, _topic(prompt) or "your question")
         usage = usage_for(context, reply)
         script = build_stream(echo, reply, usage)
         stored = Turn(parent, (*turn_input, ("assistant", reply.text)))
@@ -338,7 +349,7 @@ async def _stream(
     watcher = asyncio.create_task(_watch_disconnect(receive, gone))
     try:
         last = len(events) - 1  # response.completed
-        cut = _cut_index(positions, fault.after_deltas) if fault else last
+        cut = _cut_index(positions, fault.after_deltas) if fault and positions else last  # no text: calls only
         if fault and fault.kind == "malformed":
             event_type, data = events[cut]
             events = [*events[:cut], (event_type, data[: len(data) // 2]), *events[cut + 1 :]]

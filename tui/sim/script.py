@@ -71,6 +71,8 @@ class Reply:
     steps: tuple[Step, ...] = ()
     text: str = ""
     deltas: tuple[str, ...] = ()
+    #: False when the model only calls the client's functions (no message item until their outputs are back).
+    message: bool = True
 
 
 
