@@ -43,6 +43,8 @@ ENV_VARS: dict[str, str] = {
 }
 #: Keys the TOML file accepts: the settings above plus where the key comes from.
 FILE_KEYS = (*ENV_VARS, "key_file", "key_command")
+#: The `[keys]` table of the TOML file: binding id -> keys (e.g. `"chat.new" = "ctrl+k"`).
+KEYS_TABLE = "keys"
 #: Keys `load_settings(flags)` accepts (None values are ignored).
 FLAG_KEYS = (*ENV_VARS, "demo", "debug")
 #: Command-line spelling of settings whose flag differs from the field name.
@@ -90,6 +92,8 @@ class Settings(BaseModel):
     debug: bool = False
     key_file: Path | None = None
     key_command: str | None = None
+    #: Binding id -> keys, from the `[keys]` table; the app remaps its bindings with it.
+    keys: dict[str, str] = Field(default_factory=dict)
     #: The TOML file these settings were read from (whether or not it exists).
     config_path: Path = Field(default_factory=default_config_path)
     #: Setting name -> "flag --x" / "env VAR" / "file PATH" / "default" / "demo".
@@ -249,7 +253,10 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"config file {path}: api_key is not read from the file; set {KEY_ENV} or name a key_file / key_command"
         )
-    unknown = [name for name in data if name not in FILE_KEYS]
+    keys = data.get(KEYS_TABLE, {})
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        raise ConfigError(f'config file {path}: [keys] maps binding ids to keys, e.g. "chat.new" = "ctrl+k"')
+    unknown = [name for name in data if name not in (*FILE_KEYS, KEYS_TABLE)]
     if unknown:
         raise ConfigError(f"config file {path}: unknown setting {unknown[0]!r}; known: {', '.join(FILE_KEYS)}")
     return data
@@ -310,6 +317,9 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
             stored[name] = value
     lines = ["# qwen-tui settings (the API key is never stored here)"]
     lines += [f"{name} = {_toml_value(stored[name])}" for name in FILE_KEYS if name in stored]
+    if stored.get(KEYS_TABLE):  # written by hand; kept as it was
+        lines += ["", f"[{KEYS_TABLE}]"]
+        lines += [f"{_toml_value(name)} = {_toml_value(key)}" for name, key in stored[KEYS_TABLE].items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")

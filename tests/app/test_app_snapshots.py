@@ -19,7 +19,7 @@ def opened(conversation_id: int, *keys: str):
     async def run_before(pilot) -> None:
         app = pilot.app
         await app.wait_for_engine()
-        await app.open_conversation(conversation_id)
+        await app.chat.open_conversation(conversation_id)
         await pilot.pause()
         for key in keys:  # one at a time: each may scroll or re-layout the transcript
             await pilot.press(key)

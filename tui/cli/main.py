@@ -88,10 +88,13 @@ def _cmd_app(settings: Settings) -> int:
             f"the full-screen app needs a terminal; from scripts use '{PROG} ask' and friends (see '{PROG} --help')",
             EXIT_USAGE,
         )
-    with demo(settings) as effective:
-        from tui.app import run_app
+    from tui.app import START_DEMO, run_app
 
-        return run_app(effective)
+    with demo(settings) as effective:
+        status = run_app(effective)
+    if status == START_DEMO:  # chosen on the first-run screen: the same app again, against the simulator
+        return _cmd_app(settings.updated("demo", demo=True))
+    return status
 
 
 def _cmd_config(settings: Settings) -> int:

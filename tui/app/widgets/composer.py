@@ -23,7 +23,7 @@ class Composer(TextArea):
             tooltip="Send the message (or the edit, forking a branch)",
         ),
         Binding(
-            "ctrl+j", "newline", "Newline", show=False, id="composer.newline",
+            "ctrl+j,shift+enter", "newline", "Newline", show=False, id="composer.newline",
             tooltip="Insert a newline (pasted text keeps its newlines)",
         ),
     ]

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on, work
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from tui.app.keys import Command
+from tui.app.reporting import reporting
 from tui.app.widgets.steady_input import SteadyInput
 from tui.store.models import Conversation, SearchHit
 from tui.store.search import snippet_parts
@@ -54,9 +55,18 @@ class ConversationList(OptionList):
 
     BINDING_GROUP_TITLE = "Conversations"
     BINDINGS = [
-        Binding("r", "app.rename_conversation", "Rename", tooltip="Rename the highlighted conversation"),
-        Binding("p", "app.pin_conversation", "Pin", tooltip="Pin or unpin it (pinned stay on top)"),
-        Binding("delete,d", "app.delete_conversation", "Delete", tooltip="Delete it (asks first)"),
+        Command(
+            "r", "screen.rename_conversation", "Rename", id="list.rename", title="Rename chat",
+            tooltip="Rename the highlighted conversation",
+        ),
+        Command(
+            "p", "screen.pin_conversation", "Pin", id="list.pin", title="Pin or unpin chat",
+            tooltip="Pin or unpin it (pinned stay on top)",
+        ),
+        Command(
+            "delete,d", "screen.delete_conversation", "Delete", id="list.delete", title="Delete chat",
+            tooltip="Delete it (asks first)",
+        ),
     ]
 
     @dataclass
@@ -114,7 +124,7 @@ class ConversationList(OptionList):
     @work(group="conversation-page", exclusive=True, exit_on_error=False)
     async def _next_page(self) -> None:
         """Append the next page (only in the plain list, and never alongside a reload)."""
-        with self.app.reporting("Could not load more conversations"):
+        with reporting(self, "Could not load more conversations"):
             async with self._lock:
                 if self.engine is None or self._exhausted or self.query_text:
                     return
@@ -175,7 +185,7 @@ class Sidebar(Vertical):
         await asyncio.sleep(SEARCH_DEBOUNCE)
         conversations = self.query_one(ConversationList)
         conversations.query_text = value.strip()
-        with self.app.reporting("Search failed"):
+        with reporting(self, "Search failed"):
             await conversations.reload()
 
     @on(Input.Submitted, "#search")

@@ -48,9 +48,13 @@ class MessagePane(VerticalScroll):
     BINDING_GROUP_TITLE = "Transcript"
     BINDINGS = [
         Binding(
-            "home", "load_earlier", "Load earlier", show=False, tooltip="Mount older messages of a long conversation"
+            "home", "load_earlier", "Load earlier", show=False, id="transcript.load-earlier",
+            tooltip="Mount older messages of a long conversation",
         ),
-        Binding("end", "jump_latest", "Latest", tooltip="Jump to the newest message and follow the stream", show=False),
+        Binding(
+            "end", "jump_latest", "Latest", show=False, id="transcript.latest",
+            tooltip="Jump to the newest message and follow the stream",
+        ),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -15,6 +15,7 @@ from textual.widgets.markdown import MarkdownStream
 
 from tui.app.segments import safe_cut, split_segments
 from tui.app.widgets.answer_blocks import AnswerMarkdown
+from tui.chat.updates import ReasoningDelta, TextDelta, Update
 from tui.store.models import Message
 from tui.text_safety import strip_controls
 
@@ -188,6 +189,14 @@ class MessageView(Vertical):
         """
         self._stream = Markdown.get_stream(widget)
         await asyncio.sleep(0)
+
+    def show_update(self, update: Update) -> None:
+        """While this answer streams: take its text and reasoning (subscribed to the turn's updates)."""
+        match update:
+            case TextDelta(text=text):
+                self.add_text(text)
+            case ReasoningDelta(text=text):
+                self.add_reasoning(text)
 
     def add_text(self, text: str) -> None:
         """Queue a delta; flushed to Markdown on the repaint budget (`_flush_interval`)."""
