@@ -219,7 +219,7 @@ def load_settings(
             sources["api_key"] = "key_file" if values.get("key_file") else "key_command"
     try:
         settings = Settings(
-            **values, api_key=key or None, config_path=path, sources=sources, key_problem=key_problem
+            **values, api_key=SecretStr(key) if key else None, config_path=path, sources=sources, key_problem=key_problem
         )
     except ValidationError as exc:
         error = exc.errors()[0]

@@ -194,9 +194,9 @@ async def test_launch_lays_the_screen_out_for_the_terminal_size_from_the_first_l
         seen: list[set[str]] = []
         refresh_layout = Screen._refresh_layout
 
-        def recording(screen: Screen, *args, **kwargs) -> None:
-            seen.append(set(screen.classes))
-            refresh_layout(screen, *args, **kwargs)
+        def recording(screen: Screen, *args, _seen=seen, _refresh=refresh_layout, **kwargs) -> None:
+            _seen.append(set(screen.classes))
+            _refresh(screen, *args, **kwargs)
 
         monkeypatch.setattr(Screen, "_refresh_layout", recording)
         app = make_app(make_settings(tmp_path, sim))

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from app_helpers import chat, make_app, make_settings, populate, until
+
 from tui.app.widgets.conversation_list import ConversationList
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]

@@ -12,6 +12,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
 
 from tui.app import START_DEMO
 from tui.app.engine_host import EngineFactory, EngineHost, EngineReady
@@ -133,8 +134,8 @@ class QwenApp(App[int]):
 
         app = _bindings(self.BINDINGS)
         chat = app + _bindings(ChatScreen.BINDINGS)
-        widgets = [Composer, MessagePane, ConversationList]
-        dialogs = [FirstRunScreen, HelpScreen, SettingsScreen, TextPrompt, Confirm]
+        widgets: list[type[Widget]] = [Composer, MessagePane, ConversationList]
+        dialogs: list[type[Screen[Any]]] = [FirstRunScreen, HelpScreen, SettingsScreen, TextPrompt, Confirm]
         return [chat + _bindings(w.BINDINGS) for w in widgets] + [app + _bindings(d.BINDINGS) for d in dialogs]
 
     def binding_groups(self) -> list[BindingGroup]:
@@ -144,11 +145,11 @@ class QwenApp(App[int]):
         from tui.app.widgets.conversation_list import ConversationList
         from tui.app.widgets.message_pane import MessagePane
 
-        chat = [b for b in _bindings(ChatScreen.BINDINGS) if isinstance(b, Command)]
+        chat: list[Binding] = [b for b in _bindings(ChatScreen.BINDINGS) if isinstance(b, Command)]
         shown = {b.id for b in chat}
         everywhere = [b for b in _bindings(self.BINDINGS) if b.id not in shown]
         everywhere[1:1] = [b for b in _bindings(ChatScreen.BINDINGS) if not isinstance(b, Command)]
-        groups = [
+        groups: list[BindingGroup] = [
             ("Chat", chat),
             ("Composer", _bindings(Composer.BINDINGS)),
             ("Transcript (when focused)", _bindings(MessagePane.BINDINGS)),

@@ -46,8 +46,8 @@ def keymap_problems(keymap: Mapping[str, str], scopes: Iterable[list[Binding]]) 
         for key, ids in owners.items():
             remapped = [name for name in ids if name in keymap]
             if len(set(ids)) > 1 and remapped:
-                pair = (key, *sorted(set(ids))[:2])
-                if pair not in seen:
-                    seen.add(pair)
-                    problems.append(f"{key} is bound to both {pair[1]} and {pair[2]}")
+                first, second = sorted(set(ids))[:2]
+                if (key, first, second) not in seen:
+                    seen.add((key, first, second))
+                    problems.append(f"{key} is bound to both {first} and {second}")
     return problems

@@ -496,11 +496,10 @@ class ChatScreen(Screen[None]):
 
     def action_toggle_reasoning(self) -> None:
         view = self.pane.target("assistant")
-        boxes = view.query(Collapsible) if view is not None else []
-        if not boxes:
+        box = view.query(Collapsible).first() if view is not None and view.query(Collapsible) else None
+        if box is None:
             self.notify("This answer has no reasoning.")
             return
-        box = boxes.first()
         # Opening it scrolls it into view (Collapsible does); stop following the end so that sticks.
         self.pane.release_anchor()
         box.collapsed = not box.collapsed

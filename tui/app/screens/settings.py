@@ -10,8 +10,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Select, TextArea
 
 from tui.app.screens.dialogs import Dialog
-from tui.config import KNOWN_TOOLS
 from tui.app.widgets.steady_input import SteadyInput
+from tui.config import KNOWN_TOOLS
 
 THEMES = ("textual-dark", "textual-light", "ansi-dark", "ansi-light", "nord", "gruvbox")
 

@@ -104,9 +104,9 @@ class ConversationList(OptionList):
 
     async def _show_search(self, engine: ChatEngine) -> None:
         hits = await engine.search(self.query_text, limit=100)
-        seen: set[int] = set()
-        # One row per conversation: its newest matching message.
-        hits = [hit for hit in hits if not (hit.conversation_id in seen or seen.add(hit.conversation_id))]
+        # One row per conversation: its newest matching message (hits come newest first).
+        newest = {hit.conversation_id: hit for hit in reversed(hits)}
+        hits = [hit for hit in hits if newest[hit.conversation_id] is hit]
         self.conversations = {}
         self._exhausted = True
         if hits:

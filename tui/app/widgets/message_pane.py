@@ -130,7 +130,7 @@ class MessagePane(VerticalScroll):
             await self.mount_all(older, after=self.query_one(".load-earlier"))
         self._update_chrome()
 
-    def watch_scroll_y(self, old: float, new: float) -> None:  # type: ignore[override]
+    def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         if new <= 0 < old and (self.first_mounted or any(view.hidden_segments for view in self.views)):
             self.run_worker(self._load_earlier_in_place(), group="load-earlier", exclusive=True)

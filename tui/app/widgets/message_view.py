@@ -10,6 +10,7 @@ from markdown_it.rules_core import StateCore
 from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
@@ -223,7 +224,7 @@ class MessageView(Vertical):
         """Seconds until the next append: the area it will repaint over the cells-per-second budget."""
         low, high = FLUSH_INTERVAL_LIMITS
         pane = self.parent
-        if pane is None:
+        if not isinstance(pane, Widget):
             return low
         repainted = pane.size.width * min(pane.size.height, self.outer_size.height)
         return min(max(repainted / REPAINT_CELLS_PER_SECOND, low), high)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
+from typing import cast
 
 from textual.app import ComposeResult
 from textual.content import Content
@@ -62,8 +63,9 @@ class StatusLine(Widget):
     def content(self) -> Content:
         """What the line shows: spinner and elapsed time (while streaming), then the fields."""
         ticker = self.query_one(".ticker", Static)
-        shown = [ticker.content] if ticker.display else []
-        return Content.assemble(*shown, self.query_one(".fields", Static).content)
+        # Both hold the `Content` this widget gave them.
+        shown = [cast(Content, ticker.content)] if ticker.display else []
+        return Content.assemble(*shown, cast(Content, self.query_one(".fields", Static).content))
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="ticker", markup=False)
