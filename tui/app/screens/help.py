@@ -15,8 +15,9 @@ NOTES = (
     "over SSH. In tmux run `set -g set-clipboard on`. macOS Terminal.app ignores OSC 52 (iTerm2, kitty, "
     "WezTerm and foot work).\n\n"
     "Below 100 columns both side panels hide, below 120 the tool panel: ctrl+b shows the chats, ctrl+t "
-    "the tools. ctrl+j inserts a newline in every terminal (Shift+Enter cannot be told apart from Enter "
-    "over SSH). For 16-colour terminals pick the ansi-dark or ansi-light theme in Settings (f2)."
+    "the tools. ctrl+j inserts a newline in every terminal; Shift+Enter does too where the terminal "
+    "reports it apart from Enter (terminals speaking the kitty keyboard protocol, such as kitty, foot and Ghostty). Any key can "
+    "be changed in the [keys] table of config.toml, by the binding's id. For 16-colour terminals pick the ansi-dark or ansi-light theme in Settings (f2)."
 )
 
 def binding_rows(bindings: Iterable[Binding], describe_key: Callable[[str], str]) -> list[tuple[str, str]]:

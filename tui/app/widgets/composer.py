@@ -1,4 +1,4 @@
-"""The multi-line message box: Enter sends, ctrl+j inserts a newline, pasted text stays intact."""
+"""The multi-line message box: Enter sends, ctrl+j (or Shift+Enter) inserts a newline, pastes stay intact."""
 
 from __future__ import annotations
 
