@@ -53,6 +53,15 @@ def hit_row(hit: SearchHit) -> Content:
 class ConversationList(OptionList):
     """Line-API list of conversations, filled a page at a time from the engine."""
 
+    DEFAULT_CSS = """
+    ConversationList {
+        height: 1fr;
+        background: transparent;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
     BINDING_GROUP_TITLE = "Conversations"
     BINDINGS = [
         Command(
@@ -171,6 +180,12 @@ class ConversationList(OptionList):
 
 class Sidebar(Vertical):
     """Search box above the list; typing filters through full-text search."""
+
+    DEFAULT_CSS = """
+    #search {
+        margin: 0 0 1 0;
+    }
+    """
 
     def compose(self):
         yield SteadyInput(placeholder="Search chats (ctrl+f)", id="search", compact=True)

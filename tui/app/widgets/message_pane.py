@@ -45,6 +45,23 @@ def window_start(messages: list[Message], end: int) -> int:
 class MessagePane(VerticalScroll):
     """Transcript container (stream layout); keeps the full message list but mounts a window of it."""
 
+    DEFAULT_CSS = """
+    MessagePane {
+        layout: stream;
+        height: 1fr;
+        margin: 0 1;
+        scrollbar-size-vertical: 1;
+        scrollbar-gutter: stable;
+    }
+    MessagePane .empty {
+        color: $text-muted;
+        padding: 1 2;
+    }
+    MessagePane .load-earlier {
+        color: $text-muted;
+        text-align: center;
+    }
+    """
     BINDING_GROUP_TITLE = "Transcript"
     BINDINGS = [
         Binding(

@@ -82,6 +82,47 @@ def status_hint(status: str, error: str | None) -> str:
 class MessageView(Vertical):
     """A transcript entry. Assistant answers start from an empty `Markdown` fed by a `MarkdownStream`."""
 
+    DEFAULT_CSS = """
+    MessageView {
+        layout: stream;
+        height: auto;
+        margin: 0 0 1 0;
+    }
+    MessageView.-user {
+        background: $boost;
+    }
+    MessageView.-selected {
+        background: $accent 20%;
+    }
+    MessageView .meta {
+        height: 1;
+    }
+    MessageView Markdown {
+        margin: 0;
+        padding: 0;
+        background: transparent;
+    }
+    MessageView .hint {
+        color: $text-warning;
+    }
+    MessageView Collapsible {
+        margin: 0;
+        padding: 0;
+        border: none;
+        background: transparent;
+    }
+    MessageView .reasoning-text {
+        color: $text-muted;
+    }
+    MessageView Collapsible Contents {
+        padding: 0 0 0 2;
+    }
+    MessageView .earlier-parts {
+        color: $text-muted;
+        text-style: italic;
+    }
+    """
+
     def __init__(self, message: Message, *, branch_label: str = "", live: bool = False) -> None:
         classes = f"message -{message.role}"
         super().__init__(classes=classes)

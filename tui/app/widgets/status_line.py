@@ -31,7 +31,12 @@ class StatusLine(Widget):
     """
 
     DEFAULT_CSS = """
-    StatusLine { layout: horizontal; }
+    StatusLine {
+        layout: horizontal;
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+    }
     StatusLine > .ticker { width: auto; display: none; }
     StatusLine > .fields { width: 1fr; }
     """

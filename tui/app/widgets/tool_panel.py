@@ -72,6 +72,16 @@ def describe(call: ToolCall) -> Content:
 class ToolPanel(VerticalScroll):
     """Light widgets (one `Static` per call; a turn has few) under a header with `x_tools` counts."""
 
+    DEFAULT_CSS = """
+    ToolPanel .tools-summary {
+        color: $text-muted;
+        margin: 0 0 1 0;
+    }
+    ToolPanel .tool-card {
+        margin: 0 0 1 0;
+    }
+    """
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, can_focus=True)
         self._cards: dict[str, Static] = {}
