@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from textual import on, work
 from textual.containers import Vertical
@@ -21,9 +21,6 @@ from tui.store.models import Conversation, SearchHit
 from tui.store.search import snippet_parts
 from tui.text_safety import one_line
 
-if TYPE_CHECKING:
-    from tui.chat import ChatEngine
-
 #: Conversations fetched per page; the next page loads when the cursor nears the end.
 PAGE_SIZE = 100
 #: How close to the end of the loaded rows the cursor may come before the next page loads.
@@ -32,6 +29,14 @@ PAGE_MARGIN = 20
 SEARCH_DEBOUNCE = 0.15
 #: Markdown syntax that only clutters a one-line snippet: heading marks, emphasis, code ticks.
 _MARKUP = re.compile(r"(?:(?<=\s)|^)#{1,6}\s+|\*\*|__|`")
+
+
+class ConversationSource(Protocol):
+    """What the list needs of the engine: pages of conversations, and full-text search."""
+
+    async def list_conversations(self, *, limit: int, offset: int) -> list[Conversation]: ...
+
+    async def search(self, query: str, *, limit: int) -> list[SearchHit]: ...
 
 
 def conversation_row(conversation: Conversation) -> Content:
@@ -87,7 +92,8 @@ class ConversationList(OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, compact=True)
-        self.engine: ChatEngine | None = None
+        #: Set by the chat screen once the engine is open.
+        self.engine: ConversationSource | None = None
         self.conversations: dict[int, Conversation] = {}
         self.query_text = ""
         self._loaded = 0
@@ -111,7 +117,7 @@ class ConversationList(OptionList):
             if keep is not None:
                 self.highlight_conversation(keep)
 
-    async def _show_search(self, engine: ChatEngine) -> None:
+    async def _show_search(self, engine: ConversationSource) -> None:
         hits = await engine.search(self.query_text, limit=100)
         # One row per conversation: its newest matching message (hits come newest first).
         newest = {hit.conversation_id: hit for hit in reversed(hits)}
