@@ -8,6 +8,7 @@ from pathlib import Path
 from app_helpers import make_app, make_settings, until
 from textual.command import CommandList
 
+from tui.app.screens.dialogs import TextPrompt
 from tui.app.screens.help import HelpScreen
 from tui.app.widgets.composer import Composer
 from tui.app.widgets.key_footer import KeyFooter
@@ -40,7 +41,7 @@ async def test_a_remapped_key_does_the_action_and_help_and_footer_show_it(sim, t
 
 async def test_the_palette_names_the_remapped_key(sim, tmp_path: Path) -> None:
     app = make_app(make_settings(tmp_path, sim, keys={"chat.tools": "f6"}))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:  # the tool panel starts hidden
         await app.wait_for_engine()
         await pilot.press("ctrl+p", *"toggle tool panel")
 
@@ -53,6 +54,15 @@ async def test_the_palette_names_the_remapped_key(sim, tmp_path: Path) -> None:
 
         await until(lambda: any("Toggle tool panel" in hit for hit in hits()), pilot)
         assert any("(f6)" in hit for hit in hits())
+        await pilot.press("enter")
+        await until(lambda: app.query_one("#tools").display, pilot)
+        # The conversation list's commands run from the palette too (on the open conversation).
+        await pilot.press("ctrl+g", *"hello", "enter")
+        await until(lambda: len(app.query_one(MessagePane).views) == 2 and not app.chat.streaming, pilot)
+        await pilot.press("ctrl+p", *"rename chat")
+        await until(lambda: any("Rename chat" in hit for hit in hits()), pilot)
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, TextPrompt), pilot)
 
 
 async def test_keymap_conflicts_and_unknown_ids_are_reported_in_one_line_at_start(sim, tmp_path: Path) -> None:

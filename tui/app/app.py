@@ -167,11 +167,10 @@ class QwenApp(App[int]):
         yield from super().get_system_commands(screen)
         if not isinstance(screen, ChatScreen):
             return
-        for binding, namespace in screen.commands():
+        for binding in screen.commands():
             key = self.get_key_display(live_key(binding, self.settings.keys))
-            action = binding.action.removeprefix("screen.")
             yield SystemCommand(
-                binding.title, f"{binding.tooltip} ({key})", lambda a=action, n=namespace: self.run_action(a, n)
+                binding.title, f"{binding.tooltip} ({key})", lambda a=binding.action: self.run_action(a, screen)
             )
 
     # ----------------------------------------------------------------- screens

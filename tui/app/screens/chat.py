@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import getters, on, work
 from textual.app import ComposeResult
@@ -570,8 +570,6 @@ class ChatScreen(Screen[None]):
             with reporting(self, "Could not move the conversation to the new model"):
                 await self.engine.set_model(self.conversation_id, settings.model)  # the next turn uses it
 
-    def commands(self) -> list[tuple[Command, Any]]:
-        """(binding, namespace) of every palette command of this screen, its widgets' included."""
-        own: list[tuple[Command, Any]] = [(b, self) for b in self.BINDINGS if isinstance(b, Command)]
-        listed = [(b, self.conversations) for b in ConversationList.BINDINGS if isinstance(b, Command)]
-        return own + listed
+    def commands(self) -> list[Command]:
+        """Every palette command of this screen, the conversation list's included (all run on the screen)."""
+        return [b for b in (*self.BINDINGS, *ConversationList.BINDINGS) if isinstance(b, Command)]
