@@ -39,9 +39,6 @@ class Dialog(ModalScreen[ScreenResultType]):
     }
     """
 
-    def __init__(self) -> None:
-        super().__init__(classes="dialog")
-
 
 class TextPrompt(Dialog[str | None]):
     """Ask for one line (e.g. a new title); Enter accepts, Escape cancels."""
