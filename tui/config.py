@@ -63,9 +63,11 @@ ENV_VARS: dict[str, str] = {
 FILE_KEYS = (*ENV_VARS, "key_file", "key_command")
 #: Tables the TOML file may hold besides those keys: `[models."NAME"]` overrides or adds a model of the
 #: shipped table (tui/catalog.py), e.g. its prices; `save_settings` writes them back unchanged.
-FILE_TABLES = ("models",)
+FILE_TABLES = ("models", "keys")
 #: Agent-tool keys of the TOML file (tables and lists); `save_settings` keeps them as written.
 TOOL_FILE_KEYS = ("mcp", "function", "local_tools", "local_root", "knowledge_base")
+#: The `[keys]` table of the TOML file: binding id -> keys (e.g. `"chat.new" = "ctrl+k"`).
+KEYS_TABLE = "keys"
 #: Keys `load_settings(flags)` accepts (None values are ignored).
 FLAG_KEYS = (*ENV_VARS, "demo", "debug")
 #: Command-line spelling of settings whose flag differs from the field name.
@@ -124,6 +126,8 @@ class Settings(BaseModel):
     local_tools: list[str] = Field(default_factory=list)
     local_root: Path | None = None
     knowledge_base: str | None = None
+    #: Binding id -> keys, from the `[keys]` table; the app remaps its bindings with it.
+    keys: dict[str, str] = Field(default_factory=dict)
     #: The TOML file these settings were read from (whether or not it exists).
     config_path: Path = Field(default_factory=default_config_path)
     #: Setting name -> "flag --x" / "env VAR" / "file PATH" / "default" / "demo".
@@ -310,7 +314,7 @@ def load_settings(
             sources["api_key"] = "key_file" if values.get("key_file") else "key_command"
     try:
         settings = Settings(
-            **values, api_key=key or None, config_path=path, sources=sources, key_problem=key_problem
+            **values, api_key=SecretStr(key) if key else None, config_path=path, sources=sources, key_problem=key_problem
         )
     except ValidationError as exc:
         error = exc.errors()[0]
@@ -346,9 +350,12 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"config file {path}: api_key is not read from the file; set {KEY_ENV} or name a key_file / key_command"
         )
+    keys = data.get(KEYS_TABLE, {})
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        raise ConfigError(f'config file {path}: [keys] maps binding ids to keys, e.g. "chat.new" = "ctrl+k"')
     unknown = [name for name in data if name not in FILE_KEYS + TOOL_FILE_KEYS + FILE_TABLES]
     if unknown:
-        known = ", ".join(FILE_KEYS + TOOL_FILE_KEYS)
+        known = ", ".join(FILE_KEYS + TOOL_FILE_KEYS + FILE_TABLES)
         raise ConfigError(f"config file {path}: unknown setting {unknown[0]!r}; known: {known}")
     return data
 
@@ -408,7 +415,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
             stored[name] = value
     lines = ["# qwen-tui settings (the API key is never stored here)"]
     lines += [f"{name} = {_toml_value(stored[name])}" for name in FILE_KEYS if name in stored]
-    lines += _tool_lines(path)  # every table as the file had it ([models."NAME"], [[mcp]], ...)
+    lines += _tool_lines(path)  # every table as the file had it ([keys], [models."NAME"], [[mcp]], ...)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")

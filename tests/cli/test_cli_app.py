@@ -74,3 +74,23 @@ def test_demo_opens_the_app_answers_and_keeps_the_chat_in_the_demo_database(cli:
         [sys.executable, "-m", "tui", "--demo", "list"], capture_output=True, text=True, env=env, timeout=PROCESS_TIMEOUT
     )
     assert listing.stdout.split("  ", 2)[2].strip() == "My name is John"
+
+
+def test_the_demo_chosen_on_the_first_run_screen_starts_the_app_again_against_the_simulator(cli: Cli) -> None:
+    env = {name: value for name, value in cli.env.items() if name != "DASHSCOPE_API_KEY"}
+    terminal = Terminal([sys.executable, "-m", "tui"], env)
+    try:
+        terminal.wait_for("Press d to start the demo now")
+        terminal.type("d")
+        terminal.wait_for("demo simulator")
+        terminal.type("My name is John")
+        terminal.wait_for("My name is John")
+        terminal.type("\r")
+        terminal.wait_for("Nice to meet you")
+        terminal.type("\x11")  # ctrl+q
+    except BaseException:
+        terminal.close(kill=True)
+        raise
+    assert terminal.close() == 0
+    assert (cli.root / "data" / "qwen-tui" / "demo.db").exists()
+    assert not (cli.root / "data" / "qwen-tui" / "chats.db").exists()

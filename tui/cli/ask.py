@@ -43,7 +43,7 @@ from tui.cli.history import find_conversation
 from tui.cli.simulator import demo
 from tui.config import Settings
 from tui.store.export import usage_parts
-from tui.text_safety import strip_controls, terminal_safe
+from tui.text_safety import terminal_safe
 
 log = logging.getLogger("tui.cli")
 

@@ -29,8 +29,8 @@ from tui.cli.history import cmd_export, cmd_import, cmd_list, cmd_search, cmd_sh
 from tui.cli.models import cmd_models
 from tui.cli.parser import KEYED_COMMANDS, flags, parse_args
 from tui.cli.simulator import cmd_sim, demo
-from tui.cli.usage import cmd_usage
 from tui.cli.tools_command import cmd_tools
+from tui.cli.usage import cmd_usage
 from tui.config import FILE_KEYS, ConfigError, Settings, demo_db_path, load_settings
 from tui.log import log_path, setup_logging
 from tui.store import StoreError
@@ -105,10 +105,13 @@ def _cmd_app(settings: Settings) -> int:
             f"the full-screen app needs a terminal; from scripts use '{PROG} ask' and friends (see '{PROG} --help')",
             EXIT_USAGE,
         )
-    with demo(settings) as effective:
-        from tui.app import run_app
+    from tui.app import START_DEMO, run_app
 
-        return run_app(effective)
+    with demo(settings) as effective:
+        status = run_app(effective)
+    if status == START_DEMO:  # chosen on the first-run screen: the same app again, against the simulator
+        return _cmd_app(settings.updated("demo", demo=True))
+    return status
 
 
 def _cmd_config(settings: Settings) -> int:

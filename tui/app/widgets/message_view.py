@@ -10,11 +10,13 @@ from markdown_it.rules_core import StateCore
 from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from tui.app.segments import safe_cut, split_segments
 from tui.app.widgets.answer_blocks import AnswerMarkdown
+from tui.chat.updates import ReasoningDelta, TextDelta, Update
 from tui.store.models import Message
 from tui.text_safety import strip_controls
 
@@ -79,6 +81,47 @@ def status_hint(status: str, error: str | None) -> str:
 
 class MessageView(Vertical):
     """A transcript entry. Assistant answers start from an empty `Markdown` fed by a `MarkdownStream`."""
+
+    DEFAULT_CSS = """
+    MessageView {
+        layout: stream;
+        height: auto;
+        margin: 0 0 1 0;
+    }
+    MessageView.-user {
+        background: $boost;
+    }
+    MessageView.-selected {
+        background: $accent 20%;
+    }
+    MessageView .meta {
+        height: 1;
+    }
+    MessageView Markdown {
+        margin: 0;
+        padding: 0;
+        background: transparent;
+    }
+    MessageView .hint {
+        color: $text-warning;
+    }
+    MessageView Collapsible {
+        margin: 0;
+        padding: 0;
+        border: none;
+        background: transparent;
+    }
+    MessageView .reasoning-text {
+        color: $text-muted;
+    }
+    MessageView Collapsible Contents {
+        padding: 0 0 0 2;
+    }
+    MessageView .earlier-parts {
+        color: $text-muted;
+        text-style: italic;
+    }
+    """
 
     def __init__(self, message: Message, *, branch_label: str = "", live: bool = False) -> None:
         classes = f"message -{message.role}"
@@ -189,6 +232,14 @@ class MessageView(Vertical):
         self._stream = Markdown.get_stream(widget)
         await asyncio.sleep(0)
 
+    def show_update(self, update: Update) -> None:
+        """While this answer streams: take its text and reasoning (subscribed to the turn's updates)."""
+        match update:
+            case TextDelta(text=text):
+                self.add_text(text)
+            case ReasoningDelta(text=text):
+                self.add_reasoning(text)
+
     def add_text(self, text: str) -> None:
         """Queue a delta; flushed to Markdown on the repaint budget (`_flush_interval`)."""
         text = strip_controls(text)
@@ -214,7 +265,7 @@ class MessageView(Vertical):
         """Seconds until the next append: the area it will repaint over the cells-per-second budget."""
         low, high = FLUSH_INTERVAL_LIMITS
         pane = self.parent
-        if pane is None:
+        if not isinstance(pane, Widget):
             return low
         repainted = pane.size.width * min(pane.size.height, self.outer_size.height)
         return min(max(repainted / REPAINT_CELLS_PER_SECOND, low), high)
