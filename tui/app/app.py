@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
 from tui.app.formatting import endpoint_label
+from tui.app.sent_spans import SpanSkippingApp
 from tui.app.widgets.composer import Composer
 from tui.app.widgets.conversation_list import ConversationList, Sidebar
 from tui.app.widgets.key_footer import KeyFooter
@@ -68,7 +69,7 @@ def _collect_garbage() -> None:
     gc.collect()
 
 
-class QwenApp(App[int]):
+class QwenApp(SpanSkippingApp[int]):
     """The full-screen chat client; build it with an engine factory and clock for tests."""
 
     CSS_PATH = "qwen.tcss"
