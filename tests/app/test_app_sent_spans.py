@@ -43,27 +43,54 @@ class CapturingDriver(HeadlessDriver):
 
 
 class Terminal:
-    """Just enough of a terminal for what Textual writes: absolute moves, colours (ignored), text."""
+    """Just enough of a terminal for what Textual writes: absolute moves, SGR colours and
+    attributes, text. A cell is its character and what of its style can be seen."""
 
-    TOKEN = re.compile(
-        r"\x1b\[(\d+);(\d+)H|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b\[[0-9;?]*[A-Za-z]|([^\x1b])"
-    )
+    TOKEN = re.compile(r"\x1b\[(\d+);(\d+)H|\x1b\[([0-9;]*)m|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b\[[0-9;?]*[A-Za-z]|([^\x1b])")
+    #: Attributes that show on a blank cell: underline, reverse, strike, double underline, overline.
+    ON_BLANKS = {"4", "7", "9", "21", "53"}
 
     def __init__(self, width: int, height: int) -> None:
-        self.cells = [[" "] * width for _ in range(height)]
+        self.cells: list[list[tuple[str, object]]] = [[(" ", None)] * width for _ in range(height)]
         self.x = self.y = 0
+        self.attributes: set[str] = set()
+        self.fg = self.bg = ""
+
+    def sgr(self, parameters: str) -> None:
+        codes = parameters.split(";")
+        while codes:
+            code = codes.pop(0)
+            if code in ("", "0"):
+                self.attributes, self.fg, self.bg = set(), "", ""
+            elif code in ("38", "48"):
+                count = 1 if codes[0] == "5" else 3
+                colour = ";".join(codes[: count + 1])
+                del codes[: count + 1]
+                self.fg, self.bg = (colour, self.bg) if code == "38" else (self.fg, colour)
+            elif code in ("39", "49"):
+                self.fg, self.bg = ("", self.bg) if code == "39" else (self.fg, "")
+            elif re.fullmatch(r"3\d|9\d", code):
+                self.fg = code
+            elif re.fullmatch(r"4\d|10\d", code):
+                self.bg = code
+            else:
+                self.attributes.add(code)
 
     def feed(self, data: str) -> None:
         for match in self.TOKEN.finditer(data):
-            row, column, char = match.groups()
+            row, column, sgr, char = match.groups()
             if row:
                 self.y, self.x = int(row) - 1, int(column) - 1
+            elif sgr is not None:
+                self.sgr(sgr)
             elif char and char not in "\r\n":
-                self.cells[self.y][self.x] = char
+                seen = self.attributes if char != " " else self.attributes & self.ON_BLANKS
+                fg = self.fg if char != " " or seen else None
+                self.cells[self.y][self.x] = (char, (fg, self.bg, frozenset(seen)))
                 self.x += cell_len(char)
 
     def lines(self) -> list[str]:
-        return ["".join(row).rstrip() for row in self.cells]
+        return ["".join(char for char, _ in row).rstrip() for row in self.cells]
 
 
 class Streaming(SpanSkippingApp[None]):
@@ -83,8 +110,12 @@ class Streaming(SpanSkippingApp[None]):
         self.query_one(VerticalScroll).anchor()
 
 
-def shown_by_app(app: Streaming) -> list[str]:
-    return [strip.text.rstrip() for strip in app.screen._compositor.render_strips()]
+def shown_by_app(app: SpanSkippingApp) -> Terminal:
+    """The app's screen as Textual draws it whole (its full update)."""
+    terminal = Terminal(*SIZE)
+    for y, strip in enumerate(app.screen._compositor.render_strips()):
+        terminal.feed(f"\x1b[{y + 1};1H\x1b[0m" + strip.render(app.console))
+    return terminal
 
 
 async def test_the_terminal_shows_the_app_screen_after_every_flush_and_unchanged_lines_are_not_resent() -> (
@@ -104,13 +135,13 @@ async def test_the_terminal_shows_the_app_screen_after_every_flush_and_unchanged
                 await pilot.pause()
                 terminal.feed("".join(CapturingDriver.written))
                 CapturingDriver.written.clear()
-                assert terminal.lines() == shown_by_app(app), f"after delta {index}"
+                assert terminal.cells == shown_by_app(app).cells, f"after delta {index}"
         await view.end_stream(
             replace(STREAMING, content="".join(chunks), status="complete")
         )
         await pilot.pause()
         terminal.feed("".join(CapturingDriver.written))
-        assert terminal.lines() == shown_by_app(app)
+        assert terminal.cells == shown_by_app(app).cells
         assert any(
             "".join(chunks).split()[-1].strip("*`|") in line
             for line in terminal.lines()
@@ -179,5 +210,5 @@ async def test_a_span_written_over_by_a_wider_one_is_sent_again() -> None:
             await pilot.pause()
             terminal.feed("".join(CapturingDriver.written))
             CapturingDriver.written.clear()
-            assert terminal.lines() == shown_by_app(app)
+            assert terminal.cells == shown_by_app(app).cells
         assert terminal.lines()[0].startswith("one")
