@@ -46,12 +46,16 @@ class Terminal:
     """Just enough of a terminal for what Textual writes: absolute moves, SGR colours and
     attributes, text. A cell is its character and what of its style can be seen."""
 
-    TOKEN = re.compile(r"\x1b\[(\d+);(\d+)H|\x1b\[([0-9;]*)m|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b\[[0-9;?]*[A-Za-z]|([^\x1b])")
+    TOKEN = re.compile(
+        r"\x1b\[(\d+);(\d+)H|\x1b\[([0-9;]*)m|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b\[[0-9;?]*[A-Za-z]|([^\x1b])"
+    )
     #: Attributes that show on a blank cell: underline, reverse, strike, double underline, overline.
-    ON_BLANKS = {"4", "7", "9", "21", "53"}
+    ON_BLANKS = frozenset({"4", "7", "9", "21", "53"})
 
     def __init__(self, width: int, height: int) -> None:
-        self.cells: list[list[tuple[str, object]]] = [[(" ", None)] * width for _ in range(height)]
+        self.cells: list[list[tuple[str, object]]] = [
+            [(" ", None)] * width for _ in range(height)
+        ]
         self.x = self.y = 0
         self.attributes: set[str] = set()
         self.fg = self.bg = ""
@@ -66,7 +70,9 @@ class Terminal:
                 count = 1 if codes[0] == "5" else 3
                 colour = ";".join(codes[: count + 1])
                 del codes[: count + 1]
-                self.fg, self.bg = (colour, self.bg) if code == "38" else (self.fg, colour)
+                self.fg, self.bg = (
+                    (colour, self.bg) if code == "38" else (self.fg, colour)
+                )
             elif code in ("39", "49"):
                 self.fg, self.bg = ("", self.bg) if code == "39" else (self.fg, "")
             elif re.fullmatch(r"3\d|9\d", code):
@@ -84,7 +90,9 @@ class Terminal:
             elif sgr is not None:
                 self.sgr(sgr)
             elif char and char not in "\r\n":
-                seen = self.attributes if char != " " else self.attributes & self.ON_BLANKS
+                seen = (
+                    self.attributes if char != " " else self.attributes & self.ON_BLANKS
+                )
                 fg = self.fg if char != " " or seen else None
                 self.cells[self.y][self.x] = (char, (fg, self.bg, frozenset(seen)))
                 self.x += cell_len(char)

@@ -60,7 +60,9 @@ class SentSpans:
                     # As Textual does: a chop reaching past the span is cut at its end (not its start).
                     end = min(end, x2)
                     strip = strip.crop(0, end - x)
-                if not strip.cell_length or not self._changes(y, x, end, strip.render(console)):
+                if not strip.cell_length or not self._changes(
+                    y, x, end, strip.render(console)
+                ):
                     continue
                 out.append(move_to(x, y).segment.text)
                 pen.write(strip, out)
@@ -110,12 +112,18 @@ class _Pen:
                     continue
                 if len(code) == 2 and code[0] in "349":  # 30-39, 40-49, bright 90-97
                     colours["4" if code[0] == "4" else "3"] = code
-                elif len(code) == 3 and code.startswith("10"):  # bright backgrounds 100-107
+                elif len(code) == 3 and code.startswith(
+                    "10"
+                ):  # bright backgrounds 100-107
                     colours["4"] = code
                 else:
                     attributes.append(code)
                 index += 1
-            parsed = self._parsed[ansi] = (frozenset(attributes), colours["3"], colours["4"])
+            parsed = self._parsed[ansi] = (
+                frozenset(attributes),
+                colours["3"],
+                colours["4"],
+            )
         return parsed
 
     def write(self, strip: Strip, out: list[str]) -> None:
@@ -124,7 +132,9 @@ class _Pen:
         for text, style, _ in strip:
             if style is not None and style._link:
                 self.reset(out)
-                out.append(Strip.render_style(style, text, self.color_system))  # ends with a reset
+                out.append(
+                    Strip.render_style(style, text, self.color_system)
+                )  # ends with a reset
                 continue
             if style is None:
                 attributes, fg, bg = frozenset[str](), "", ""
