@@ -14,10 +14,10 @@ SGR parameters `Strip.render_ansi` writes.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from rich.color import ColorSystem
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.control import Control
 from textual._compositor import ChopsUpdate, CompositorUpdate
 from textual.app import App
@@ -60,9 +60,7 @@ class SentSpans:
                     # As Textual does: a chop reaching past the span is cut at its end (not its start).
                     end = min(end, x2)
                     strip = strip.crop(0, end - x)
-                if not strip.cell_length or not self._changes(
-                    y, x, end, strip.render(console)
-                ):
+                if not strip.cell_length or not self._changes(y, x, end, strip.render(console)):
                     continue
                 out.append(move_to(x, y).segment.text)
                 pen.write(strip, out)
@@ -112,18 +110,12 @@ class _Pen:
                     continue
                 if len(code) == 2 and code[0] in "349":  # 30-39, 40-49, bright 90-97
                     colours["4" if code[0] == "4" else "3"] = code
-                elif len(code) == 3 and code.startswith(
-                    "10"
-                ):  # bright backgrounds 100-107
+                elif len(code) == 3 and code.startswith("10"):  # bright backgrounds 100-107
                     colours["4"] = code
                 else:
                     attributes.append(code)
                 index += 1
-            parsed = self._parsed[ansi] = (
-                frozenset(attributes),
-                colours["3"],
-                colours["4"],
-            )
+            parsed = self._parsed[ansi] = (frozenset(attributes), colours["3"], colours["4"])
         return parsed
 
     def write(self, strip: Strip, out: list[str]) -> None:
@@ -132,9 +124,7 @@ class _Pen:
         for text, style, _ in strip:
             if style is not None and style._link:
                 self.reset(out)
-                out.append(
-                    Strip.render_style(style, text, self.color_system)
-                )  # ends with a reset
+                out.append(Strip.render_style(style, text, self.color_system))  # ends with a reset
                 continue
             if style is None:
                 attributes, fg, bg = frozenset[str](), "", ""
@@ -143,11 +133,8 @@ class _Pen:
                 if ansi is None:
                     ansi = Strip.render_ansi(style, self.color_system)
                 attributes, fg, bg = self._parse(ansi)
-            if (
-                bg == self.bg
-                and not text.strip(" ")
-                and not (attributes | self.attributes) & _SHOWN_ON_BLANKS
-            ):
+            blank = not text.strip(" ")
+            if blank and bg == self.bg and not (attributes | self.attributes) & _SHOWN_ON_BLANKS:
                 out.append(text)
                 continue
             codes: list[str] = []
@@ -171,7 +158,7 @@ class _Pen:
 
 
 class _SkippingUpdate(CompositorUpdate):
-    """A partial update that leaves out spans the terminal already shows when it is written."""
+    """A partial update that leaves out chops the terminal already shows, decided when it is written."""
 
     def __init__(self, update: ChopsUpdate, sent: SentSpans) -> None:
         self.update = update
@@ -186,7 +173,8 @@ class _SkippingUpdate(CompositorUpdate):
 
 
 class SpanSkippingApp(App[ReturnType]):
-    """An App that writes only the spans of a partial update whose text changed.
+    """An App that writes only the chops of a partial update whose cells change, and colours only
+    where they change.
 
     Full updates (resize, a new screen, a redraw) and anything else still go out whole and make it
     forget what was sent, as does a resume after suspend.
@@ -196,20 +184,17 @@ class SpanSkippingApp(App[ReturnType]):
         super().__init__(*args, **kwargs)
         self._sent_spans = SentSpans()
 
-    def forget_sent_spans(self) -> None:
-        """Write every span of the next updates in full (e.g. after something else drew on the terminal)."""
-        self._sent_spans.clear()
-
-    def _display(self, screen: Screen, renderable: object) -> None:  # type: ignore[override]
+    def _display(self, screen: Screen, renderable: RenderableType | None) -> None:
         sent = self._sent_spans
         if sent.size != self.size:
             sent.clear()
             sent.size = self.size
         if isinstance(renderable, ChopsUpdate) and not self.is_inline:
-            renderable = _SkippingUpdate(renderable, sent)
+            # Textual writes any `CompositorUpdate` through its `render_segments`.
+            renderable = cast("RenderableType", _SkippingUpdate(renderable, sent))
         elif renderable is not None:
             sent.clear()
-        super()._display(screen, renderable)  # type: ignore[arg-type]
+        super()._display(screen, renderable)
 
     def _resume_signal(self) -> None:
         self._sent_spans.clear()
