@@ -6,6 +6,7 @@ import asyncio
 import re
 from dataclasses import replace
 
+from app_helpers import stream_in
 from textual.app import App
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownFence
@@ -124,11 +125,7 @@ async def test_a_segment_that_starts_inside_a_code_fence_streams_on_as_code() ->
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(MessageView)
         await view.begin_stream()
-        for index, chunk in enumerate(chunks):
-            view.add_text(chunk)
-            if index % 10 == 0:
-                await view._flush()
-                await pilot.pause()
+        await stream_in(view, pilot, chunks, every=10)
         await view.end_stream(replace(answer, content="".join(chunks), status="complete"))
         await pilot.pause()
         shown = shown_text(view)

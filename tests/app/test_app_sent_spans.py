@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from typing import ClassVar
 
+from app_helpers import stream_in
 from rich.cells import cell_len
 from textual.containers import Horizontal, VerticalScroll
 from textual.drivers.headless_driver import HeadlessDriver
@@ -126,24 +127,21 @@ def shown_by_app(app: SpanSkippingApp) -> Terminal:
     return terminal
 
 
-async def test_the_terminal_shows_the_app_screen_after_every_flush_and_unchanged_lines_are_not_resent() -> (
-    None
-):
+async def test_the_terminal_matches_the_app_screen_after_every_flush_and_unchanged_lines_are_not_resent() -> None:
     CapturingDriver.written = []
     app = Streaming()
     terminal = Terminal(*SIZE)
     chunks = long_answer(400)
+
+    def check(index: int) -> None:
+        terminal.feed("".join(CapturingDriver.written))
+        CapturingDriver.written.clear()
+        assert terminal.cells == shown_by_app(app).cells, f"after delta {index}"
+
     async with app.run_test(size=SIZE, headless=False) as pilot:
         view = app.query_one(MessageView)
         await view.begin_stream()
-        for index, chunk in enumerate(chunks):
-            view.add_text(chunk)
-            if index % 20 == 19:
-                await view._flush()
-                await pilot.pause()
-                terminal.feed("".join(CapturingDriver.written))
-                CapturingDriver.written.clear()
-                assert terminal.cells == shown_by_app(app).cells, f"after delta {index}"
+        await stream_in(view, pilot, chunks, every=20, after_flush=check)
         await view.end_stream(
             replace(STREAMING, content="".join(chunks), status="complete")
         )
