@@ -18,6 +18,7 @@ from tui.app import START_DEMO
 from tui.app.engine_host import EngineFactory, EngineHost, EngineReady
 from tui.app.keys import BindingGroup, Command, keymap_problems, live_key
 from tui.app.reporting import Problem
+from tui.app.sent_spans import SpanSkippingApp
 
 if TYPE_CHECKING:
     from tui.app.screens.chat import ChatScreen
@@ -34,7 +35,7 @@ def _chat_screen() -> Screen[Any]:
     return ChatScreen()
 
 
-class QwenApp(App[int]):
+class QwenApp(SpanSkippingApp[int]):
     """The full-screen chat client; build it with an engine factory and clock for tests."""
 
     TITLE = "qwen-tui"

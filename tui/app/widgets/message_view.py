@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
-from tui.app.segments import safe_cut, split_segments
+from tui.app.segments import open_marker, safe_cut, split_segments
 from tui.app.widgets.answer_blocks import AnswerMarkdown
 from tui.chat.updates import ReasoningDelta, TextDelta, Update
 from tui.store.models import Message
@@ -132,6 +132,8 @@ class MessageView(Vertical):
         self.branch_label = branch_label
         self._stream: MarkdownStream | None = None
         self._pending: list[str] = []
+        #: Streamed text held back while it opens an inline marker (`**Start`) not closed yet.
+        self._held = ""
         self._flush_timer: Timer | None = None
         #: One flush at a time: the end of a stream must not write while a timed flush is mid-way.
         self._flush_lock = asyncio.Lock()
@@ -270,21 +272,30 @@ class MessageView(Vertical):
         repainted = pane.size.width * min(pane.size.height, self.outer_size.height)
         return min(max(repainted / REPAINT_CELLS_PER_SECOND, low), high)
 
-    async def _flush(self) -> None:
+    async def _flush(self, *, final: bool = False) -> None:
         self._flush_timer = None
         # One flush, one frame: sealing a segment and mounting the next would otherwise be painted
         # twice (the whole pane each time once it scrolls).
         async with self._flush_lock:
             with self.app.batch_update():
-                await self._flush_pending()
+                await self._flush_pending(final)
 
-    async def _flush_pending(self) -> None:
+    async def _flush_pending(self, final: bool) -> None:
         if self._reasoning_dirty:
             self._reasoning_dirty = False
             await self._show_reasoning()
-        if self._pending and self._stream is not None:
-            text = "".join(self._pending)
+        if (self._pending or self._held) and self._stream is not None:
+            text = self._held + "".join(self._pending)
             self._pending.clear()
+            self._held = ""
+            if not final:
+                # An opened `**` is shown with its closing one, never as raw stars.
+                shown = self.segments[-1]
+                held = open_marker(shown + text)
+                if held is not None and held >= len(shown):
+                    text, self._held = text[: held - len(shown)], text[held - len(shown) :]
+            if not text:
+                return
             # Per flush, not per delta: appending to a str attribute copies the whole answer each time.
             self.message.content += text
             await self._write(text)
@@ -347,7 +358,7 @@ class MessageView(Vertical):
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
-        await self._flush()
+        await self._flush(final=True)
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
