@@ -14,7 +14,7 @@ SGR parameters `Strip.render_ansi` writes.
 
 from __future__ import annotations
 
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from rich.color import ColorSystem
 from rich.console import Console, RenderableType
@@ -180,7 +180,7 @@ class SpanSkippingApp(App[ReturnType]):
     forget what was sent, as does a resume after suspend.
     """
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sent_spans = SentSpans()
 
