@@ -168,7 +168,7 @@ def _read_prompt(args: argparse.Namespace) -> str:
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Send one message (new conversation, or `-c` to continue one) and show the answer as it streams."""
     prompt = _read_prompt(args)
-    with demo(settings) as effective:
+    with demo(settings, args.demo_speed) as effective:
         async with open_engine(effective) as engine:
             conversation_id = await _target_conversation(engine, args, effective)
             turn = await engine.send(conversation_id, prompt)

@@ -37,6 +37,13 @@ async def find_conversation(engine: ChatEngine, conversation_id: int) -> Convers
         raise CliError(f"there is no conversation {conversation_id}; '{PROG} list' shows their ids") from None
 
 
+async def latest_conversation_id(settings: Settings) -> int | None:
+    """The id `qwen-tui -c` reopens: the most recently updated conversation that is not archived."""
+    async with _reader(settings) as engine:
+        latest = await engine.latest_conversation()
+    return latest.id if latest else None
+
+
 async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     """One line per conversation, newest first: id, last update, title (and `*` when pinned)."""
     async with _reader(settings) as engine:

@@ -15,7 +15,7 @@ from tui.api.errors import ApiError
 from tui.chat import EngineError
 from tui.cli.ask import cmd_ask
 from tui.cli.console import EXIT_OK, EXIT_SIGINT, EXIT_USAGE, PROG, CliError, fail, say, silence_stdout
-from tui.cli.history import cmd_export, cmd_import, cmd_list, cmd_search, cmd_show
+from tui.cli.history import cmd_export, cmd_import, cmd_list, cmd_search, cmd_show, latest_conversation_id
 from tui.cli.parser import KEYED_COMMANDS, flags, parse_args
 from tui.cli.simulator import cmd_sim, demo
 from tui.config import FILE_KEYS, ConfigError, Settings, demo_db_path, load_settings
@@ -69,7 +69,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "config":
         return _cmd_config(settings)
     if args.command is None:
-        return _cmd_app(settings)
+        return _cmd_app(args, settings)
     handlers = {
         "ask": cmd_ask,
         "list": cmd_list,
@@ -81,17 +81,24 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(handlers[args.command](args, settings))
 
 
-def _cmd_app(settings: Settings) -> int:
-    """Open the full-screen app (Textual is imported only here); with no key it opens on its first-run screen."""
+def _cmd_app(args: argparse.Namespace, settings: Settings) -> int:
+    """Open the full-screen app (Textual is imported only here); with no key it opens on its first-run screen.
+
+    With `-c` it opens on the most recently updated conversation.
+    """
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CliError(
             f"the full-screen app needs a terminal; from scripts use '{PROG} ask' and friends (see '{PROG} --help')",
             EXIT_USAGE,
         )
-    with demo(settings) as effective:
+    reopen = asyncio.run(latest_conversation_id(settings)) if args.resume else None
+    if args.resume and reopen is None:
+        say("no conversation to reopen yet; starting a new one")
+    with demo(settings, args.demo_speed) as effective:
         from tui.app import run_app
 
-        return run_app(effective)
+        # Only with -c, so the app entry point needs the keyword only for that.
+        return run_app(effective, open_conversation=reopen) if reopen is not None else run_app(effective)
 
 
 def _cmd_config(settings: Settings) -> int:
