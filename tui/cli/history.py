@@ -126,7 +126,8 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    """Full-text hits, newest first: conversation id, message id, role, title and snippet."""
+    """Full-text hits: conversations whose title matches, then every matching message, newest first;
+    each line starts with the conversation id."""
     query = " ".join(args.query)
     async with _reader(settings) as engine:
         hits = await engine.search(query, limit=max(args.limit, 0))
@@ -134,11 +135,14 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     for hit in hits:
         # Written directly rather than through `out`: every piece is already one line without control
         # characters, and on a terminal the bold escapes must reach it.
-        sys.stdout.write(f"{hit.conversation_id}  #{hit.message_id}  {hit.role}  {one_line(hit.title, 40)}: "
-                         f"{_marked(hit.snippet, marks)}\n")
+        if hit.kind == "title":
+            sys.stdout.write(f"{hit.conversation_id}  title  {_marked(hit.snippet, marks)}\n")
+        else:
+            sys.stdout.write(f"{hit.conversation_id}  #{hit.message_id}  {hit.role}  {one_line(hit.title, 40)}: "
+                             f"{_marked(hit.snippet, marks)}\n")
     sys.stdout.flush()
     if not hits:
-        say(f"no messages match {query!r}")
+        say(f"no conversations or messages match {query!r}")
         return EXIT_FAILURE
     return EXIT_OK
 

@@ -44,7 +44,7 @@ from tui.store.records import (
     usage_values,
 )
 from tui.store.recovery import recover_interrupted
-from tui.store.search import SEARCH_SQL, escaped_snippet, match_expression
+from tui.store.search import SEARCH_SQL, TITLE_SEARCH_SQL, escaped_snippet, match_expression
 from tui.store.writer import TurnWriter
 
 
@@ -549,12 +549,26 @@ class Store:
     # ------------------------------------------------------------------ search
 
     async def search(self, query: str, *, limit: int = 50) -> list[SearchHit]:
-        """Full-text search over finished message text, newest first; any text is safe to pass."""
+        """Conversations whose title matches (most recently updated first), then every message whose
+        finished text matches (newest first), `limit` hits in all; any text is safe to pass."""
         expression = match_expression(query)
-        if expression is None:
+        if expression is None or limit <= 0:
             return []
-        rows = await self._rows(SEARCH_SQL, (expression, limit))
-        return [
+        titles = await self._rows(TITLE_SEARCH_SQL, (expression, limit))
+        hits = [
+            SearchHit(
+                conversation_id=row["conversation_id"],
+                message_id=None,
+                title=row["title"],
+                role=None,
+                snippet=escaped_snippet(row["snippet"], row["plain"]),
+                created_at=row["updated_at"],
+                kind="title",
+            )
+            for row in titles
+        ]
+        rows = await self._rows(SEARCH_SQL, (expression, limit - len(hits))) if len(hits) < limit else []
+        return hits + [
             SearchHit(
                 conversation_id=row["conversation_id"],
                 message_id=row["message_id"],
