@@ -130,7 +130,7 @@ async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     each line starts with the conversation id."""
     query = " ".join(args.query)
     async with _reader(settings) as engine:
-        hits = await engine.search(query, limit=max(args.limit, 0))
+        hits = await engine.search(query, limit=max(args.limit, 0), titles=True)
     marks = _BOLD if sys.stdout.isatty() else _BRACKETS
     for hit in hits:
         # Written directly rather than through `out`: every piece is already one line without control

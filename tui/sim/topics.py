@@ -266,35 +266,76 @@ _SNIPPETS = {
 }
 
 
-#: Python for a few common tasks, chosen by a keyword in the prompt; (code, what it does in a line).
+@dataclass(frozen=True)
+class _Task:
+    """Python for a common task, chosen by a keyword in the prompt, and what it does in a line."""
+
+    keywords: frozenset[str]
+    code: str
+    how: str
+
+
 _PYTHON_TASKS = (
-    ({"fibonacci", "fib"}, "def fibonacci(n: int) -> list[int]:\n    \"\"\"The first n Fibonacci numbers.\"\"\"\n"
-     "    numbers = [0, 1]\n    while len(numbers) < n:\n        numbers.append(numbers[-1] + numbers[-2])\n"
-     "    return numbers[:n]\n\n\nprint(fibonacci(10))  # [0, 1, 1, 2, 3, 5, 8, 13, 21, 34]",
-     "builds the sequence iteratively, so it is fast and never hits the recursion limit"),
-    ({"prime", "primes"}, "def is_prime(n: int) -> bool:\n    \"\"\"True when n has no divisor but 1 and itself.\"\"\"\n"
-     "    if n < 2:\n        return False\n    divisor = 2\n    while divisor * divisor <= n:\n"
-     "        if n % divisor == 0:\n            return False\n        divisor += 1\n    return True\n\n\n"
-     "print([n for n in range(20) if is_prime(n)])  # [2, 3, 5, 7, 11, 13, 17, 19]",
-     "tries divisors only up to the square root, which is enough"),
-    ({"sentence", "sentences", "split", "words", "tokenize"},
-     "import re\n\n\ndef split_sentences(text: str) -> list[str]:\n    \"\"\"Sentences of text, cut after . ! or ?\"\"\"\n"
-     "    parts = re.split(r\"(?<=[.!?])\\s+\", text.strip())\n    return [part for part in parts if part]\n\n\n"
-     "print(split_sentences(\"Hello there. How are you? Fine!\"))",
-     "cuts after sentence-ending punctuation followed by a space, keeping the punctuation"),
-    ({"http", "fetch", "download", "request", "api", "url"},
-     "import httpx\n\n\ndef fetch_json(url: str) -> dict:\n    \"\"\"GET url and return its JSON body; fails loudly on HTTP errors.\"\"\"\n"
-     "    response = httpx.get(url, timeout=10)\n    response.raise_for_status()\n    return response.json()",
-     "uses a timeout and raises on 4xx/5xx, so failures are never silent"),
-    ({"csv", "file", "read"},
-     "import csv\nfrom pathlib import Path\n\n\ndef read_rows(path: Path) -> list[dict[str, str]]:\n"
-     "    \"\"\"Every row of a CSV file as a dict keyed by the header.\"\"\"\n"
-     "    with path.open(newline=\"\", encoding=\"utf-8\") as file:\n        return list(csv.DictReader(file))",
-     "lets the csv module handle quoting, and reads the header for the keys"),
-    ({"sort", "sorting", "sorted"},
-     "def sort_by_length(words: list[str]) -> list[str]:\n    \"\"\"Shortest first; words of equal length stay in order.\"\"\"\n"
-     "    return sorted(words, key=len)\n\n\nprint(sort_by_length([\"pear\", \"fig\", \"banana\"]))  # ['fig', 'pear', 'banana']",
-     "relies on Python's stable sort, so ties keep their original order"),
+    _Task(frozenset({"fibonacci", "fib"}), '''def fibonacci(n: int) -> list[int]:
+    """The first n Fibonacci numbers."""
+    numbers = [0, 1]
+    while len(numbers) < n:
+        numbers.append(numbers[-1] + numbers[-2])
+    return numbers[:n]
+
+
+print(fibonacci(10))  # [0, 1, 1, 2, 3, 5, 8, 13, 21, 34]''',
+        "builds the sequence iteratively, so it is fast and never hits the recursion limit"),
+    _Task(frozenset({"prime", "primes"}), '''def is_prime(n: int) -> bool:
+    """True when n has no divisor but 1 and itself."""
+    if n < 2:
+        return False
+    divisor = 2
+    while divisor * divisor <= n:
+        if n % divisor == 0:
+            return False
+        divisor += 1
+    return True
+
+
+print([n for n in range(20) if is_prime(n)])  # [2, 3, 5, 7, 11, 13, 17, 19]''',
+        "tries divisors only up to the square root, which is enough"),
+    _Task(frozenset({"sentence", "sentences", "split", "words", "tokenize"}), '''import re
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of text, cut after . ! or ?"""
+    parts = re.split(r"(?<=[.!?])\\s+", text.strip())
+    return [part for part in parts if part]
+
+
+print(split_sentences("Hello there. How are you? Fine!"))''',
+        "cuts after sentence-ending punctuation followed by a space, keeping the punctuation"),
+    _Task(frozenset({"http", "fetch", "download", "request", "api", "url"}), '''import httpx
+
+
+def fetch_json(url: str) -> dict:
+    """GET url and return its JSON body; fails loudly on HTTP errors."""
+    response = httpx.get(url, timeout=10)
+    response.raise_for_status()
+    return response.json()''',
+        "uses a timeout and raises on 4xx/5xx, so failures are never silent"),
+    _Task(frozenset({"csv", "file", "read"}), '''import csv
+from pathlib import Path
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Every row of a CSV file as a dict keyed by the header."""
+    with path.open(newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))''',
+        "lets the csv module handle quoting, and reads the header for the keys"),
+    _Task(frozenset({"sort", "sorting", "sorted"}), '''def sort_by_length(words: list[str]) -> list[str]:
+    """Shortest first; words of equal length stay in order."""
+    return sorted(words, key=len)
+
+
+print(sort_by_length(["pear", "fig", "banana"]))  # ['fig', 'pear', 'banana']''',
+        "relies on Python's stable sort, so ties keep their original order"),
 )
 
 
@@ -304,9 +345,9 @@ def _code(prompt: str, topic: str) -> str:
     if language == "go" and not words & {"golang", "code", "function", "program", "write"}:
         language = "python"
     name, camel, doc = "unique", "unique", "The items without repeats, in their first order."
-    task = next((task for task in _PYTHON_TASKS if words & task[0]), None) if language == "python" else None
+    task = next((task for task in _PYTHON_TASKS if words & task.keywords), None) if language == "python" else None
     if task:
-        snippet, how = task[1], task[2]
+        snippet, how = task.code, task.how
     else:
         snippet = _SNIPPETS[language].format(name=name, camel=camel, doc=doc, doc_lower=doc[0].lower() + doc[1:])
         how = "keeps the first occurrence of each item and drops the repeats, in the original order"
@@ -322,11 +363,18 @@ def _code(prompt: str, topic: str) -> str:
 
 
 
+_COMPARE_LEAD = re.compile(
+    r"^(?:compare|comparing|what(?:'s| is| are) the differences? between|differences? between)\s+", re.IGNORECASE
+)
+_TABLE_WORDS = re.compile(r"\s+(?:in|as|with|using) (?:a )?table\b.*$|^(?:a )?table (?:of|for|comparing)\s+", re.IGNORECASE)
+_PAIR_SPLIT = re.compile(r"\s+(?:and|vs\.?|versus|or|with)\s+", re.IGNORECASE)
+
+
 def _pair(topic: str) -> tuple[str, str]:
     """The two things a comparison is about: "Compare Python and Go in a table" -> ("Python", "Go")."""
-    text = re.sub(r"^(?:compare|comparing|what(?:'s| is| are) the differences? between|differences? between)\s+", "", topic, flags=re.IGNORECASE)
-    text = re.sub(r"\s+(?:in|as|with|using) (?:a )?table\b.*$|^(?:a )?table (?:of|for|comparing)\s+", "", text, flags=re.IGNORECASE)
-    parts = re.split(r"\s+(?:and|vs\.?|versus|or|with)\s+", text, maxsplit=1, flags=re.IGNORECASE)
+    text = _COMPARE_LEAD.sub("", topic)
+    text = _TABLE_WORDS.sub("", text)
+    parts = _PAIR_SPLIT.split(text, maxsplit=1)
     if len(parts) == 2 and all(parts):
         return parts[0].strip(), parts[1].strip().rstrip(".?!")
     return _subject(text) or "it", "the alternatives"
@@ -393,23 +441,16 @@ def _steps(topic: str) -> str:
 def _explain(prompt: str, topic: str) -> str:
     subject = _subject(topic)
     opening = (
-        f"**{subject[:1].upper()}{subject[1:]}** is best understood through what it is for, how it works and where it stops being the right tool.",
-        f"In short, **{subject}** solves a specific problem well, and knowing its limits matters as much as knowing its strengths.",
+        f"**{subject[:1].upper()}{subject[1:]}** is easiest to understand through what it is for and how it works.",
+        f"In short, **{subject}** solves a specific problem well; knowing its limits matters as much.",
         f"Here is an overview of **{subject}**: the idea, how it works, and what to watch out for.",
     )[_variant(prompt, 3)]
     return (
         _title(topic)
         + f"{opening}\n\n"
-        "### The idea\n\n"
-        "It grew out of a practical need, and its design still reflects that: simple at the core, with details "
-        "added where real use demanded them.\n\n"
-        "### How it works\n\n"
-        "- it breaks the problem into small parts\n"
-        "- each part does one job and hands its result on\n"
-        "- the parts together give the whole behaviour\n\n"
-        "### Watch out for\n\n"
-        "- the cases it was not designed for\n"
-        "- costs that only show up at scale\n\n"
+        "- **The idea**: it grew out of a practical need, and its design still reflects that\n"
+        "- **How it works**: small parts, each doing one job and handing its result on\n"
+        "- **Watch out for**: the cases it was not designed for, and costs that show up only at scale\n\n"
         "Would you like an example, or a comparison with an alternative?\n"
     )
 

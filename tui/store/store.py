@@ -548,13 +548,17 @@ class Store:
 
     # ------------------------------------------------------------------ search
 
-    async def search(self, query: str, *, limit: int = 50) -> list[SearchHit]:
-        """Conversations whose title matches (most recently updated first), then every message whose
-        finished text matches (newest first), `limit` hits in all; any text is safe to pass."""
+    async def search(self, query: str, *, limit: int = 50, titles: bool = False) -> list[SearchHit]:
+        """Every message whose finished text matches (newest first); with `titles`, conversations whose
+        title matches come first (most recently updated first). `limit` hits in all; any text is safe.
+
+        `titles` is asked for, not the default, because a title hit has no message: a caller must know
+        how to open one (`kind == "title"`, `message_id` None).
+        """
         expression = match_expression(query)
         if expression is None or limit <= 0:
             return []
-        titles = await self._rows(TITLE_SEARCH_SQL, (expression, limit))
+        rows = await self._rows(TITLE_SEARCH_SQL, (expression, limit)) if titles else []
         hits = [
             SearchHit(
                 conversation_id=row["conversation_id"],
@@ -565,7 +569,7 @@ class Store:
                 created_at=row["updated_at"],
                 kind="title",
             )
-            for row in titles
+            for row in rows
         ]
         rows = await self._rows(SEARCH_SQL, (expression, limit - len(hits))) if len(hits) < limit else []
         return hits + [
