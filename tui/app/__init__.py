@@ -13,8 +13,10 @@ __all__ = ["START_DEMO", "run_app"]
 START_DEMO = -1
 
 
-def run_app(settings: Settings) -> int:
+def run_app(settings: Settings, open_conversation: int | None = None) -> int:
     """Run the app until the person quits; returns the exit status, or `START_DEMO`.
+
+    `open_conversation` (from `qwen-tui -c`) is shown as soon as the history is loaded.
 
     With no key, the app opens on the first-run screen; choosing the demo there ends it with
     `START_DEMO`, and the CLI starts it again against the simulator.
@@ -25,7 +27,7 @@ def run_app(settings: Settings) -> int:
     # Textual and the widgets are imported now; full collections still run (and every few seconds
     # while an answer streams).
     collector.start_after_imports()
-    app = QwenApp(settings)
+    app = QwenApp(settings, open_conversation=open_conversation)
     result = app.run()
     if result == START_DEMO:
         return START_DEMO

@@ -60,9 +60,12 @@ class QwenApp(SpanSkippingApp[int]):
         *,
         engine_factory: EngineFactory | None = None,
         clock: Callable[[], float] = time.time,
+        open_conversation: int | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
+        #: The conversation to show once the engine is ready (`qwen-tui -c`).
+        self.open_at_start = open_conversation
         self.clock = clock
         self.engine_host = EngineHost(engine_factory or self._default_engine_factory)
         if settings.theme and settings.theme in self.available_themes:

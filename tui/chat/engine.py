@@ -500,8 +500,8 @@ class ChatEngine:
     async def latest_conversation(self) -> Conversation | None:
         return await self.store.latest_conversation()
 
-    async def search(self, query: str, *, limit: int = 50) -> list[SearchHit]:
-        return await self.store.search(query, limit=limit)
+    async def search(self, query: str, *, limit: int = 50, titles: bool = False) -> list[SearchHit]:
+        return await self.store.search(query, limit=limit, titles=titles)
 
     async def rename(self, conversation_id: int, title: str) -> Conversation:
         title = " ".join(title.split())

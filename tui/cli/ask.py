@@ -180,7 +180,7 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     prompt = _read_prompt(args)
     # Read and checked before anything is stored or sent: a bad image costs nothing.
     images: list[Attachment] = [await attach(source) for source in args.images or ()]
-    with demo(settings) as effective:
+    with demo(settings, args.demo_speed) as effective:
         async with open_engine(effective) as engine:
             if images:
                 # Before a conversation is created, so a refused image leaves nothing behind.

@@ -25,7 +25,7 @@ from tui.cli.console import (
     set_output_mode,
     silence_stdout,
 )
-from tui.cli.history import cmd_export, cmd_import, cmd_list, cmd_search, cmd_show
+from tui.cli.history import cmd_export, cmd_import, cmd_list, cmd_search, cmd_show, latest_conversation_id
 from tui.cli.models import cmd_models
 from tui.cli.parser import KEYED_COMMANDS, flags, parse_args
 from tui.cli.simulator import cmd_sim, demo
@@ -83,7 +83,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "config":
         return _cmd_config(settings)
     if args.command is None:
-        return _cmd_app(settings)
+        return _cmd_app(args, settings)
     handlers = {
         "ask": cmd_ask,
         "list": cmd_list,
@@ -98,8 +98,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(handlers[args.command](args, settings))
 
 
-def _cmd_app(settings: Settings) -> int:
-    """Open the full-screen app (Textual is imported only here); with no key it opens on its first-run screen."""
+def _cmd_app(args: argparse.Namespace, settings: Settings) -> int:
+    """Open the full-screen app (Textual is imported only here); with no key it opens on its first-run screen.
+
+    With `-c` it opens on the most recently updated conversation.
+    """
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CliError(
             f"the full-screen app needs a terminal; from scripts use '{PROG} ask' and friends (see '{PROG} --help')",
@@ -107,10 +110,14 @@ def _cmd_app(settings: Settings) -> int:
         )
     from tui.app import START_DEMO, run_app
 
-    with demo(settings) as effective:
-        status = run_app(effective)
+    reopen = asyncio.run(latest_conversation_id(settings)) if args.resume else None
+    if args.resume and reopen is None:
+        say("no conversation to reopen yet; starting a new one")
+    with demo(settings, args.demo_speed) as effective:
+        # Only with -c, so the app entry point needs the keyword only for that.
+        status = run_app(effective, open_conversation=reopen) if reopen is not None else run_app(effective)
     if status == START_DEMO:  # chosen on the first-run screen: the same app again, against the simulator
-        return _cmd_app(settings.updated("demo", demo=True))
+        return _cmd_app(args, settings.updated("demo", demo=True))
     return status
 
 

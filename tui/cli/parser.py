@@ -34,6 +34,10 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
         help="use the built-in simulator (no key, no network)",
     )
     group.add_argument(
+        "--demo-speed", metavar="SPEED", default=default,
+        help="how fast --demo answers stream: a factor (2x, 0.5x), words per second (80), or max (at once)",
+    )
+    group.add_argument(
         "--debug", action="store_true", default=False if top else argparse.SUPPRESS,
         help="print tracebacks and debug logs to stderr",
     )
@@ -75,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, opens the full-screen app.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "-c", "--continue", dest="resume", action="store_true",
+        help="open the app on the most recently updated conversation",
+    )
     _add_common(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -172,6 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Parse and normalise: `ask -c "question"` means continue-latest with that question."""
     args = build_parser().parse_args(list(argv))
+    _check_demo_speed(args)
+    if args.resume and args.command is not None:
+        raise CliError(
+            f"-c before a command reopens the last conversation in the app; to continue it from the command line "
+            f"use '{PROG} ask -c'", EXIT_USAGE,
+        )
     if args.command == "ask" and args.continue_ not in (None, "latest") and not args.continue_.isdigit():
         args.prompt = [args.continue_, *args.prompt]
         args.continue_ = "latest"
@@ -189,6 +203,20 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
             if values:
                 setattr(args, name, list(dict.fromkeys(v.strip() for value in values for v in value.split(",") if v.strip())))
     return args
+
+
+def _check_demo_speed(args: argparse.Namespace) -> None:
+    """A bad `--demo-speed`, or one without `--demo`, is a usage error before anything starts."""
+    if args.demo_speed is None:
+        return
+    if not args.demo:
+        raise CliError("--demo-speed applies to --demo only (the real service sets its own pace)", EXIT_USAGE)
+    from tui.sim.pace import parse_demo_speed  # only now: importing tui.sim loads uvicorn
+
+    try:
+        parse_demo_speed(args.demo_speed)
+    except ValueError as exc:
+        raise CliError(f"argument --demo-speed: {exc}", EXIT_USAGE) from None
 
 
 #: Commands that need the API key (None = the app); the others never run a key_command.

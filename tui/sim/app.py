@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import uuid
+import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from tui.sim.framing import batches, frame
 from tui.sim.images import BadImage, image_sizes, with_images
 from tui.sim.mcp_server import McpDouble
 from tui.sim.memory import ResponseMemory, Turn
+from tui.sim.pace import HumanPace, Pacer, choose_pacer
 from tui.sim.script import BUILTIN_TOOLS, _topic, compose_reply
 
 Scope = dict[str, Any]
@@ -73,12 +75,15 @@ class SimState:
         speed: float | None = None,
         long_answer: int | None = None,
         api_key: str | None = None,
+        pace: HumanPace | None = None,
     ) -> None:
         self.clock = clock or SimClock()
         self.memory = ResponseMemory(self.clock)
         self.faults = FaultQueue()
         self.requests: list[dict] = []
         self.speed = speed
+        #: The demo's human pace; wins over `speed` when set.
+        self.pace = pace
         self.long_answer = long_answer
         self.api_key = api_key
 
@@ -232,7 +237,8 @@ class SimApp:
                 state.memory.remember(echo.response_id, stored, echo.created_at)
 
         if body.get("stream") is True:
-            await _stream(send, receive, script.events, script.text_delta_positions, fault, state.speed, headers, complete)
+            pacer = choose_pacer(state.pace, state.speed, zlib.crc32(reply.text.encode()))
+            await _stream(send, receive, script.events, script.text_delta_positions, fault, pacer, headers, complete)
         else:
             complete()
             await _respond(send, receive, compact_response(echo, output=script.output, usage=usage), fault, headers)
@@ -333,7 +339,7 @@ async def _stream(
     events: list[tuple[str, str]],
     positions: list[int],
     fault: Fault | None,
-    speed: float | None,
+    pacer: Pacer | None,
     headers: list[tuple[bytes, bytes]],
     on_complete: Callable[[], None],
 ) -> None:
@@ -354,40 +360,40 @@ async def _stream(
             event_type, data = events[cut]
             events = [*events[:cut], (event_type, data[: len(data) // 2]), *events[cut + 1 :]]
             cut = last
-        await _send_range(send, events, 0, cut, speed, gone)
+        await _send_range(send, events, 0, cut, pacer, gone)
         if fault and fault.kind == "drop" and not gone.is_set():
             raise AbruptClose("drop fault")
         if fault and fault.kind == "stall":
             await _pause(gone, fault.seconds)
-        await _send_range(send, events, cut, last, speed, gone)
+        await _send_range(send, events, cut, last, pacer, gone)
         if gone.is_set():
             return
         on_complete()
-        await _send_range(send, events, last, last + 1, speed, gone)
+        await _send_range(send, events, last, last + 1, pacer, gone)
         await send({"type": "http.response.body", "body": b""})
     finally:
         watcher.cancel()
 
 
 async def _send_range(
-    send: Send, events: list[tuple[str, str]], start: int, stop: int, speed: float | None, gone: asyncio.Event
+    send: Send, events: list[tuple[str, str]], start: int, stop: int, pacer: Pacer | None, gone: asyncio.Event
 ) -> None:
-    """As fast as possible in big writes, or paced at `speed` deltas per second."""
-    if speed is None:
+    """As fast as possible in big writes, or each event after the delay `pacer` gives it."""
+    if pacer is None:
         for chunk in batches(events, start, stop):
             if gone.is_set():
                 return
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         return
     loop = asyncio.get_running_loop()
-    interval = 1.0 / speed
-    due = loop.time()
+    due = loop.time()  # a schedule, not a sleep per event: slow writes do not add up to a slower pace
     for seq in range(start, stop):
         if gone.is_set():
             return
         event_type, data = events[seq]
-        if event_type.endswith(".delta"):
-            due += interval
+        delay = pacer(event_type, data)
+        if delay > 0:
+            due += delay
             await _pause(gone, due - loop.time())
         await send({"type": "http.response.body", "body": frame(seq, event_type, data), "more_body": True})
 

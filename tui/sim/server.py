@@ -13,6 +13,7 @@ from uvicorn.config import LOGGING_CONFIG
 
 from tui.sim.app import LEGACY_PREFIX, NEW_PREFIX, SimApp, SimState
 from tui.sim.clock import SimClock
+from tui.sim.pace import HumanPace
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -80,10 +81,11 @@ class SimServer:
         speed: float | None = None,
         long_answer: int | None = None,
         api_key: str | None = None,
+        pace: HumanPace | None = None,
     ) -> None:
         self.host = host
         self.port = port
-        self.state = SimState(clock=clock, speed=speed, long_answer=long_answer, api_key=api_key)
+        self.state = SimState(clock=clock, speed=speed, long_answer=long_answer, api_key=api_key, pace=pace)
         self._server: _StoppableServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -115,6 +117,15 @@ class SimServer:
     @speed.setter
     def speed(self, value: float | None) -> None:
         self.state.speed = value
+
+    @property
+    def pace(self) -> HumanPace | None:
+        """The demo's human pace (None: `speed` decides); wins over `speed`."""
+        return self.state.pace
+
+    @pace.setter
+    def pace(self, value: HumanPace | None) -> None:
+        self.state.pace = value
 
     @property
     def long_answer(self) -> int | None:

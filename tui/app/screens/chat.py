@@ -204,6 +204,8 @@ class ChatScreen(Screen[None]):
     async def _engine_ready(self, event: EngineReady) -> None:
         conversations = self.conversations
         conversations.engine = event.engine
+        if self.conversation_id is None and self.app.open_at_start is not None:
+            self.conversation_id, self.app.open_at_start = self.app.open_at_start, None
         with reporting(self, "Could not load the conversations"):
             await conversations.reload(keep=self.conversation_id)
             if self.conversation_id is not None:
