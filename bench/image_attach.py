@@ -89,8 +89,8 @@ async def one_run(image: Path, base_url: str, folder: Path) -> dict[str, float]:
         assert isinstance(first, TurnStarted)
         figures["store and build request"] = meter.take()
         last = first
-        async for last in updates:
-            pass
+        async for update in updates:
+            last = update
         assert isinstance(last, TurnFinished) and last.status == "complete", last
         assert "I received 1 image" in last.message.content
         figures["send and stream the answer"] = meter.take()

@@ -12,7 +12,6 @@ the same answer streamed into a new conversation by the same build in the same b
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -119,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         values = [run[name] for run in runs]
         return f"{statistics.median(values):7.2f} [{min(values):.2f}-{max(values):.2f}]"
 
-    ratios = [long["stream_cpu_s"] / new["stream_cpu_s"] for long, new in zip(long_runs, new_runs)]
+    ratios = [long["stream_cpu_s"] / new["stream_cpu_s"] for long, new in zip(long_runs, new_runs, strict=False)]
     print(f"qwen-tui long-conversation bench: {args.answers} answers of {DELTAS} deltas, terminal {args.size},"
           f" median of {args.runs} runs [range]")
     print(f"  open the conversation, Enter to last answer shown (s)  {figure(long_runs, 'open_s')}")

@@ -3,7 +3,8 @@
 Starts `qwen-tui sim --long N` (as fast as possible, then at --speed 100), runs the app in a
 pseudo-terminal of a fixed size with TERM=xterm-256color, types a message and reads everything
 the app writes. Prints launch to ready, submit to fully shown, bytes written per delta, app CPU
-seconds, peak RSS, and CPU used once the stream has ended; each against its target.
+seconds (the slow stream's too: issue 16 wants it no dearer than a raw-text CLI), peak RSS, and CPU
+used once the stream has ended; each against its target. Run it at 80x24 and at --size 120x40.
 
     .venv/bin/python bench/render.py [--deltas 2000] [--size 80x24] [--slow-speed 100] [--runs 3]
 
@@ -44,8 +45,11 @@ TARGETS = {
     "launch_s": 0.6,
     "shown_s": 0.6,
     "bytes_per_delta_max": 40,
-    "bytes_per_delta_100": 250,
+    #: Issue 16: at 100 deltas/s over SSH, no more than this (80x24 and 120x40).
+    "bytes_per_delta_100": 60,
     "cpu_s": 0.8,
+    #: Issue 16: the slow stream costs no more CPU than the llm CLI printing the same text raw (~1.5 s).
+    "slow_stream_cpu_s": 1.5,
     "rss_mb": 110,
     "idle_cpu_s": 0.0,
 }
@@ -287,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         (f"bytes per delta, {args.slow_speed:g} deltas/s", slow, "bytes_per_delta", TARGETS["bytes_per_delta_100"]),
         ("app CPU, max-speed run incl. launch (s)", fast, "cpu_s", TARGETS["cpu_s"]),
         ("app CPU, max speed, submit to stream end (s)", fast, "stream_cpu_s", TARGETS["cpu_s"]),
+        (f"app CPU, {args.slow_speed:g} deltas/s, submit to stream end (s)", slow, "stream_cpu_s", TARGETS["slow_stream_cpu_s"]),
         ("peak RSS, max speed (MB)", fast, "rss_mb", TARGETS["rss_mb"]),
         ("peak RSS, slow run (MB)", slow, "rss_mb", TARGETS["rss_mb"]),
         ("CPU in 2 s after the stream ended, max (s)", fast, "idle_cpu_s", TARGETS["idle_cpu_s"]),
@@ -302,8 +307,8 @@ def main(argv: list[str] | None = None) -> int:
         return statistics.median(getattr(run, name) for run in runs)
 
     print(f"  (CPU at ready: {median(fast, 'launch_cpu_s'):.2f} s; slow run: submit to fully shown"
-          f" {median(slow, 'shown_s'):.2f} s, stream CPU {median(slow, 'stream_cpu_s'):.2f} s,"
-          f" launch {median(slow, 'launch_s'):.2f} s)")
+          f" {median(slow, 'shown_s'):.2f} s, launch {median(slow, 'launch_s'):.2f} s; slow stream CPU is"
+          f" {median(slow, 'stream_cpu_s') / median(fast, 'stream_cpu_s'):.1f}x the max-speed stream's)")
     print(f"  (machine speed: the reference loop took {statistics.median(references):.3f} s of CPU"
           f" [{min(references):.3f}-{max(references):.3f}] before the max-speed runs; lower is faster)")
     for note in [note for run in fast + slow for note in run.notes]:

@@ -48,7 +48,7 @@ async def send(pilot, text: str) -> None:
     app = pilot.app
     count = len(app.query_one(MessagePane).views)
     await pilot.press(*text, "enter")
-    await until(lambda: len(app.query_one(MessagePane).views) >= count + 2 and not app.streaming, pilot)
+    await until(lambda: len(app.query_one(MessagePane).views) >= count + 2 and not app.chat.streaming, pilot)
 
 
 def save(app: QwenApp, name: str) -> Path:
@@ -100,7 +100,7 @@ async def main() -> None:
                 app = pilot.app
                 conversations = app.query_one(ConversationList)
                 await until(lambda: len(conversations.options) == 3, pilot)
-                await app.open_conversation(next(iter(conversations.conversations)))  # the newest
+                await app.chat.open_conversation(next(iter(conversations.conversations)))  # the newest
                 await pilot.pause()  # opened and laid out, so the keys below act on the shown answer
                 for key in ("alt+r", *(("ctrl+t",) if narrow else ())):
                     await pilot.press(key)
@@ -133,8 +133,8 @@ async def main() -> None:
                 await until(lambda: len(app.query_one(MessagePane).views) == 2, pilot)
                 await pilot.pause(3.0)
                 save(app, "streaming-120x40")
-                app.turn.cancel()
-                await until(lambda: not app.streaming, pilot)
+                app.chat.turn.cancel()
+                await until(lambda: not app.chat.streaming, pilot)
 
             await shoot(streaming, (120, 40), mid_stream)
         finally:

@@ -26,10 +26,12 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from tui.api.endpoints import DEFAULT_REGION, REGIONS, resolve_base_url
 from tui.catalog import ALL_EFFORTS, Catalog, CatalogError, load_catalog
+from tui.tool_config import BUILTIN_FUNCTIONS, FunctionTool, McpServer, named_tables
 
 APP_NAME = "qwen-tui"
 DEFAULT_MODEL = "qwen3-max-2026-01-23"
@@ -37,7 +39,7 @@ KEY_ENV = "DASHSCOPE_API_KEY"
 #: The dummy key `--demo` uses; the simulator accepts any non-empty key.
 DEMO_KEY = "sk-demo-not-a-real-key"
 CONFIG_ENV = "QWEN_TUI_CONFIG"
-KNOWN_TOOLS = ("web_search", "web_extractor", "code_interpreter")
+KNOWN_TOOLS = ("web_search", "web_extractor", "code_interpreter", "web_search_image", "image_search", "file_search")
 #: Every reasoning effort the service documents; which a model takes is in the model table.
 EFFORTS = ALL_EFFORTS
 #: Textual's built-in themes (config imports no Textual; a test holds this list to Textual's own).
@@ -68,7 +70,11 @@ _BOOLEANS = ("thinking", "private", "session_cache")
 FILE_KEYS = (*ENV_VARS, "key_file", "key_command")
 #: Tables the TOML file may hold besides those keys: `[models."NAME"]` overrides or adds a model of the
 #: shipped table (tui/catalog.py), e.g. its prices; `save_settings` writes them back unchanged.
-FILE_TABLES = ("models",)
+FILE_TABLES = ("models", "keys")
+#: Agent-tool keys of the TOML file (tables and lists); `save_settings` keeps them as written.
+TOOL_FILE_KEYS = ("mcp", "function", "local_tools", "local_root", "knowledge_base")
+#: The `[keys]` table of the TOML file: binding id -> keys (e.g. `"chat.new" = "ctrl+k"`).
+KEYS_TABLE = "keys"
 #: Keys `load_settings(flags)` accepts (None values are ignored).
 FLAG_KEYS = (*ENV_VARS, "demo", "debug")
 #: Command-line spelling of settings whose flag differs from the field name.
@@ -124,6 +130,16 @@ class Settings(BaseModel):
     debug: bool = Field(default=False, strict=True)
     key_file: Path | None = None
     key_command: str | None = None
+    #: MCP servers (`[[mcp]]` or `[mcp.LABEL]`), local function tools (`[[function]]`), the local tools
+    #: on by default, the folder read_file/list_dir may read (default: the working directory), and
+    #: the knowledge base (vector store) id `file_search` searches.
+    mcp: list[McpServer] = Field(default_factory=list)
+    function: list[FunctionTool] = Field(default_factory=list)
+    local_tools: list[str] = Field(default_factory=list)
+    local_root: Path | None = None
+    knowledge_base: str | None = None
+    #: Binding id -> keys, from the `[keys]` table; the app remaps its bindings with it.
+    keys: dict[str, str] = Field(default_factory=dict)
     #: The TOML file these settings were read from (whether or not it exists).
     config_path: Path = Field(default_factory=default_config_path)
     #: Setting name -> "flag --x" / "env VAR" / "file PATH" / "default" / "demo".
@@ -182,6 +198,27 @@ class Settings(BaseModel):
             raise ValueError(f"unknown theme {value!r}; choose from: {', '.join(THEMES)}")
         return value
 
+    @field_validator("mcp", "function", mode="before")
+    @classmethod
+    def _tables(cls, value: Any, info: Any) -> Any:
+        return named_tables(value, "label" if info.field_name == "mcp" else "name")
+
+    @field_validator("mcp")
+    @classmethod
+    def _unique_labels(cls, value: list[McpServer]) -> list[McpServer]:
+        labels = [server.label for server in value]
+        if len(set(labels)) != len(labels):
+            raise ValueError("two MCP servers share a label")
+        return value
+
+    @model_validator(mode="after")
+    def _known_local_tools(self) -> Settings:
+        known = (*BUILTIN_FUNCTIONS, *(tool.name for tool in self.function))
+        unknown = [name for name in self.local_tools if name not in known]
+        if unknown:
+            raise ValueError(f"unknown local tool {unknown[0]!r}; choose from: {', '.join(known)}")
+        return self
+
     @field_validator("effort")
     @classmethod
     def _known_effort(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -211,7 +248,7 @@ class Settings(BaseModel):
             raise ValueError(str(exc)) from None
         return value
 
-    @field_validator("db_path", "key_file")
+    @field_validator("db_path", "key_file", "local_root")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
@@ -305,7 +342,7 @@ def load_settings(
             sources["api_key"] = "key_file" if values.get("key_file") else "key_command"
     try:
         settings = Settings(
-            **values, api_key=key or None, config_path=path, sources=sources, key_problem=key_problem
+            **values, api_key=SecretStr(key) if key else None, config_path=path, sources=sources, key_problem=key_problem
         )
     except ValidationError as exc:
         error = exc.errors()[0]
@@ -341,9 +378,13 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"config file {path}: api_key is not read from the file; set {KEY_ENV} or name a key_file / key_command"
         )
-    unknown = [name for name in data if name not in FILE_KEYS and name not in FILE_TABLES]
+    keys = data.get(KEYS_TABLE, {})
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        raise ConfigError(f'config file {path}: [keys] maps binding ids to keys, e.g. "chat.new" = "ctrl+k"')
+    unknown = [name for name in data if name not in FILE_KEYS + TOOL_FILE_KEYS + FILE_TABLES]
     if unknown:
-        raise ConfigError(f"config file {path}: unknown setting {unknown[0]!r}; known: {', '.join(FILE_KEYS)}")
+        known = ", ".join(FILE_KEYS + TOOL_FILE_KEYS + FILE_TABLES)
+        raise ConfigError(f"config file {path}: unknown setting {unknown[0]!r}; known: {known}")
     return data
 
 
@@ -402,14 +443,24 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
             stored[name] = value
     lines = ["# qwen-tui settings (the API key is never stored here)"]
     lines += [f"{name} = {_toml_value(stored[name])}" for name in FILE_KEYS if name in stored]
-    for name, table in (stored.get("models") or {}).items():  # kept as the file had them
-        lines += ["", f"[models.{json.dumps(name)}]"]
-        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
+    lines += _tool_lines(path)  # every table as the file had it ([keys], [models."NAME"], [[mcp]], ...)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def _tool_lines(path: Path) -> list[str]:
+    """The file's agent-tool settings as written (top-level tool keys, then every table), so saving
+    from the app never drops MCP servers or functions; the app does not edit them."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+    keys = [line for line in lines[:start] if line.split("=", 1)[0].strip() in TOOL_FILE_KEYS]
+    return keys + ([""] + lines[start:] if start < len(lines) else [])
 
 
 def _toml_value(value: Any) -> str:

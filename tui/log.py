@@ -67,9 +67,10 @@ def setup_logging(*, debug: bool = False, secrets: list[str] | None = None) -> P
     secret_filter = SecretFilter(secrets or [])
     path: Path | None = log_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        file_path = log_path()
+        file_path.parent.mkdir(parents=True, exist_ok=True)
         file_handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+            file_path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
         )
     except OSError:
         path = None

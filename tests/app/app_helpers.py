@@ -69,3 +69,17 @@ async def until(condition: Callable[[], bool], pilot: Any, timeout: float = 10.0
         if time.monotonic() > deadline:
             raise AssertionError("the app did not reach the expected state in time")
         await pilot.pause(0.02)
+
+
+async def stream_in(
+    view: Any, pilot: Any, chunks: list[str], every: int, after_flush: Callable[[int], None] | None = None
+) -> None:
+    """Feed `chunks` to a streaming `MessageView`, flushing (as its timer would) after the first and
+    then every `every`-th chunk and letting the app draw; `after_flush(index)` then checks the screen."""
+    for index, chunk in enumerate(chunks):
+        view.add_text(chunk)
+        if index % every == 0:
+            await view._flush()
+            await pilot.pause()
+            if after_flush is not None:
+                after_flush(index)

@@ -37,15 +37,15 @@ async def send(pilot, text: str) -> None:
     """Type and send `text`, then wait until its answer has finished."""
     app = pilot.app
     await app.wait_for_engine()
-    before = len(app.pane.messages)  # the transcript (a long sitting unmounts its oldest views)
+    before = len(app.chat.pane.messages)  # the transcript (a long sitting unmounts its oldest views)
     await pilot.press(*text, "enter")
-    await until(lambda: len(app.pane.messages) == before + 2 and not app.streaming, pilot)
+    await until(lambda: len(app.chat.pane.messages) == before + 2 and not app.chat.streaming, pilot)
 
 
 async def opened(app: QwenApp, conversation_id: int) -> MessagePane:
     """Open a stored conversation once the app's engine is up; its transcript pane."""
     await app.wait_for_engine()
-    await app.open_conversation(conversation_id)
+    await app.chat.open_conversation(conversation_id)
     return app.query_one(MessagePane)
 
 
@@ -71,7 +71,7 @@ async def test_sending_streams_the_answer_and_stores_it(sim, tmp_path: Path) -> 
         assert status.turn_tokens and not status.streaming
         assert status.chain_text() == "server context, expires in 7d 0h"
         assert "ctx 7d 0h" in str(status.content)  # the short form that fits 100 columns
-        conversation_id = app.conversation_id
+        conversation_id = app.chat.conversation_id
     stored = await stored_transcript(settings, conversation_id)
     assert [m.role for m in stored] == ["user", "assistant"]
     assert stored[1].status == "complete" and stored[1].content == answer.message.content
@@ -90,7 +90,7 @@ async def test_escape_cancels_and_keeps_the_partial_answer(sim_factory, tmp_path
         assert status.streaming and str(status.content)[0] in SPINNER, "spinner and elapsed time while streaming"
         assert "[streaming…]" in str(views(app)[1].query_one(".meta").content)
         await pilot.press("escape")
-        await until(lambda: not app.streaming, pilot)
+        await until(lambda: not app.chat.streaming, pilot)
         answer = views(app)[1]
         assert answer.message.status == "cancelled"
         assert "[cancelled]" in str(answer.query_one(".meta").content)
@@ -98,7 +98,7 @@ async def test_escape_cancels_and_keeps_the_partial_answer(sim_factory, tmp_path
         partial = answer.message.content
         assert 40 < len(partial) < len("".join(long_answer(400)))
         assert shown_text(answer).endswith(partial[-20:])
-        conversation_id = app.conversation_id
+        conversation_id = app.chat.conversation_id
     stored = await stored_transcript(settings, conversation_id)
     assert stored[1].status == "cancelled" and stored[1].content == partial
 
@@ -115,7 +115,7 @@ async def test_a_dropped_stream_is_marked_incomplete_with_a_retry_hint(sim, tmp_
         assert answer.message.content, "the text before the drop is kept"
         # ctrl+r retries: a new complete answer replaces it on a new branch.
         await pilot.press("ctrl+r")
-        await until(lambda: not app.streaming and views(app)[-1].message.status == "complete", pilot)
+        await until(lambda: not app.chat.streaming and views(app)[-1].message.status == "complete", pilot)
         assert len(views(app)) == 2
         assert "branch 2/2" in str(views(app)[1].query_one(".meta").content)
 
@@ -135,11 +135,11 @@ async def test_editing_an_earlier_question_forks_a_branch_and_alt_arrows_switch(
         assert composer.text == "My name is Ada" and composer.editing_message_id == views(app)[0].message.id
         composer.clear()
         await pilot.press(*"My name is Grace", "enter")
-        await until(lambda: not app.streaming and len(views(app)) == 2, pilot)
+        await until(lambda: not app.chat.streaming and len(views(app)) == 2, pilot)
         first, answer = views(app)
         assert first.message.content == "My name is Grace" and "Grace" in answer.message.content
         assert "branch 2/2" in str(first.query_one(".meta").content)
-        conversation_id = app.conversation_id
+        conversation_id = app.chat.conversation_id
         # alt+left goes back to the original branch, with both of its turns.
         await pilot.press("alt+left")
         await until(lambda: len(views(app)) == 4, pilot)
@@ -161,7 +161,7 @@ async def test_pasted_multiline_text_stays_intact_and_ctrl_j_adds_a_newline(sim,
         assert composer.text == "first line\nsecond line\n\nfourth\nmore"
         assert views(app) == [], "nothing was sent by the paste or ctrl+j"
         await pilot.press("enter")
-        await until(lambda: len(views(app)) == 2 and not app.streaming, pilot)
+        await until(lambda: len(views(app)) == 2 and not app.chat.streaming, pilot)
         assert views(app)[0].message.content == "first line\nsecond line\n\nfourth\nmore"
 
 
@@ -282,7 +282,7 @@ async def test_editing_a_later_question_keeps_the_turns_before_it(sim, tmp_path:
         assert app.query_one(Composer).text == "What is my name"
         app.query_one(Composer).clear()
         await pilot.press(*"Do you remember my name", "enter")
-        await until(lambda: not app.streaming and len(views(app)) == 4, pilot)
+        await until(lambda: not app.chat.streaming and len(views(app)) == 4, pilot)
         contents = [view.message.content for view in views(app)]
         assert contents[0] == "My name is Ada" and contents[2] == "Do you remember my name"
         assert "Ada" in contents[3], "the fork still sees the earlier turn"
@@ -328,10 +328,10 @@ async def test_keys_arriving_in_one_burst_are_all_sent(sim, tmp_path: Path) -> N
         for key in [*text, "enter", *"next"]:  # posted at once, as the driver does for one read
             character = {"enter": "\r"}.get(key, key)
             app.post_message(events.Key(key, character))
-        await until(lambda: len(views(app)) == 2 and not app.streaming, pilot)
+        await until(lambda: len(views(app)) == 2 and not app.chat.streaming, pilot)
         assert views(app)[0].message.content == text
         assert app.query_one(Composer).text == "next"
-        conversation_id = app.conversation_id
+        conversation_id = app.chat.conversation_id
     stored = await stored_transcript(settings, conversation_id)
     assert stored[0].content == text
 
@@ -341,11 +341,11 @@ async def test_full_collections_run_while_a_long_answer_streams(sim_factory, tmp
     without it), the answer still finishes, and the collection timer does not outlive the answer."""
     import gc
 
-    import tui.app.app
+    import tui.app.turn_feed
 
     collections: list[int] = []
     real_collect = gc.collect
-    monkeypatch.setattr(tui.app.app, "FULL_COLLECTION_SECONDS", 0.1)
+    monkeypatch.setattr(tui.app.turn_feed, "FULL_COLLECTION_SECONDS", 0.1)
     monkeypatch.setattr(gc, "collect", lambda *args: collections.append(1) or real_collect(*args))
     # A 2 s answer: a full collection of the test process's heap can itself take a few tenths of a second.
     sim = sim_factory(speed=200, long_answer=400)
@@ -381,7 +381,7 @@ async def test_a_view_moved_right_after_a_conversation_opens_stays_where_it_was_
         app = make_app(settings)
         async with app.run_test(size=(80, 24)) as pilot:
             await app.wait_for_engine()
-            await app.open_conversation(conversation)
+            await app.chat.open_conversation(conversation)
             await pilot.press("alt+r", "ctrl+t")
             await pilot.pause(0.2)
             pane, box = app.query_one(MessagePane), app.query_one(Collapsible)

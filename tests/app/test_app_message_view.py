@@ -6,6 +6,7 @@ import asyncio
 import re
 from dataclasses import replace
 
+from app_helpers import stream_in
 from textual.app import App
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownFence
@@ -124,14 +125,59 @@ async def test_a_segment_that_starts_inside_a_code_fence_streams_on_as_code() ->
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(MessageView)
         await view.begin_stream()
-        for index, chunk in enumerate(chunks):
-            view.add_text(chunk)
-            if index % 10 == 0:
-                await view._flush()
-                await pilot.pause()
+        await stream_in(view, pilot, chunks, every=10)
         await view.end_stream(replace(answer, content="".join(chunks), status="complete"))
         await pilot.pause()
         shown = shown_text(view)
         expected = re.findall(r"^```python\n(.*?)\n```$", shown, re.M | re.S)
         assert expected  # the mounted segments hold a whole fence
         assert [fence.code for fence in view.query(MarkdownFence)] == expected
+
+
+def screen_lines(app: App) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def test_an_opened_bold_marker_is_not_shown_raw_before_it_closes() -> None:
+    """`**Start` streams in pieces: the screen never shows raw stars; once closed, the words are bold.
+
+    (Markdown shows an unclosed `**` as two stars, so each flush flashed them until the closing delta.)
+    """
+    app = OneAnswer(STREAMING)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(MessageView)
+        await view.begin_stream()
+        for delta in ("Plain words, then **", "Start", "ing soon", "*"):
+            view.add_text(delta)
+            await view._flush()
+            await pilot.pause()
+            shown = "\n".join(screen_lines(app))
+            assert "Plain words, then" in shown
+            assert "*" not in shown, delta
+        view.add_text("* and the rest.")
+        await view._flush()
+        await pilot.pause()
+        assert any("Plain words, then Starting soon and the rest." in line for line in screen_lines(app))
+        bold = [
+            segment.text
+            for strip in app.screen._compositor.render_strips()
+            for segment in strip
+            if segment.style is not None and segment.style.bold
+        ]
+        assert "Starting soon" in "".join(bold)
+
+
+async def test_a_marker_that_never_closes_is_shown_when_the_answer_ends() -> None:
+    answer = STREAMING
+    app = OneAnswer(answer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(MessageView)
+        await view.begin_stream()
+        view.add_text("It ends with **unclosed")
+        await view._flush()
+        await pilot.pause()
+        assert "unclosed" not in "\n".join(screen_lines(app))
+        await view.end_stream(replace(answer, content="It ends with **unclosed", status="complete"))
+        await pilot.pause()
+        assert shown_text(view) == "It ends with **unclosed"
+        assert any("It ends with **unclosed" in line for line in screen_lines(app))

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from tui.app.app import START_DEMO, QwenApp
+from tui.app.screens.chat import ChatScreen
 from tui.app.screens.dialogs import Confirm, TextPrompt
 from tui.app.screens.first_run import FirstRunScreen
 from tui.app.screens.help import HelpScreen
@@ -107,7 +108,7 @@ async def test_settings_are_saved_to_the_config_file_and_applied(sim, tmp_path: 
         assert app.query_one(StatusLine).model == "qwen-plus"
         assert app.engine.settings.model == "qwen-plus" and app.engine.settings.tools == ["web_search"]
         await pilot.press(*"hello", "enter")
-        await until(lambda: len(app.query_one(MessagePane).views) == 2 and not app.streaming, pilot)
+        await until(lambda: len(app.query_one(MessagePane).views) == 2 and not app.chat.streaming, pilot)
     saved = tomllib.loads((tmp_path / "config.toml").read_text())
     assert saved["model"] == "qwen-plus" and saved["tools"] == ["web_search"] and saved["thinking"] is True
     assert "api_key" not in saved
@@ -123,10 +124,10 @@ async def test_an_open_conversation_shows_and_uses_its_model_until_settings_chan
         await app.wait_for_engine()
         status = app.query_one(StatusLine)
         assert status.model == "qwen-max"  # no conversation open: a new one would use the default
-        await app.open_conversation(conversation_id)
+        await app.chat.open_conversation(conversation_id)
         assert status.model == "qwen-plus"  # the open conversation keeps the model it has
         await pilot.press(*"And beavers?", "enter")
-        await until(lambda: len(app.query_one(MessagePane).views) == 4 and not app.streaming, pilot)
+        await until(lambda: len(app.query_one(MessagePane).views) == 4 and not app.chat.streaming, pilot)
         assert sim.requests[-1]["model"] == "qwen-plus"
         assert app.query_one(MessagePane).views[-1].message.model == "qwen-plus"
         await pilot.press("f2")
@@ -135,7 +136,7 @@ async def test_an_open_conversation_shows_and_uses_its_model_until_settings_chan
         await until(lambda: not isinstance(app.screen, SettingsScreen), pilot)
         assert status.model == "qwen-turbo"
         await pilot.press(*"And otters again?", "enter")
-        await until(lambda: len(app.query_one(MessagePane).views) == 6 and not app.streaming, pilot)
+        await until(lambda: len(app.query_one(MessagePane).views) == 6 and not app.chat.streaming, pilot)
         assert sim.requests[-1]["model"] == "qwen-turbo", "the model chosen in settings answers next"
         await pilot.press("ctrl+n")
         await until(lambda: not app.query_one(MessagePane).views, pilot)
@@ -148,8 +149,8 @@ async def test_help_lists_every_app_binding_and_the_osc52_tmux_note(sim, tmp_pat
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         shown = "\n".join(str(widget.content) for widget in app.screen.query("Static"))
-        for binding in QwenApp.BINDINGS:
-            assert binding.tooltip in shown, binding.key
+        for binding in [*ChatScreen.BINDINGS, *QwenApp.BINDINGS]:
+            assert (binding.tooltip or binding.description) in shown, binding.key
         assert "set -g set-clipboard on" in shown and "OSC 52" in shown
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
@@ -193,9 +194,9 @@ async def test_launch_lays_the_screen_out_for_the_terminal_size_from_the_first_l
         seen: list[set[str]] = []
         refresh_layout = Screen._refresh_layout
 
-        def recording(screen: Screen, *args, **kwargs) -> None:
-            seen.append(set(screen.classes))
-            refresh_layout(screen, *args, **kwargs)
+        def recording(screen: Screen, *args, _seen=seen, _refresh=refresh_layout, **kwargs) -> None:
+            _seen.append(set(screen.classes))
+            _refresh(screen, *args, **kwargs)
 
         monkeypatch.setattr(Screen, "_refresh_layout", recording)
         app = make_app(make_settings(tmp_path, sim))
@@ -231,7 +232,7 @@ async def test_escape_sequences_in_model_output_never_reach_the_terminal(sim, tm
     app = make_app(settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.wait_for_engine()
-        await app.open_conversation(conversation)
+        await app.chat.open_conversation(conversation)
         await pilot.pause()
         question, answer = app.query_one(MessagePane).views
         assert "\x1b" in answer.message.content or "\x1b" in question.message.content

@@ -1,11 +1,13 @@
-"""Cutting long answers into segments: nothing lost, never inside a code fence."""
+"""Cutting long answers into segments: nothing lost, never inside a code fence; holding back an
+unclosed inline marker while streaming."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.app.segments import safe_cut, split_segments
+from tui.app.segments import HELD_CHARS, open_marker, safe_cut, split_segments
 from tui.sim.answers import long_answer
 
 BLOCKS = st.sampled_from(
@@ -45,3 +47,27 @@ def test_the_long_benchmark_answer_splits_into_many_valid_segments() -> None:
 def test_safe_cut_waits_for_the_fence_to_close() -> None:
     text = "intro\n\n```\ncode\n\nmore code\n```\n\nafter"
     assert safe_cut(text, size=8) == text.index("after")
+
+
+@pytest.mark.parametrize(
+    ("text", "held"),
+    [
+        ("Hello **Start", "**Start"),
+        ("Hello **", "**"),  # may open once the next delta comes
+        ("x `code", "`code"),
+        ("x `a` and **b", "**b"),
+        ("- **Note", "**Note"),
+        ("Hello **Start** x", None),  # closed
+        ("a * b", None),  # followed by a space: not an opener
+        ("* item", None),  # a bullet
+        ("snake_case_name", None),  # `_` inside a word
+        ("x `a ** b", "`a ** b"),  # stars inside a code span are literal
+        ("```\ncode **x", None),  # inside a fence
+        ("    indented **code", None),
+        ("line one **\nline two", None),  # only the last line counts
+        ("**" + "x" * HELD_CHARS, None),  # open too long: literal
+    ],
+)
+def test_open_marker_holds_an_unclosed_inline_marker_on_the_last_line(text: str, held: str | None) -> None:
+    start = open_marker(text)
+    assert (text[start:] if start is not None else None) == held

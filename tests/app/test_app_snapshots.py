@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from app_helpers import chat, make_app, make_settings, populate, until
+
 from tui.app.widgets.conversation_list import ConversationList
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -19,7 +19,7 @@ def opened(conversation_id: int, *keys: str):
     async def run_before(pilot) -> None:
         app = pilot.app
         await app.wait_for_engine()
-        await app.open_conversation(conversation_id)
+        await app.chat.open_conversation(conversation_id)
         await pilot.pause()
         for key in keys:  # one at a time: each may scroll or re-layout the transcript
             await pilot.press(key)

@@ -143,3 +143,11 @@ def on_a_terminal(cli: Cli, *args: str, base_url: str | None = None, stderr_too:
     finally:
         os.close(master)
     return status, b"".join(chunks)
+
+
+def run_on_terminal(cli: Cli, *args: str, base_url: str, stderr_too: bool = False) -> bytes:
+    """Run `qwen-tui` with stdout (and with `stderr_too`, stderr) on a pseudo-terminal, as in an
+    interactive shell; check it succeeded and return every byte it wrote there."""
+    status, shown = on_a_terminal(cli, *args, base_url=base_url, stderr_too=stderr_too)
+    assert status == 0
+    return shown

@@ -7,7 +7,7 @@ import signal
 from typing import Any
 
 import pytest
-from cli_process import Cli, assert_one_clear_line, on_a_terminal, read_until
+from cli_process import Cli, assert_one_clear_line, read_until, run_on_terminal
 
 SEVEN_DAYS = 7 * 24 * 3600
 
@@ -275,17 +275,10 @@ def test_the_key_can_come_from_a_key_file_named_in_the_config(cli: Cli, sim_fact
     assert "Hello" in done.stdout
 
 
-def _run_on_a_terminal(cli: Cli, *args: str, base_url: str) -> bytes:
-    """Run `qwen-tui` with stdout on a pseudo-terminal, as in an interactive shell; return what it wrote."""
-    status, shown = on_a_terminal(cli, *args, base_url=base_url, stderr_too=False)
-    assert status == 0
-    return shown
-
-
 def test_escape_sequences_in_an_answer_never_reach_the_terminal(cli: Cli, sim) -> None:
     """The simulator echoes the question's topic, so a hostile question yields a hostile answer."""
     hostile = "Explain \x1b]52;c;ZXZpbA==\x07 and \x1b[2J please"
-    shown = _run_on_a_terminal(cli, "ask", hostile, base_url=sim.base_url)
+    shown = run_on_terminal(cli, "ask", hostile, base_url=sim.base_url)
     assert b"]52;c;ZXZpbA==" in shown  # the answer echoed it, made inert
     for sequence in (b"\x1b]52", b"\x1b[2J", b"\x07"):
         assert sequence not in shown

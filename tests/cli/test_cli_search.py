@@ -64,3 +64,26 @@ def test_a_terminal_gets_the_match_in_bold_and_brackets_stay_plain(notes: Cli) -
 def test_a_terminal_never_gets_escape_sequences_from_a_message(notes: Cli) -> None:
     shown = run_on_terminal(notes, "search", "okapi")
     assert shown == f"1  #2  assistant  Zoo [draft]: A ]0;owned {BOLD}okapi{NORMAL}\n"
+
+
+def test_a_title_is_searched_too_and_every_matching_message_is_listed(notes: Cli) -> None:
+    notes.import_chat(
+        "Zebra crossings",
+        {"role": "user", "content": "Where do zebra crossings come from?"},
+        {"role": "assistant", "content": "The first zebra crossing was painted in 1951."},
+    )
+    done = notes.run("search", "zebra")
+    assert done.returncode == 0
+    assert done.stdout.splitlines() == [
+        "2  title  [Zebra] crossings",
+        "2  #4  assistant  Zebra crossings: The first [zebra] crossing was painted in 1951.",
+        "2  #3  user  Zebra crossings: Where do [zebra] crossings come from?",
+        "1  #1  user  Zoo [draft]: See [1] and ]odd[ for the [zebra] notes",
+    ]
+
+
+def test_a_title_made_of_escape_sequences_stays_one_safe_line(cli: Cli) -> None:
+    cli.import_chat("\x1b[2J wiped \x1b]0;owned\x07 title", {"role": "user", "content": "hi"})
+    shown = run_on_terminal(cli, "search", "wiped")
+    assert "\x1b[2J" not in shown and "\x07" not in shown
+    assert shown.startswith("1  title  ") and f"{BOLD}wiped{NORMAL}" in shown

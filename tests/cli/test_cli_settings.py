@@ -212,3 +212,22 @@ def test_saving_in_demo_mode_never_writes_the_simulator_or_the_demo_database(hom
     text = path.read_text(encoding="utf-8")
     assert "5555" not in text and "demo.db" not in text and "sk-" not in text
     assert 'theme = "ansi-dark"' in text and 'model = "from-file"' in text
+
+
+def test_a_keys_table_remaps_bindings_and_saving_keeps_it(home: Path) -> None:
+    path = write_config(home, 'model = "m1"\n\n[keys]\n"chat.new" = "ctrl+k"\n"composer.newline" = "ctrl+j,alt+enter"\n')
+    settings = load_settings({})
+    assert settings.keys == {"chat.new": "ctrl+k", "composer.newline": "ctrl+j,alt+enter"}
+    settings.model = "m2"
+    save_settings(settings)
+    again = load_settings({})
+    assert (again.model, again.keys) == ("m2", settings.keys)
+    assert path.read_text(encoding="utf-8").count("[keys]") == 1
+
+
+@pytest.mark.parametrize("text", ['keys = "ctrl+k"\n', '[keys]\n"chat.new" = 3\n'])
+def test_a_keys_table_that_is_not_ids_to_keys_is_one_clear_line(home: Path, text: str) -> None:
+    write_config(home, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings({})
+    assert "[keys]" in str(caught.value) and "\n" not in str(caught.value)

@@ -1,13 +1,16 @@
-"""Full-text search: snippets with match marks, prefix matching, and safety for any typed text."""
+"""Full-text search: titles and every matching message, snippets with match marks, prefix matching, and
+safety for any typed text."""
 
 from __future__ import annotations
 
+import sqlite3
 import string
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.store import Store
+from tui.store.schema import MIGRATIONS, statements
 from tui.store.search import SNIPPET_CLOSE, SNIPPET_OPEN
 
 
@@ -77,3 +80,60 @@ async def test_any_typed_text_searches_without_error(store: Store, text: str) ->
     hits = await store.search(text)
     assert all(hit.snippet for hit in hits)
     assert len(await store.list_conversations()) == 2
+
+
+# ------------------------------------------------------------------ titles, and every hit
+
+
+async def test_a_title_matches_with_its_conversation_first(store: Store) -> None:
+    ids = await _seed(store)
+    assert await store.search("cooking") == []  # titles only when asked for
+    hits = await store.search("cooking", titles=True)
+    assert [(h.kind, h.conversation_id, h.message_id, h.role) for h in hits] == [("title", 2, None, None)]
+    assert hits[0].snippet == f"{SNIPPET_OPEN}Cooking{SNIPPET_CLOSE}" and hits[0].title == "Cooking"
+
+    # a word in a title and in messages: the title hit first, then each message
+    await store.add_message(1, role="assistant", content="Databases keep data safe", parent_id=ids["quote"])
+    assert [(h.kind, h.conversation_id) for h in await store.search("databases", titles=True)] == [("title", 1), ("message", 1)]
+
+
+async def test_a_renamed_chat_is_found_by_its_new_name_only(store: Store) -> None:
+    await _seed(store)
+    await store.update_conversation(2, title="Renamed chat")
+
+    assert [(h.kind, h.conversation_id) for h in await store.search("Renamed", titles=True)] == [("title", 2)]
+    assert await store.search("Cooking", titles=True) == []
+    await store.delete_conversation(2)
+    assert await store.search("Renamed", titles=True) == []
+
+
+async def test_every_matching_message_is_a_hit_not_one_per_conversation(store: Store) -> None:
+    conversation = await store.create_conversation(title="Notes", model="m", endpoint="e")
+    parent = None
+    for n in range(4):
+        parent = (await store.add_message(conversation.id, role="user", content=f"zebra fact {n}", parent_id=parent)).id
+    hits = await store.search("zebra", titles=True)
+    assert [h.conversation_id for h in hits] == [conversation.id] * 4
+    assert len({h.message_id for h in hits}) == 4 and all(h.kind == "message" for h in hits)
+
+
+async def test_the_limit_counts_title_and_message_hits_together(store: Store) -> None:
+    await _seed(store)
+    await store.update_conversation(1, title="Risotto notes")
+    hits = await store.search("risotto", limit=2, titles=True)
+    assert [h.kind for h in hits] == ["title", "message"]
+    assert await store.search("risotto", limit=0, titles=True) == []
+
+
+async def test_titles_of_an_older_file_are_searchable_after_the_upgrade(db_path, open_store) -> None:
+    raw = sqlite3.connect(db_path)
+    for statement in statements(MIGRATIONS[0]):
+        raw.execute(statement)
+    raw.execute("INSERT INTO conversations (title, created_at, updated_at, model, endpoint) "
+                "VALUES ('Old zebra chat', 1, 1, 'm', 'e')")
+    raw.execute("PRAGMA user_version = 1")
+    raw.commit()
+    raw.close()
+
+    store = await open_store(db_path)
+    assert [(h.kind, h.title) for h in await store.search("zebra", titles=True)] == [("title", "Old zebra chat")]

@@ -21,7 +21,9 @@ from typing import Any, Literal
 from tui.api.endpoints import is_legacy
 from tui.api.types import ResponseRequest
 from tui.catalog import ModelInfo, shipped_catalog
-from tui.store.models import ChainMode, Conversation, Message
+from tui.chat.agent_tools import builtin_entries
+from tui.store.input_items import function_items, function_outputs
+from tui.store.models import ChainMode, Conversation, Message, OutputItem
 
 #: How long the server keeps a stored response for `previous_response_id` (DashScope: 7 days).
 RESPONSE_TTL_SECONDS = 7 * 24 * 3600
@@ -69,6 +71,9 @@ class TurnOptions:
     system_prompt: str | None = None
     #: False for a private conversation: the server keeps nothing, so the turn is never chained.
     store: bool = True
+    #: Agent tools besides the built-in ones: MCP entries (headers read) and function declarations.
+    extra_tools: tuple[dict[str, Any], ...] = ()
+    knowledge_base: str | None = None
     #: The model's row in the table (None: looked up in the shipped table).
     info: ModelInfo | None = None
 
@@ -125,6 +130,7 @@ def replay_input(
     if system_prompt and system_prompt.strip():
         items.append({"role": "system", "content": system_prompt})
     for message in path:
+        items += function_items(message.items)
         if message.content or (images or {}).get(message.id):
             items.append({"role": message.role, "content": message_content(message, images)})
     return items
@@ -137,19 +143,23 @@ def build_request(
     mode: ChainMode,
     previous_response_id: str | None = None,
     images: ImageUrls | None = None,
+    turn_items: Sequence[OutputItem] = (),
+    answered: Sequence[OutputItem] = (),
 ) -> ResponseRequest:
     """The streaming request for a turn answering the last message of `path` (root..user message).
 
     In chain mode only what the server lacks is sent on top of `previous_response_id`: the user
-    messages after the answer it names (one, unless turns since failed or were cancelled).
+    messages after the answer it names (one, unless turns since failed or were cancelled) -- or,
+    when the previous response called functions, their outputs (`answered`). A replay sends the
+    branch and the function calls this turn made so far (`turn_items`).
     """
     if mode == "chain":
         if not previous_response_id:
             raise ValueError("chain mode needs a previous_response_id")
-        turn_input = chain_input(path, previous_response_id, images)
+        turn_input = function_outputs(answered) or chain_input(path, previous_response_id, images)
     else:
         previous_response_id = None
-        turn_input = replay_input(path, options.system_prompt, images)
+        turn_input = replay_input(path, options.system_prompt, images) + function_items(turn_items)
     tools = request_tools(options.tools)
     enable_thinking, reasoning = thinking_fields(options, tools)
     return ResponseRequest(
@@ -158,7 +168,7 @@ def build_request(
         previous_response_id=previous_response_id,
         stream=True,
         store=options.store,
-        tools=[{"type": name} for name in tools] or None,
+        tools=[*builtin_entries(tools, options.knowledge_base), *options.extra_tools] or None,
         enable_thinking=enable_thinking,
         reasoning=reasoning,
     )

@@ -10,14 +10,18 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 from tui.api.client import ResponsesClient
 from tui.api.errors import ApiError
+from tui.api.mcp import McpTool, list_tools
 from tui.catalog import Catalog, shipped_catalog
+from tui.chat.agent_tools import AgentTools, builtin_entries
 from tui.chat.chain import ChainState, TurnOptions, chain_state, plan_chain, turn_options
 from tui.chat.cost import Cost, total_cost, turn_cost
 from tui.chat.errors import EngineError
+from tui.chat.functions import Consent, FunctionLoop, FunctionRunner, function_specs
 from tui.chat.images import Attachment, DataUrlCache
 from tui.chat.meter import ContextMeter, meter_for
 from tui.chat.turn import Turn, TurnPlan
@@ -52,6 +56,8 @@ class EngineSettings:
     catalog: Catalog = field(default_factory=shipped_catalog)
     #: The currency prices are shown in, following the region (catalog.currency).
     currency: str = "USD"
+    #: MCP servers, local functions and the knowledge base from the config (see `tui.tool_config`).
+    agent: AgentTools = field(default_factory=AgentTools)
 
 
 #: What "summarise into a new branch" asks the model; the answer seeds the new branch.
@@ -92,6 +98,10 @@ class ChatEngine:
         self._flush_interval = flush_interval
         self._running: dict[int, Turn] = {}
         self._data_urls = DataUrlCache()
+        #: Asked before a local function runs (the app's dialog, `ask`'s flags); None denies every call.
+        self.consent: Consent | None = None
+        #: Whether "always for this conversation" answers given earlier count (`ask` asks its flags only).
+        self.use_saved_approvals = True
 
     # --- conversations -----------------------------------------------------------------------
 
@@ -157,8 +167,9 @@ class ChatEngine:
             raise EngineError("the message is empty")
         conversation = await self.conversation(conversation_id)
         await self._ensure_idle(conversation_id)
+        options = self._options(conversation)  # a tool that cannot be set up fails here, before anything is stored
         if images:
-            self.check_vision(self._options(conversation).model)
+            self.check_vision(options.model)
         user = await self.store.add_message(
             conversation_id,
             role="user",
@@ -262,7 +273,14 @@ class ChatEngine:
             model_info=options.model_info,
             images=await self._image_urls(path),
         )
-        turn = Turn(plan, store=self.store, client=self.client, clock=self._clock, flush_interval=self._flush_interval)
+        turn = Turn(
+            plan,
+            store=self.store,
+            client=self.client,
+            clock=self._clock,
+            flush_interval=self._flush_interval,
+            functions=self._function_loop(conversation),
+        )
         self._running[conversation.id] = turn
         return turn
 
@@ -346,7 +364,7 @@ class ChatEngine:
             )
 
     def _options(self, conversation: Conversation) -> TurnOptions:
-        return turn_options(
+        options = turn_options(
             conversation,
             model=self.settings.model,
             endpoint=self.settings.endpoint,
@@ -356,6 +374,77 @@ class ChatEngine:
             store=self.settings.store_responses,
             private=self.settings.private,
             models=self.settings.catalog,
+        )
+        agent = self.settings.agent
+        builtin_entries(options.tools, agent.knowledge_base)  # file_search without a knowledge base fails here
+        loop = self._function_loop(conversation)
+        extra = agent.mcp_entries(self.mcp_enabled(conversation)) + (loop.declarations() if loop else [])
+        return replace(options, extra_tools=tuple(extra), knowledge_base=agent.knowledge_base)
+
+    # --- agent tools (MCP servers, local functions) ------------------------------------------
+
+    def mcp_servers(self) -> list[str]:
+        """Labels of the MCP servers the config lists (what F2 / the palette can turn on)."""
+        return [server.label for server in self.settings.agent.mcp]
+
+    def local_tools(self) -> list[str]:
+        """Names of the local functions that exist: the built-in ones, then the config's."""
+        return list(function_specs(self.settings.agent.functions))
+
+    async def mcp_tools(self, label: str) -> list[McpTool]:
+        """What an MCP server offers, asked of the server itself (DashScope lists nothing); `McpError` if it fails."""
+        agent = self.settings.agent
+        server = agent.server(label)
+        return await list_tools(server.url, server.protocol, agent.headers(server))
+
+    def mcp_enabled(self, conversation: Conversation) -> list[str]:
+        """Labels of the MCP servers this conversation sends (its "mcp" option; none by default)."""
+        return [str(label) for label in conversation.options.get("mcp") or []]
+
+    def functions_enabled(self, conversation: Conversation) -> list[str]:
+        """Local functions this conversation offers the model (its "functions" option, else the config's)."""
+        chosen = conversation.options.get("functions")
+        names = self.settings.agent.local_tools if chosen is None else chosen
+        return [str(name) for name in names]
+
+    async def set_mcp(self, conversation_id: int, labels: list[str]) -> Conversation:
+        """Turn MCP servers on for a conversation (by label; an unknown label is an EngineError)."""
+        for label in labels:
+            self.settings.agent.server(label)
+        return await self.set_options(conversation_id, mcp=list(dict.fromkeys(labels)))
+
+    async def set_functions(self, conversation_id: int, names: list[str]) -> Conversation:
+        """Offer these local functions to the model in a conversation (each call still asks consent)."""
+        known = function_specs(self.settings.agent.functions)
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise EngineError(f"there is no local tool {unknown[0]!r} (known: {', '.join(known)})")
+        return await self.set_options(conversation_id, functions=list(dict.fromkeys(names)))
+
+    def _function_loop(self, conversation: Conversation) -> FunctionLoop | None:
+        """The functions a turn of `conversation` may call, or None when none is on (nothing runs)."""
+        names = self.functions_enabled(conversation)
+        if not names:
+            return None
+        agent = self.settings.agent
+        specs = function_specs(agent.functions)
+        chosen = {name: specs[name] for name in names if name in specs}
+        if not chosen:
+            return None
+        conversation_id = conversation.id
+
+        async def remember(name: str) -> None:
+            current = await self.conversation(conversation_id)
+            allowed = list(dict.fromkeys([*current.options.get("allowed_functions", []), name]))
+            await self.set_options(conversation_id, allowed_functions=allowed)
+
+        return FunctionLoop(
+            conversation_id,
+            chosen,
+            FunctionRunner(Path(agent.root or "."), hidden_env=agent.hidden_env()),
+            self.consent,
+            approved=set(conversation.options.get("allowed_functions") or []) if self.use_saved_approvals else set(),
+            remember=remember,
         )
 
     async def _member(self, conversation_id: int, message_id: int) -> Message:
@@ -419,8 +508,8 @@ class ChatEngine:
     async def latest_conversation(self) -> Conversation | None:
         return await self.store.latest_conversation()
 
-    async def search(self, query: str, *, limit: int = 50) -> list[SearchHit]:
-        return await self.store.search(query, limit=limit)
+    async def search(self, query: str, *, limit: int = 50, titles: bool = False) -> list[SearchHit]:
+        return await self.store.search(query, limit=limit, titles=titles)
 
     async def rename(self, conversation_id: int, title: str) -> Conversation:
         title = " ".join(title.split())

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from tui.api.client import ResponsesClient
 from tui.catalog import load_catalog
+from tui.chat.agent_tools import AgentTools
 from tui.chat.engine import ChatEngine, EngineSettings
 from tui.chat.errors import EngineError
 from tui.store import Store
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 def engine_settings(settings: Settings) -> EngineSettings:
     """The engine's defaults taken from the person's settings (the model table with config's `[models]`
     overrides; the currency the region bills in)."""
+    # Loaded already (`settings` came from it); imported here so `tui.chat` does not pull it in.
+    from tui.config import KEY_ENV
+
     catalog = load_catalog(settings.models)
     return EngineSettings(
         catalog=catalog,
@@ -31,6 +35,14 @@ def engine_settings(settings: Settings) -> EngineSettings:
         effort=settings.effort,
         system_prompt=settings.system_prompt,
         private=settings.private,
+        agent=AgentTools(
+            mcp=tuple(settings.mcp),
+            functions=tuple(settings.function),
+            local_tools=tuple(settings.local_tools),
+            knowledge_base=settings.knowledge_base,
+            root=str(settings.local_root) if settings.local_root else None,
+            secret_env=(KEY_ENV,),
+        ),
     )
 
 

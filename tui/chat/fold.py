@@ -8,10 +8,11 @@ all fold into the same final turn. `response.completed` reconciles whatever was 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from tui.api import types as wire
+from tui.chat.tool_items import fill_extra_tool, mcp_arguments_delta, mcp_arguments_done
 from tui.chat.updates import (
     ReasoningDelta,
     TextDelta,
@@ -203,6 +204,13 @@ class TurnFold:
         call.name = event.name or call.name
         return [_updated(call)]
 
+    def _on_mcp_arguments(self, event: Any) -> list[Update]:
+        """DashScope's `mcp_call_arguments.*` (unknown to the wire module, so read off its kept fields)."""
+        index = getattr(event, "output_index", None)
+        call = self._tool(getattr(event, "item_id", None) or f"mcp-{index}", "mcp_call", index)
+        changed = mcp_arguments_delta(call, event) if event.type.endswith(".delta") else mcp_arguments_done(call, event)
+        return [_updated(call)] if changed else []
+
     def _on_code_delta(self, event: Any) -> list[Update]:
         call = self._tool(event.item_id or f"code-{event.output_index}", "code_interpreter_call", event.output_index)
         call.code = (call.code or "") + event.delta
@@ -305,7 +313,7 @@ class TurnFold:
 
 def _updated(call: ToolCall) -> ToolCallUpdated:
     """An update carrying a snapshot, so later changes to the live call never rewrite what was sent."""
-    return ToolCallUpdated(replace(call, sources=list(call.sources), urls=list(call.urls)))
+    return ToolCallUpdated(call.snapshot())
 
 
 def _advance(call: ToolCall, status: str) -> bool:
@@ -320,7 +328,7 @@ def _advance(call: ToolCall, status: str) -> bool:
 
 def _fill_tool(call: ToolCall, item: Any) -> bool:
     """Copy the details an item carries onto the call (never erasing what is known); return whether any changed."""
-    before = (call.query, list(call.sources), call.goal, list(call.urls), call.code, call.logs, call.output, call.name, call.arguments)
+    before = _snapshot(call)
     if isinstance(item, wire.WebSearchCallItem) and item.action is not None:
         action = item.action
         call.query = action.query or (", ".join(action.queries) if action.queries else None) or call.query
@@ -343,15 +351,15 @@ def _fill_tool(call: ToolCall, item: Any) -> bool:
     elif isinstance(item, wire.FunctionCallItem):
         call.name = item.name or call.name
         call.arguments = item.arguments or call.arguments
+        call.call_id = item.call_id or call.call_id
     else:
-        extra = item.model_extra or {}
-        call.name = extra.get("name") or call.name
-        call.arguments = extra.get("arguments") or call.arguments
-        output = extra.get("output")
-        if isinstance(output, str) and output:
-            call.output = output
-    after = (call.query, call.sources, call.goal, call.urls, call.code, call.logs, call.output, call.name, call.arguments)
-    return before != after
+        fill_extra_tool(call, item.model_extra or {})
+    return before != _snapshot(call)
+
+
+def _snapshot(call: ToolCall) -> dict[str, Any]:
+    """The call's details with lists copied, to compare before and after filling in place."""
+    return {key: list(value) if isinstance(value, list) else value for key, value in call.details().items()}
 
 
 def usage_from_wire(usage: Any) -> Usage:
@@ -379,4 +387,6 @@ _HANDLERS = {
     "response.function_call_arguments.done": TurnFold._on_arguments_done,
     "response.code_interpreter_call_code.delta": TurnFold._on_code_delta,
     "response.code_interpreter_call_code.done": TurnFold._on_code_done,
+    "response.mcp_call_arguments.delta": TurnFold._on_mcp_arguments,
+    "response.mcp_call_arguments.done": TurnFold._on_mcp_arguments,
 }

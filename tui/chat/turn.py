@@ -19,26 +19,30 @@ from tui.api.errors import ApiError, PreviousResponseNotFound
 from tui.catalog import ModelInfo
 from tui.chat.chain import ImageUrls, TurnOptions, build_request, expiry
 from tui.chat.chat_request import chat_body
-from tui.chat.fold import TurnFold
+from tui.chat.functions import FunctionLoop
 from tui.chat.meter import meter_for
+from tui.chat.rounds import RoundsFold
 from tui.chat.updates import (
     ChainFallback,
     ContextUpdated,
     ResponseCreated,
     Retrying,
     TextDelta,
+    ToolCall,
     TurnFinished,
     TurnStarted,
     Update,
 )
 from tui.store import Store, TurnWriter
-from tui.store.models import ChainMode, Message, MessageStatus
+from tui.store.models import ChainMode, Message, MessageStatus, OutputItem
 
 log = logging.getLogger("tui.chat")
 
 #: Events after which the writer gets the turn's output items (its next timed flush writes them, so a
 #: crash keeps started tools); not per delta, since building the items joins their streamed text.
 _ITEM_EVENTS = frozenset({"response.output_item.added", "response.output_item.done"})
+#: Responses one turn may chain through local function calls before the client stops asking.
+MAX_FUNCTION_ROUNDS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,7 @@ class Turn:
         client: ResponsesClient,
         clock: Callable[[], float],
         flush_interval: float = 0.25,
+        functions: FunctionLoop | None = None,
     ) -> None:
         self.conversation_id = plan.conversation_id
         self.user_message_id = plan.path[-1].id
@@ -89,7 +94,8 @@ class Turn:
         self._flush_interval = flush_interval
         self._queue: asyncio.Queue[Update] = asyncio.Queue()
         self._ended = asyncio.Event()
-        self._fold = TurnFold()
+        self._fold = RoundsFold()
+        self._functions = functions
         self._cancelled = False
         self._finalizing = False
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"turn-{self.assistant_message_id}")
@@ -195,17 +201,26 @@ class Turn:
         """Send the request (falling back once from chain to replay) and fold its events into the store."""
         plan = self._plan
         mode, previous = plan.mode, plan.previous_response_id
+        answered: list[OutputItem] = []  # function calls whose outputs the next request carries
         while True:
             events: AsyncGenerator[Any, None]
             if plan.api == "chat" and plan.model_info is not None:
                 events = stream_chat(self._client, chat_body(plan.options, plan.path, plan.model_info, plan.images), on_retry=self._on_retry)
             else:
-                request = build_request(plan.options, plan.path, mode=mode, previous_response_id=previous, images=plan.images)
+                request = build_request(
+                    plan.options,
+                    plan.path,
+                    mode=mode,
+                    previous_response_id=previous,
+                    images=plan.images,
+                    turn_items=self._fold.items(),
+                    answered=answered,
+                )
                 events = self._client.stream(request, on_retry=self._on_retry)
             try:
                 await self._consume(events, writer, previous)
             except PreviousResponseNotFound as exc:
-                if mode != "chain" or self._fold.started:
+                if mode != "chain" or self._fold.current.started:
                     raise
                 log.info("chain id %s is gone (%s); replaying the transcript", previous, exc)
                 mode, previous = "replay", None
@@ -213,10 +228,28 @@ class Turn:
                 await self._store.set_message_mode(self.assistant_message_id, mode)
                 self._push(ChainFallback(str(exc)))
                 continue
-            break
+            calls = self._function_calls()
+            if not calls:
+                break
+            if len(self._fold.rounds) >= MAX_FUNCTION_ROUNDS:
+                return "incomplete", f"stopped after {MAX_FUNCTION_ROUNDS} rounds of function calls"
+            assert self._functions is not None
+            # The outputs go on the chain (previous = the response that called); without store, a replay.
+            previous = self._fold.response_id if plan.options.store else None
+            mode = "chain" if previous else "replay"
+            self._fold.next_round()  # from here the turn is unfinished: a cancel ends it as cancelled
+            await self._functions.run(calls, self._push)
+            writer.set_items(self._fold.items())
+            answered = [OutputItem(call.item_id, call.type, call.status, call.details()) for call in calls]
         if self._fold.terminal is None:
             return "incomplete", self._fold.error or "the answer stream ended before the answer was complete"
         return self._fold.terminal, self._fold.error
+
+    def _function_calls(self) -> list[ToolCall]:
+        """The local function calls the finished response asked for (none without a function loop)."""
+        if self._functions is None or self._fold.terminal != "complete":
+            return []
+        return [call for call in self._fold.current.tool_calls if call.type == "function_call" and call.call_id]
 
     async def _consume(self, stream: AsyncGenerator[Any, None], writer: TurnWriter, previous: str | None) -> None:
         fold = self._fold

@@ -6,7 +6,7 @@ A turn always ends with exactly one `TurnFinished`, whatever happened.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 from tui.chat.meter import ContextMeter
@@ -111,6 +111,19 @@ class ToolCall:
     output: str | None = None
     name: str | None = None
     arguments: str | None = None
+    #: mcp_call / mcp_list_tools: the server's label; function_call: the id its output answers.
+    server: str | None = None
+    call_id: str | None = None
+    #: Why an MCP call or a local function failed (shown instead of an output).
+    error: str | None = None
+    #: Listed results: image search `{title, url}`, file search `{filename, score, text}`, MCP tools `{name, description}`.
+    results: list[dict[str, Any]] = field(default_factory=list)
+    #: A local function's consent: "once", "always", "deny" (or "auto" when already allowed).
+    decision: str | None = None
+
+    def snapshot(self) -> ToolCall:
+        """A copy whose lists are its own, so later changes to the live call never rewrite a sent update."""
+        return replace(self, sources=list(self.sources), urls=list(self.urls), results=list(self.results))
 
     def details(self) -> dict[str, Any]:
         """What is stored with its output item (`OutputItem.data`): only the fields that are set."""
@@ -120,13 +133,16 @@ class ToolCall:
     def from_item(cls, item: OutputItem) -> ToolCall:
         """The call rebuilt from its stored output item (a finished answer)."""
         details = {key: item.data[key] for key in _TOOL_DETAILS if item.data.get(key)}
-        for key in ("sources", "urls"):
+        for key in ("sources", "urls", "results"):
             details[key] = list(details.get(key) or [])
         return cls(item.item_id, item.type, item.status or "completed", **details)
 
 
 #: The fields of a `ToolCall` that describe what the tool did (stored as `OutputItem.data`).
-_TOOL_DETAILS = ("query", "sources", "goal", "urls", "code", "logs", "output", "name", "arguments")
+_TOOL_DETAILS = (
+    "query", "sources", "goal", "urls", "code", "logs", "output", "name", "arguments",
+    "server", "call_id", "error", "results", "decision",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from tui.chat.updates import (
     TurnFinished,
     Update,
 )
+from tui.cli.agent_flags import apply_agent_flags, consent_for, note_agent_details
 from tui.cli.console import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -42,7 +43,7 @@ from tui.cli.history import find_conversation
 from tui.cli.simulator import demo
 from tui.config import Settings
 from tui.store.export import usage_parts
-from tui.text_safety import strip_controls, terminal_safe
+from tui.text_safety import terminal_safe
 
 log = logging.getLogger("tui.cli")
 
@@ -111,8 +112,10 @@ class TurnPrinter:
             once("query", f"[{name}] query: {call.query}")
         if call.goal:
             once("goal", f"[{name}] goal: {call.goal}")
-        if call.name:
-            once("name", f"[{name}] {call.name}({call.arguments or ''})")
+        if call.name and call.status != "in_progress":  # arguments are complete once the call left in_progress
+            server = f"{call.server}: " if call.server else ""
+            once("name", f"[{name}] {server}{call.name}({call.arguments or ''})")
+        note_agent_details(call, once)
         settled = call.status not in ("in_progress", "searching")
         if call.code and settled:
             once("code", f"[{name}] code:\n" + _indent(call.code))
@@ -178,12 +181,15 @@ async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     prompt = _read_prompt(args)
     # Read and checked before anything is stored or sent: a bad image costs nothing.
     images: list[Attachment] = [await attach(source) for source in args.images or ()]
-    with demo(settings) as effective:
+    with demo(settings, args.demo_speed) as effective:
         async with open_engine(effective) as engine:
             if images:
                 # Before a conversation is created, so a refused image leaves nothing behind.
                 engine.check_vision(effective.model if args.model is not None else await _model_of(engine, args, effective))
             conversation_id = await _target_conversation(engine, args, effective)
+            await apply_agent_flags(engine, conversation_id, args)
+            engine.consent = consent_for(args)
+            engine.use_saved_approvals = False  # in ask, only --allow-tool / --yes let a call run
             turn = await engine.send(conversation_id, prompt, images=images, discard_if_unsent=True)  # a failed ask leaves no junk
             printer = TurnPrinter(stream_text=not (args.no_stream or args.json), stdout=sys.stdout, stderr=sys.stderr)
             stopped_by = await _drive(turn, printer)
@@ -328,6 +334,7 @@ def _turn_json(finished: TurnFinished, text: str, cost: Cost | None = None) -> d
         "status": finished.status,
         "error": finished.error,
         "text": text,
+        "items": [{"type": item.type, "status": item.status, **item.data} for item in message.items],
         "usage": None if usage is None else {
             "input_tokens": usage.input_tokens,
             "output_tokens": usage.output_tokens,

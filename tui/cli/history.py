@@ -40,6 +40,13 @@ async def find_conversation(engine: ChatEngine, conversation_id: int) -> Convers
         raise CliError(f"there is no conversation {conversation_id}; '{PROG} list' shows their ids") from None
 
 
+async def latest_conversation_id(settings: Settings) -> int | None:
+    """The id `qwen-tui -c` reopens: the most recently updated conversation that is not archived."""
+    async with _reader(settings) as engine:
+        latest = await engine.latest_conversation()
+    return latest.id if latest else None
+
+
 async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     """One line per conversation, newest first: id, last update, title (and `*` when pinned)."""
     async with _reader(settings) as engine:
@@ -185,19 +192,23 @@ async def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    """Full-text hits, newest first: conversation id, message id, role, title and snippet."""
+    """Full-text hits: conversations whose title matches, then every matching message, newest first;
+    each line starts with the conversation id."""
     query = " ".join(args.query)
     async with _reader(settings) as engine:
-        hits = await engine.search(query, limit=max(args.limit, 0))
+        hits = await engine.search(query, limit=max(args.limit, 0), titles=True)
     marks = _BOLD if sys.stdout.isatty() else _BRACKETS
     for hit in hits:
         # Written directly rather than through `out`: every piece is already one line without control
         # characters (bidi controls are marked by `shown`), and on a terminal the bold escapes must reach it.
-        sys.stdout.write(f"{hit.conversation_id}  #{hit.message_id}  {hit.role}  {shown(one_line(hit.title, 40))}: "
-                         f"{shown(_marked(hit.snippet, marks))}\n")
+        if hit.kind == "title":
+            sys.stdout.write(f"{hit.conversation_id}  title  {shown(_marked(hit.snippet, marks))}\n")
+        else:
+            sys.stdout.write(f"{hit.conversation_id}  #{hit.message_id}  {hit.role}  {shown(one_line(hit.title, 40))}: "
+                             f"{shown(_marked(hit.snippet, marks))}\n")
     sys.stdout.flush()
     if not hits:
-        say(f"no messages match {query!r}")
+        say(f"no conversations or messages match {query!r}")
         return EXIT_FAILURE
     return EXIT_OK
 

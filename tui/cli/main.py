@@ -26,10 +26,11 @@ from tui.cli.console import (
     set_output_mode,
     silence_stdout,
 )
-from tui.cli.history import cmd_delete, cmd_export, cmd_import, cmd_list, cmd_search, cmd_show
+from tui.cli.history import cmd_delete, cmd_export, cmd_import, cmd_list, cmd_search, cmd_show, latest_conversation_id
 from tui.cli.models import cmd_models
 from tui.cli.parser import KEYED_COMMANDS, flags, parse_args
 from tui.cli.simulator import cmd_sim, demo
+from tui.cli.tools_command import cmd_tools
 from tui.cli.usage import cmd_usage
 from tui.config import FILE_KEYS, ConfigError, Settings, demo_db_path, load_settings
 from tui.log import log_path, setup_logging
@@ -86,7 +87,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "config":
         return _cmd_config(settings)
     if args.command is None:
-        return _cmd_app(settings)
+        return _cmd_app(args, settings)
     handlers = {
         "ask": cmd_ask,
         "list": cmd_list,
@@ -97,21 +98,32 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "delete": cmd_delete,
         "models": cmd_models,
         "usage": cmd_usage,
+        "tools": cmd_tools,
     }
     return asyncio.run(handlers[args.command](args, settings))
 
 
-def _cmd_app(settings: Settings) -> int:
-    """Open the full-screen app (Textual is imported only here); with no key it opens on its first-run screen."""
+def _cmd_app(args: argparse.Namespace, settings: Settings) -> int:
+    """Open the full-screen app (Textual is imported only here); with no key it opens on its first-run screen.
+
+    With `-c` it opens on the most recently updated conversation.
+    """
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CliError(
             f"the full-screen app needs a terminal; from scripts use '{PROG} ask' and friends (see '{PROG} --help')",
             EXIT_USAGE,
         )
-    with demo(settings) as effective:
-        from tui.app import run_app
+    from tui.app import START_DEMO, run_app
 
-        return run_app(effective)
+    reopen = asyncio.run(latest_conversation_id(settings)) if args.resume else None
+    if args.resume and reopen is None:
+        say("no conversation to reopen yet; starting a new one")
+    with demo(settings, args.demo_speed) as effective:
+        # Only with -c, so the app entry point needs the keyword only for that.
+        status = run_app(effective, open_conversation=reopen) if reopen is not None else run_app(effective)
+    if status == START_DEMO:  # chosen on the first-run screen: the same app again, against the simulator
+        return _cmd_app(args, settings.updated("demo", demo=True))
+    return status
 
 
 def _cmd_config(settings: Settings) -> int:

@@ -91,7 +91,7 @@ def table_lines(rows: list[ModelRow], currency: str) -> list[str]:
         cells.append((info.name, _tokens(info.context_window), _tokens(info.max_output), "yes" if info.vision else "no",
                       _thinking(info), _price(info, currency), endpoints))
     widths = [max(len(line[i]) for line in cells) for i in range(len(header) - 1)]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)) + "  " + line[-1] for line in cells]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(line[:-1], widths, strict=True)) + "  " + line[-1] for line in cells]
 
 
 async def cmd_models(args: argparse.Namespace, settings: Settings) -> int:

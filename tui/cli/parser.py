@@ -37,6 +37,10 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
         help="use the built-in simulator (no key, no network)",
     )
     group.add_argument(
+        "--demo-speed", metavar="SPEED", default=default,
+        help="how fast --demo answers stream: a factor (2x, 0.5x), words per second (80), or max (at once)",
+    )
+    group.add_argument(
         "--debug", action="store_true", default=False if top else argparse.SUPPRESS,
         help="print tracebacks and debug logs to stderr",
     )
@@ -78,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, opens the full-screen app.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "-c", "--continue", dest="resume", action="store_true",
+        help="open the app on the most recently updated conversation",
+    )
     _add_common(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -108,6 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--tool", action="append", dest="tools", metavar="NAME", default=None,
         help=f"enable a built-in tool (repeatable): {', '.join(KNOWN_TOOLS)}",
+    )
+    ask.add_argument(
+        "--mcp", action="append", dest="mcp", metavar="LABEL", default=None,
+        help="let the model use an MCP server from the config (repeatable)",
+    )
+    ask.add_argument(
+        "--allow-tool", action="append", dest="allow_tools", metavar="NAME", default=None,
+        help="offer a local tool (read_file, list_dir, shell or one from the config) and let its calls run (repeatable)",
+    )
+    ask.add_argument(
+        "--yes", action="store_true", help="let every call to the conversation's local tools run (otherwise denied)"
     )
     ask.add_argument("--system", metavar="TEXT", default=None, help="system prompt for a new conversation")
     ask.add_argument("--json", action="store_true", help="print one JSON object with the result")
@@ -160,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("config", "show the effective settings and where each came from (key masked)")
 
+    tools = command("tools", "list the MCP servers and local tools of the config, or the tools one MCP server offers")
+    tools.add_argument("label", nargs="?", default=None, metavar="LABEL", help="an MCP server's label")
+
     sim = command("sim", "run the built-in Responses API simulator in the foreground")
     sim.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     sim.add_argument(
@@ -176,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Parse and normalise: `ask -c "question"` means continue-latest with that question."""
     args = build_parser().parse_args(list(argv))
+    _check_demo_speed(args)
+    if args.resume and args.command is not None:
+        raise CliError(
+            f"-c before a command reopens the last conversation in the app; to continue it from the command line "
+            f"use '{PROG} ask -c'", EXIT_USAGE,
+        )
     if args.command == "ask" and args.continue_ not in (None, "latest") and not args.continue_.isdigit():
         args.prompt = [args.continue_, *args.prompt]
         args.continue_ = "latest"
@@ -187,7 +215,26 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                 f"argument --tool: unknown tool {unknown[0]!r}; choose from: {', '.join(KNOWN_TOOLS)}", EXIT_USAGE
             )
         args.tools = names
+    if args.command == "ask":
+        for name in ("mcp", "allow_tools"):
+            values = getattr(args, name)
+            if values:
+                setattr(args, name, list(dict.fromkeys(v.strip() for value in values for v in value.split(",") if v.strip())))
     return args
+
+
+def _check_demo_speed(args: argparse.Namespace) -> None:
+    """A bad `--demo-speed`, or one without `--demo`, is a usage error before anything starts."""
+    if args.demo_speed is None:
+        return
+    if not args.demo:
+        raise CliError("--demo-speed applies to --demo only (the real service sets its own pace)", EXIT_USAGE)
+    from tui.sim.pace import parse_demo_speed  # only now: importing tui.sim loads uvicorn
+
+    try:
+        parse_demo_speed(args.demo_speed)
+    except ValueError as exc:
+        raise CliError(f"argument --demo-speed: {exc}", EXIT_USAGE) from None
 
 
 #: Commands that need the API key (None = the app); the others never run a key_command.

@@ -29,13 +29,19 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def demo(settings: Settings) -> Iterator[Settings]:
-    """With --demo: a simulator on a free loopback port, and settings pointing at it with a dummy key."""
+def demo(settings: Settings, speed: str | None = None) -> Iterator[Settings]:
+    """With --demo: a simulator on a free loopback port, and settings pointing at it with a dummy key.
+
+    It streams at a human pace so the spinner, Esc and the status line can be seen; `speed` is
+    `--demo-speed` (a factor, words per second, or "max" for at once).
+    """
     if not settings.demo:
         yield settings
         return
     from tui.sim import SimServer
+    from tui.sim.pace import DEMO_PACE, parse_demo_speed
 
-    with SimServer(port=0) as server:
-        log.info("demo simulator at %s", server.base_url)
+    pace = DEMO_PACE if speed is None else parse_demo_speed(speed)
+    with SimServer(port=0, pace=pace) as server:
+        log.info("demo simulator at %s (%s)", server.base_url, pace or "as fast as possible")
         yield demo_settings(settings, server.base_url)

@@ -1,4 +1,4 @@
-"""Markdown answer templates of the scripted model, and the long answer used by benchmarks."""
+"""Markdown answers about names and greetings, and the long answer used by benchmarks (topics: `topics.py`)."""
 
 from __future__ import annotations
 
@@ -88,59 +88,3 @@ def introduction_answer() -> str:
 def greeting_answer(name: str | None) -> str:
     who = f", **{name}**" if name else ""
     return f"Hello{who}! I'm Qwen, a large language model. How can I help you today?"
-
-
-def _table_section(topic: str) -> str:
-    return (
-        f"| Aspect | Summary for {topic} |\n"
-        "|--------|---------|\n"
-        "| Definition | what it is and where it comes from |\n"
-        "| Use | the problems it solves in practice |\n"
-        "| Limits | what to watch out for |\n\n"
-    )
-
-
-def _code_section(topic: str) -> str:
-    return (
-        "```python\n"
-        "def summarise(text: str, limit: int = 3) -> list[str]:\n"
-        f"    \"\"\"Return the first sentences of a note about {topic!r}.\"\"\"\n"
-        "    sentences = [s.strip() for s in text.split(\".\") if s.strip()]\n"
-        "    return sentences[:limit]\n"
-        "```\n\n"
-    )
-
-
-def _list_section() -> str:
-    return (
-        "1. **Start small** — get one example working end to end.\n"
-        "2. **Measure** — find out where the time really goes.\n"
-        "3. **Iterate** — improve one thing at a time.\n\n"
-        "- Keep notes of what you tried\n"
-        "- Share what worked\n\n"
-    )
-
-
-def topic_answer(topic: str, lowered: str, variant: int, searched: bool) -> str:
-    """A Markdown answer about `topic`; keywords in the prompt choose a table, code or lists."""
-    parts = [f"## {topic[:1].upper()}{topic[1:]}\n\n"]
-    opening = (
-        "Here is a short overview based on the sources I found.",
-        "Here is a concise answer.",
-        "Let me break this down.",
-    )[0 if searched else 1 + variant % 2]
-    parts.append(f"{opening} The key points about **{topic}** are below.\n\n")
-    wants_table = "table" in lowered or "compare" in lowered
-    wants_code = any(word in lowered for word in ("code", "function", "script", "snippet", "program"))
-    wants_list = "list" in lowered or "steps" in lowered
-    if wants_table:
-        parts.append(_table_section(topic))
-    if wants_code:
-        parts.append(_code_section(topic))
-    if wants_list or not (wants_table or wants_code):
-        parts.append(_list_section())
-    if searched:
-        parts.append("Sources: the web search results listed with this answer.\n")
-    else:
-        parts.append("Let me know if you would like more detail on any of these points.\n")
-    return "".join(parts)

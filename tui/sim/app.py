@@ -6,17 +6,21 @@ import asyncio
 import json
 import logging
 import uuid
+import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from tui.sim.agent import AgentRequestError, agent_reply, agent_tools
 from tui.sim.clock import SimClock
 from tui.sim.context import input_messages, is_valid_input
 from tui.sim.events import EventScript, RequestEcho, build_stream, cap_reply, compact_response, context_tokens, usage_for
 from tui.sim.faults import ANSWER_FAULTS, REFUSALS, Fault, FaultQueue, make_fault
 from tui.sim.framing import batches, frame
 from tui.sim.images import BadImage, image_sizes, with_images
+from tui.sim.mcp_server import McpDouble
 from tui.sim.memory import ResponseMemory, Turn
-from tui.sim.script import BUILTIN_TOOLS, compose_reply
+from tui.sim.pace import HumanPace, Pacer, choose_pacer
+from tui.sim.script import BUILTIN_TOOLS, _topic, compose_reply
 from tui.sim.style import (
     DEFAULT_STYLE,
     ERRORS,
@@ -96,6 +100,7 @@ class SimState:
         api_key: str | None = None,
         style: Style = DEFAULT_STYLE,
         models: frozenset[str] | None = None,
+        pace: HumanPace | None = None,
     ) -> None:
         if style not in STYLES:
             raise ValueError(f"unknown style {style!r}; expected one of {', '.join(STYLES)}")
@@ -104,6 +109,8 @@ class SimState:
         self.faults = FaultQueue()
         self.requests: list[dict] = []
         self.speed = speed
+        #: The demo's human pace; wins over `speed` when set.
+        self.pace = pace
         self.long_answer = long_answer
         self.api_key = api_key
         #: "live" answers like DashScope, "openai" like OpenAI's Responses API (see `tui.sim.style`).
@@ -152,6 +159,7 @@ class SimApp:
 
     def __init__(self, state: SimState) -> None:
         self.state = state
+        self.mcp = McpDouble()  # an MCP server to list tools from (the service itself calls them)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -181,6 +189,8 @@ class SimApp:
                 except HttpError:
                     key_ok = False
                 await serve_chat(self.state, scope, receive, send, request_id, key_ok)
+            elif path.startswith("/_mcp/"):
+                await self.mcp(scope, receive, send, await _read_body(receive) if method == "POST" else b"")
             elif path.startswith("/_sim/"):
                 await self._control(path, method, receive, send)
             else:
@@ -264,6 +274,10 @@ class SimApp:
         if fault and fault.kind == "refuse" and fault.code:
             raise HttpError(fault.code, headers={"retry-after": f"{fault.retry_after:g}"} if fault.code == "rate_quota" else None)
         turn_input, echo, context, parent = self._prepare(body, legacy)
+        try:
+            agent = agent_tools(body)
+        except AgentRequestError as exc:
+            raise HttpError("invalid_parameter", str(exc), param=exc.param) from exc
         fault = state.faults.take(ANSWER_FAULTS)
         thinking = _thinking(body)
         tools = _requested_tools(body)
@@ -274,6 +288,8 @@ class SimApp:
         except BadImage as exc:
             raise HttpError("invalid_parameter", str(exc), param="input") from None
         reply = with_images(compose_reply(context, tools=tools, thinking=thinking, long_deltas=state.long_answer), images)
+        prompt = next((text for role, text in reversed(context) if role == "user"), "")
+        reply = agent_reply(reply, agent, context, _topic(prompt) or "your question")
         reply, cut = cap_reply(reply, body.get("max_output_tokens") if isinstance(body.get("max_output_tokens"), int) else None)
         incomplete = "max_output_tokens" if cut else None
         usage = usage_for(context, reply, cached=self._cached_tokens(scope, parent))
@@ -289,7 +305,8 @@ class SimApp:
                 state.memory.remember(echo.response_id, stored, echo.created_at, final)
 
         if body.get("stream") is True:
-            await _stream(send, receive, script, fault, state.speed, headers, complete, state.style)
+            pacer = choose_pacer(state.pace, state.speed, zlib.crc32(reply.text.encode()))
+            await _stream(send, receive, script, fault, pacer, headers, complete, state.style)
         else:
             complete()
             await _respond(send, receive, final, fault, headers)
@@ -386,7 +403,7 @@ async def _stream(
     receive: Receive,
     script: EventScript,
     fault: Fault | None,
-    speed: float | None,
+    pacer: Pacer | None,
     headers: list[tuple[bytes, bytes]],
     on_complete: Callable[[], None],
     style: Style,
@@ -404,16 +421,17 @@ async def _stream(
     watcher = asyncio.create_task(_watch_disconnect(receive, gone))
     try:
         last = len(events) - 1  # response.completed (or .incomplete)
+        positions = script.text_delta_positions
         cut = last
         if fault and fault.kind == "silent_tool" and script.tool_added_positions:
             cut = script.tool_added_positions[0] + 1  # just after the tool's output_item.added
-        elif fault:
-            cut = _cut_index(script.text_delta_positions, fault.after_deltas)
+        elif fault and positions:  # no text: calls only
+            cut = _cut_index(positions, fault.after_deltas)
         if fault and fault.kind == "malformed":
             event_type, data = events[cut]
             events = [*events[:cut], (event_type, data[: len(data) // 2]), *events[cut + 1 :]]
             cut = last
-        await _send_range(send, events, 0, cut, speed, gone)
+        await _send_range(send, events, 0, cut, pacer, gone)
         if fault and fault.kind == "drop" and not gone.is_set():
             raise AbruptClose("drop fault")
         if fault and fault.kind in ("stall", "silent_tool"):
@@ -424,11 +442,11 @@ async def _stream(
                 await send({"type": "http.response.body", "body": frame(cut, event_type, data), "more_body": True})
                 await send({"type": "http.response.body", "body": b""})
             return
-        await _send_range(send, events, cut, last, speed, gone)
+        await _send_range(send, events, cut, last, pacer, gone)
         if gone.is_set():
             return
         on_complete()
-        await _send_range(send, events, last, last + 1, speed, gone)
+        await _send_range(send, events, last, last + 1, pacer, gone)
         await send({"type": "http.response.body", "body": b""})
     finally:
         watcher.cancel()
@@ -447,24 +465,24 @@ def _failure(kind: str, final_data: str, seq: int, style: Style) -> tuple[str, s
 
 
 async def _send_range(
-    send: Send, events: list[tuple[str, str]], start: int, stop: int, speed: float | None, gone: asyncio.Event
+    send: Send, events: list[tuple[str, str]], start: int, stop: int, pacer: Pacer | None, gone: asyncio.Event
 ) -> None:
-    """As fast as possible in big writes, or paced at `speed` deltas per second."""
-    if speed is None:
+    """As fast as possible in big writes, or each event after the delay `pacer` gives it."""
+    if pacer is None:
         for chunk in batches(events, start, stop):
             if gone.is_set():
                 return
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         return
     loop = asyncio.get_running_loop()
-    interval = 1.0 / speed
-    due = loop.time()
+    due = loop.time()  # a schedule, not a sleep per event: slow writes do not add up to a slower pace
     for seq in range(start, stop):
         if gone.is_set():
             return
         event_type, data = events[seq]
-        if event_type.endswith(".delta"):
-            due += interval
+        delay = pacer(event_type, data)
+        if delay > 0:
+            due += delay
             await _pause(gone, due - loop.time())
         await send({"type": "http.response.body", "body": frame(seq, event_type, data), "more_body": True})
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from tui.sim.script import CodeInterpreter, Reasoning, Reply, WebExtractor, WebSearch, split_deltas
 
@@ -127,7 +127,7 @@ def usage_for(context: list[tuple[str, str]], reply: Reply, *, cached: int = 0) 
     for step in reply.steps:
         if isinstance(step, WebExtractor):
             input_tokens += _tokens(step.output)
-        name = _TOOL_NAMES.get(type(step))
+        name = _TOOL_NAMES.get(type(step)) or getattr(step, "tool_name", None)  # agent steps name their tool
         if name:
             x_tools.setdefault(name, {"count": 0})["count"] += 1
     output_tokens = _tokens(reply.text) + reasoning_tokens
@@ -225,7 +225,7 @@ def _code_interpreter(script: EventScript, step: CodeInterpreter) -> None:
     script.add_item(added, {**added, "outputs": [{"type": "logs", "logs": step.logs}], "status": "completed"}, between)
 
 
-_STEP_WRITERS = {Reasoning: _reasoning, WebSearch: _web_search, WebExtractor: _web_extractor, CodeInterpreter: _code_interpreter}
+_STEP_WRITERS: dict[type, Callable[[EventScript, Any], None]] = {Reasoning: _reasoning, WebSearch: _web_search, WebExtractor: _web_extractor, CodeInterpreter: _code_interpreter}
 
 
 def _message(script: EventScript, reply: Reply) -> None:
@@ -266,8 +266,13 @@ def build_stream(
     for status, event_type in (("queued", "response.created"), ("in_progress", "response.in_progress")):
         script.add(event_type, {"response": full_response(echo, status=status, model="", output=[], usage=None)})
     for step in reply.steps:
-        _STEP_WRITERS[type(step)](script, step)
-    _message(script, reply)
+        writer = _STEP_WRITERS.get(type(step))
+        if writer is not None:
+            writer(script, step)
+        else:  # agent steps (sim/agent.py) write themselves
+            cast(Any, step).write(script)
+    if reply.message:
+        _message(script, reply)
     status = "incomplete" if incomplete_reason else "completed"
     final = full_response(echo, status=status, model=echo.model, output=script.output, usage=usage)
     if incomplete_reason:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass
 
 from tui.sim.answers import (
@@ -13,8 +12,8 @@ from tui.sim.answers import (
     name_known_answer,
     name_unknown_answer,
     nice_to_meet_answer,
-    topic_answer,
 )
+from tui.sim.topics import find_sum, sum_code, thinking_for, topic_reply
 
 _NAME_TOLD = re.compile(
     r"\b(?:my name is|my name's|call me|i am called|i'm called|the user's name is|the user is called)\s+"
@@ -71,6 +70,8 @@ class Reply:
     steps: tuple[Step, ...] = ()
     text: str = ""
     deltas: tuple[str, ...] = ()
+    #: False when the model only calls the client's functions (no message item until their outputs are back).
+    message: bool = True
 
 
 
@@ -134,10 +135,18 @@ def _tool_steps(prompt: str, tools: tuple[str, ...], thinking: bool) -> list[Ste
             )
         )
     if "code_interpreter" in tools:
+        found = find_sum(prompt)
         if thinking:
-            steps.append(Reasoning("Counting the words of the request with a short Python script will ground the answer."))
-        code = f"text = {prompt!r}\nwords = text.split()\nprint(len(words))"
-        steps.append(CodeInterpreter(code=code, logs=f"{len(prompt.split())}\n"))
+            steps.append(
+                Reasoning(f"I will compute {found.shown} in Python rather than by hand.")
+                if found
+                else Reasoning("Counting the words of the request with a short Python script will ground the answer.")
+            )
+        if found:
+            code, logs = sum_code(found)
+        else:
+            code, logs = f"text = {prompt!r}\nwords = text.split()\nprint(len(words))", f"{len(prompt.split())}\n"
+        steps.append(CodeInterpreter(code=code, logs=logs))
     return steps
 
 
@@ -156,14 +165,15 @@ def compose_reply(
         deltas = long_answer(long_deltas)
         text = "".join(deltas)
     else:
-        text = _answer_text(prompt, name, tools)
+        text = _answer_text(prompt, name, steps)
         deltas = split_deltas(text)
     if thinking and not any(isinstance(step, Reasoning) for step in steps):
-        steps.insert(0, Reasoning(f"The user wrote: \"{_topic(prompt)}\". I will answer clearly, in Markdown."))
+        default = f"The user wrote: \"{_topic(prompt)}\". I will answer clearly, in Markdown."
+        steps.insert(0, Reasoning(thinking_for(prompt, _topic(prompt)) or default))
     return Reply(steps=tuple(steps), text=text, deltas=deltas)
 
 
-def _answer_text(prompt: str, name: str | None, tools: tuple[str, ...]) -> str:
+def _answer_text(prompt: str, name: str | None, steps: list[Step]) -> str:
     told = _told_names(prompt)
     if told and not _NAME_ASKED.search(prompt):
         return nice_to_meet_answer(told[-1])
@@ -173,5 +183,6 @@ def _answer_text(prompt: str, name: str | None, tools: tuple[str, ...]) -> str:
         return introduction_answer()
     if _GREETING.match(prompt):
         return greeting_answer(name)
-    searched = "web_search" in tools
-    return topic_answer(_topic(prompt) or "your question", prompt.lower(), zlib.crc32(prompt.encode()), searched)
+    sources = next((step.sources for step in steps if isinstance(step, WebSearch)), ())
+    computed = any(isinstance(step, CodeInterpreter) for step in steps) and find_sum(prompt) is not None
+    return topic_reply(prompt, _topic(prompt) or "your question", sources=sources, computed=computed)

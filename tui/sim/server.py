@@ -14,6 +14,7 @@ from uvicorn.config import LOGGING_CONFIG
 from tui.sim.app import LEGACY_PREFIX, NEW_PREFIX, SimApp, SimState
 from tui.sim.clock import SimClock
 from tui.sim.style import DEFAULT_STYLE, Style
+from tui.sim.pace import HumanPace
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -83,11 +84,12 @@ class SimServer:
         api_key: str | None = None,
         style: Style = DEFAULT_STYLE,
         models: frozenset[str] | None = None,
+        pace: HumanPace | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.state = SimState(
-            clock=clock, speed=speed, long_answer=long_answer, api_key=api_key, style=style, models=models
+            clock=clock, speed=speed, long_answer=long_answer, api_key=api_key, style=style, models=models, pace=pace
         )
         self._server: _StoppableServer | None = None
         self._thread: threading.Thread | None = None
@@ -125,6 +127,15 @@ class SimServer:
     @speed.setter
     def speed(self, value: float | None) -> None:
         self.state.speed = value
+
+    @property
+    def pace(self) -> HumanPace | None:
+        """The demo's human pace (None: `speed` decides); wins over `speed`."""
+        return self.state.pace
+
+    @pace.setter
+    def pace(self, value: HumanPace | None) -> None:
+        self.state.pace = value
 
     @property
     def long_answer(self) -> int | None:

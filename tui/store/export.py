@@ -17,6 +17,7 @@ from typing import Any
 
 from tui.store.errors import StoreError
 from tui.store.images import NewImage
+from tui.store.input_items import function_items
 from tui.store.models import Conversation, ImageRef, Message, OutputItem, Usage
 from tui.store.options import clean_options
 from tui.store.recovery import INTERRUPTED
@@ -42,7 +43,12 @@ def describe_item(item: OutputItem) -> str:
     data = item.data
     details = [one_line(str(data[key]), 160) for key in ("summary", "query", "goal") if data.get(key)]
     if data.get("name"):
-        details.append(f"{one_line(str(data['name']), 60)}({one_line(str(data.get('arguments') or ''), 80)})")
+        server = f"{one_line(str(data['server']), 40)}: " if data.get("server") else ""
+        details.append(f"{server}{one_line(str(data['name']), 60)}({one_line(str(data.get('arguments') or ''), 80)})")
+    if item.type in ("function_call", "mcp_call") and (data.get("output") or data.get("error")):
+        details.append(f"→ {one_line(str(data.get('output') or data.get('error')), 120)}")
+    if isinstance(results := data.get("results"), list) and results:
+        details.append(_count(len(results), "result"))
     if code := str(data.get("code") or "").strip().splitlines():
         details += [f"`{one_line(code[0], 80)}`", _count(len(code), "line")]
     for key, noun in (("sources", "source"), ("urls", "page")):
@@ -167,12 +173,14 @@ def _image_url(image: ImageRef, image_data: dict[str, bytes]) -> str | None:
 def input_array(
     conversation: Conversation, branch: list[Message], image_data: dict[str, bytes] | None = None
 ) -> list[dict[str, Any]]:
-    """The head branch as a Responses API `input` array (system prompt first, empty turns skipped);
+    """The head branch as a Responses API `input` array (system prompt first, empty turns skipped,
+    each function call followed by its output);
     a message with images gets a content array of `input_text` and `input_image` parts."""
     items: list[dict[str, Any]] = []
     if conversation.system_prompt:
         items.append({"role": "system", "content": conversation.system_prompt})
     for m in branch:
+        items += function_items(m.items)
         urls = [url for image in m.images if (url := _image_url(image, image_data or {}))]
         if urls:
             parts: list[dict[str, Any]] = [{"type": "input_image", "image_url": url} for url in urls]

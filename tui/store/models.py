@@ -120,10 +120,16 @@ class Message:
 
 @dataclass(slots=True)
 class SearchHit:
+    """One match: in a message's text (`kind` "message"), or in a conversation's title (`kind` "title",
+    with no message or role)."""
+
     conversation_id: int
-    message_id: int
+    message_id: int | None
     title: str
-    role: Role
-    #: Text around the match; matched terms wrapped in `search.SNIPPET_OPEN` and `SNIPPET_CLOSE`.
+    role: Role | None
+    #: Text around the match (a title hit: the whole title); matched terms wrapped in
+    #: `search.SNIPPET_OPEN` and `SNIPPET_CLOSE`.
     snippet: str
+    #: When the message was written; for a title hit, when the conversation was last updated.
     created_at: float
+    kind: Literal["message", "title"] = "message"

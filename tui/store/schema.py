@@ -133,8 +133,27 @@ WHEN old.sha256 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM message_images WHERE s
 END;
 """
 
+# Titles are searched too (a renamed chat is found by its new name). They change rarely, so the
+# index follows every change; 'rebuild' indexes the titles a version-1 file already holds.
+_V4_TITLES = """
+CREATE VIRTUAL TABLE conversations_fts USING fts5(
+    title, content='conversations', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3'
+);
+CREATE TRIGGER conversations_fts_insert AFTER INSERT ON conversations BEGIN
+    INSERT INTO conversations_fts(rowid, title) VALUES (new.id, new.title);
+END;
+CREATE TRIGGER conversations_fts_update AFTER UPDATE OF title ON conversations BEGIN
+    INSERT INTO conversations_fts(conversations_fts, rowid, title) VALUES ('delete', old.id, old.title);
+    INSERT INTO conversations_fts(rowid, title) VALUES (new.id, new.title);
+END;
+CREATE TRIGGER conversations_fts_delete AFTER DELETE ON conversations BEGIN
+    INSERT INTO conversations_fts(conversations_fts, rowid, title) VALUES ('delete', old.id, old.title);
+END;
+INSERT INTO conversations_fts(conversations_fts) VALUES ('rebuild');
+"""
+
 #: MIGRATIONS[i] brings a database from user_version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3_IMAGES)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3_IMAGES, _V4_TITLES)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _OUR_TABLES = {"conversations", "messages", "output_items"}

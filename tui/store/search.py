@@ -1,4 +1,5 @@
-"""Full-text search: turning whatever a person typed into a safe FTS5 query, and marking matches.
+"""Full-text search over conversation titles and message text: turning whatever a person typed into a
+safe FTS5 query, and marking matches. Title hits come first, then every matching message, newest first.
 
 Every token is quoted (embedded quotes doubled), so FTS5 operators, column filters
 and stray punctuation are plain text; the last token is a prefix so results appear
@@ -32,6 +33,19 @@ JOIN messages m ON m.id = messages_fts.rowid
 JOIN conversations c ON c.id = m.conversation_id
 WHERE messages_fts MATCH ?
 ORDER BY messages_fts.rowid DESC
+LIMIT ?
+"""
+
+# The whole title, marked (titles are short); `plain` as above.
+TITLE_SEARCH_SQL = f"""
+SELECT c.id AS conversation_id, c.title, c.updated_at,
+       highlight(conversations_fts, 0, char({ord(SNIPPET_OPEN)}), char({ord(SNIPPET_CLOSE)})) AS snippet,
+       CASE WHEN instr(c.title, char({ord(SNIPPET_OPEN)})) OR instr(c.title, char({ord(SNIPPET_CLOSE)}))
+            THEN c.title END AS plain
+FROM conversations_fts
+JOIN conversations c ON c.id = conversations_fts.rowid
+WHERE conversations_fts MATCH ?
+ORDER BY c.updated_at DESC, c.id DESC
 LIMIT ?
 """
 

@@ -46,7 +46,7 @@ from tui.store.records import (
     usage_values,
 )
 from tui.store.recovery import UNSAVED, process_alive, recover_interrupted
-from tui.store.search import SEARCH_SQL, escaped_snippet, match_expression
+from tui.store.search import SEARCH_SQL, TITLE_SEARCH_SQL, escaped_snippet, match_expression
 from tui.store.writer import TurnWriter
 
 log = logging.getLogger("tui.store")
@@ -714,13 +714,31 @@ class Store:
 
     # ------------------------------------------------------------------ search
 
-    async def search(self, query: str, *, limit: int = 50) -> list[SearchHit]:
-        """Full-text search over finished message text, newest first; any text is safe to pass."""
+    async def search(self, query: str, *, limit: int = 50, titles: bool = False) -> list[SearchHit]:
+        """Every message whose finished text matches (newest first); with `titles`, conversations whose
+        title matches come first (most recently updated first). `limit` hits in all; any text is safe.
+
+        `titles` is asked for, not the default, because a title hit has no message: a caller must know
+        how to open one (`kind == "title"`, `message_id` None).
+        """
         expression = match_expression(query)
-        if expression is None:
+        if expression is None or limit <= 0:
             return []
-        rows = await self._rows(SEARCH_SQL, (expression, limit))
-        return [
+        rows = await self._rows(TITLE_SEARCH_SQL, (expression, limit)) if titles else []
+        hits = [
+            SearchHit(
+                conversation_id=row["conversation_id"],
+                message_id=None,
+                title=row["title"],
+                role=None,
+                snippet=escaped_snippet(row["snippet"], row["plain"]),
+                created_at=row["updated_at"],
+                kind="title",
+            )
+            for row in rows
+        ]
+        rows = await self._rows(SEARCH_SQL, (expression, limit - len(hits))) if len(hits) < limit else []
+        return hits + [
             SearchHit(
                 conversation_id=row["conversation_id"],
                 message_id=row["message_id"],

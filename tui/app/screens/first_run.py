@@ -29,10 +29,33 @@ Press d to start the demo now, or q to quit."""
 class FirstRunScreen(Screen[None]):
     """A clear first screen instead of an error when no key is configured."""
 
+    DEFAULT_CSS = """
+    #first-run {
+        height: 1fr;
+        align: center middle;
+    }
+    .first-run-box {
+        width: 76;
+        max-width: 100%;
+        height: auto;
+        border: round $accent;
+        padding: 0 2;
+    }
+    .first-run-problem {
+        color: $text-error;
+        margin: 0 0 1 0;
+    }
+    .first-run-title {
+        text-style: bold;
+        color: $text-accent;
+        margin: 1 0;
+    }
+    """
+
     BINDINGS = [
-        Binding("d", "app.start_demo", "Start the demo"),
-        Binding("q", "app.quit", "Quit"),
-        Binding("f1", "app.help", "Help"),
+        Binding("d", "app.start_demo", "Start the demo", id="first-run.demo"),
+        Binding("q", "app.quit", "Quit", id="first-run.quit"),
+        Binding("f1", "app.help", "Help", id="first-run.help"),
     ]
 
     def __init__(self, key_problem: str | None = None) -> None:

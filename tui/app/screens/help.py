@@ -6,16 +6,18 @@ from collections.abc import Callable, Iterable
 
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from tui.app.screens.dialogs import Dialog
 
 NOTES = (
     "Copying uses OSC 52: the text travels through the terminal to your local clipboard, so it works "
     "over SSH. In tmux run `set -g set-clipboard on`. macOS Terminal.app ignores OSC 52 (iTerm2, kitty, "
     "WezTerm and foot work).\n\n"
     "Below 100 columns both side panels hide, below 120 the tool panel: ctrl+b shows the chats, ctrl+t "
-    "the tools. ctrl+j inserts a newline in every terminal (Shift+Enter cannot be told apart from Enter "
-    "over SSH). For 16-colour terminals pick the ansi-dark or ansi-light theme in Settings (f2)."
+    "the tools. ctrl+j inserts a newline in every terminal; Shift+Enter does too where the terminal "
+    "reports it apart from Enter (terminals speaking the kitty keyboard protocol, such as kitty, foot and Ghostty). Any key can "
+    "be changed in the [keys] table of config.toml, by the binding's id. For 16-colour terminals pick the ansi-dark or ansi-light theme in Settings (f2)."
 )
 
 def binding_rows(bindings: Iterable[Binding], describe_key: Callable[[str], str]) -> list[tuple[str, str]]:
@@ -28,13 +30,29 @@ def binding_rows(bindings: Iterable[Binding], describe_key: Callable[[str], str]
     return rows
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     """Help: built from the live `BINDINGS`, so it never drifts from the real keys."""
 
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close help")]
+    DEFAULT_CSS = """
+    #help-scroll {
+        width: 84;
+        height: 90%;
+    }
+    #help-notes { color: $text-muted; }
+    .help-group { color: $text-accent; text-style: bold; margin: 1 0 0 0; }
+    .help-keys {
+        grid-size: 2;
+        grid-columns: 16 1fr;
+        grid-rows: auto;
+        height: auto;
+    }
+    .help-key { text-style: bold; padding: 0 0 0 2; }
+    """
+
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close help", id="help.close")]
 
     def __init__(self, groups: list[tuple[str, list[Binding]]]) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.groups = groups
 
     def compose(self):

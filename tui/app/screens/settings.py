@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, TextArea
 
+from tui.app.screens.dialogs import Dialog
 from tui.app.widgets.steady_input import SteadyInput
+from tui.config import KNOWN_TOOLS
 
-#: Built-in DashScope tools the person can switch on.
-TOOLS = ("web_search", "web_extractor", "code_interpreter")
 THEMES = ("textual-dark", "textual-light", "ansi-dark", "ansi-light", "nord", "gruvbox")
 
 
@@ -30,16 +29,26 @@ class SettingsChoice:
     theme: str
 
 
-class SettingsScreen(ModalScreen[SettingsChoice | None]):
+class SettingsScreen(Dialog[SettingsChoice | None]):
     """A form; ctrl+s saves, Escape leaves without saving."""
 
+    DEFAULT_CSS = """
+    #settings-form {
+        width: 76;
+        & Label { margin: 1 0 0 0; color: $text-muted; }
+        & TextArea { height: 4; }
+        & .settings-row { height: auto; }
+        & Checkbox { margin: 0 2 0 0; }
+    }
+    """
+
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+s", "save", "Save", id="settings.save"),
+        Binding("escape", "dismiss(None)", "Cancel", id="settings.cancel"),
     ]
 
     def __init__(self, current: SettingsChoice, regions: list[str]) -> None:
-        super().__init__(classes="dialog")
+        super().__init__()
         self.current = current
         self.regions = regions
 
@@ -61,7 +70,7 @@ class SettingsScreen(ModalScreen[SettingsChoice | None]):
             )
             yield Label("Tools")
             with Horizontal(classes="settings-row"):
-                for tool in TOOLS:
+                for tool in KNOWN_TOOLS:
                     yield Checkbox(tool.replace("_", " "), tool in current.tools, id=f"tool-{tool}", compact=True)
             yield Checkbox("Thinking (reasoning summary)", current.thinking, id="thinking", compact=True)
             yield Label("System prompt")
@@ -91,7 +100,7 @@ class SettingsScreen(ModalScreen[SettingsChoice | None]):
             model=self.query_one("#model", Input).value.strip() or self.current.model,
             region=str(region) if region is not Select.NULL else self.current.region,
             base_url=self.query_one("#base-url", Input).value.strip() or None,
-            tools=[tool for tool in TOOLS if self.query_one(f"#tool-{tool}", Checkbox).value],
+            tools=[tool for tool in KNOWN_TOOLS if self.query_one(f"#tool-{tool}", Checkbox).value],
             thinking=self.query_one("#thinking", Checkbox).value,
             system_prompt=self.query_one("#system-prompt", TextArea).text.strip() or None,
             theme=str(theme),

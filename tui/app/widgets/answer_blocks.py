@@ -135,7 +135,7 @@ class _CompactList(MarkdownBlock if TYPE_CHECKING else object):
                 return None
             texts.append(blocks[0]._content if blocks else Content())
         markers = [Content.styled(marker, ".compact-list--marker") for marker in self.markers(items)]
-        return HangingItems(list(zip(markers, texts)))
+        return HangingItems(list(zip(markers, texts, strict=False)))
 
     def compose(self) -> ComposeResult:
         visual = self.hanging_items()
@@ -215,7 +215,7 @@ class TableGrid(Visual):
         return "\n".join("\t".join(cell.plain for cell in row) for row in [self.headers, *self.rows])
 
     def _natural(self, rules: RulesMap) -> list[int]:
-        return [max(cell.get_optimal_width(rules, 0) for cell in column) for column in zip(self.headers, *self.rows)]
+        return [max(cell.get_optimal_width(rules, 0) for cell in column) for column in zip(self.headers, *self.rows, strict=False)]
 
     def widths(self, rules: RulesMap, width: int) -> list[int]:
         """Column widths for `width` cells: natural widths when they fit; else each column gets room
@@ -226,7 +226,7 @@ class TableGrid(Visual):
             return natural
         words = [
             min(max((cell_len(word) for cell in column for word in cell.plain.split()), default=1), wide)
-            for column, wide in zip(zip(self.headers, *self.rows), natural)
+            for column, wide in zip(zip(self.headers, *self.rows, strict=False), natural, strict=False)
         ]
         if sum(words) >= room:  # not even the longest words fit: they are folded
             return _fill(room, [1] * self.columns, words)
@@ -242,7 +242,7 @@ class TableGrid(Visual):
             return 0
         widths = self.widths(rules, width)
         rows = [self.headers, *self.rows]
-        return 1 + sum(max(max(cell.get_height(rules, w), 1) for cell, w in zip(row, widths)) for row in rows)
+        return 1 + sum(max(max(cell.get_height(rules, w), 1) for cell, w in zip(row, widths, strict=False)) for row in rows)
 
     def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
         if not self.columns:
@@ -265,12 +265,12 @@ class TableGrid(Visual):
     def _row(
         cells: Sequence[Content], widths: list[int], style: Style, options: RenderOptions, edge: Strip, gap: Strip
     ) -> list[Strip]:
-        rendered = [cell.render_strips(w, None, style, options) for cell, w in zip(cells, widths)]
+        rendered = [cell.render_strips(w, None, style, options) for cell, w in zip(cells, widths, strict=False)]
         rich_style = style.rich_style
         lines = []
         for index in range(max(max(len(cell_lines) for cell_lines in rendered), 1)):
             parts: list[Strip] = [edge]
-            for column, (cell_lines, w) in enumerate(zip(rendered, widths)):
+            for column, (cell_lines, w) in enumerate(zip(rendered, widths, strict=False)):
                 if column:
                     parts.append(gap)
                 line = cell_lines[index] if index < len(cell_lines) else Strip.blank(w, rich_style)

@@ -1,4 +1,4 @@
-"""The multi-line message box: Enter sends, ctrl+j inserts a newline, pasted text stays intact."""
+"""The multi-line message box: Enter sends, ctrl+j (or Shift+Enter) inserts a newline, pastes stay intact."""
 
 from __future__ import annotations
 
@@ -13,6 +13,18 @@ from textual.widgets import TextArea
 class Composer(TextArea):
     """A `TextArea` whose Enter submits; pastes arrive whole as a `Paste` event, so they never submit."""
 
+    #: The compact TextArea takes every border away with `!important`; the top rule comes back the same way.
+    DEFAULT_CSS = """
+    Composer {
+        height: auto;
+        min-height: 3;
+        max-height: 10;
+        padding: 0 1;
+        &.-textual-compact { border-top: hkey $foreground 20% !important; }
+        &.-textual-compact:focus { border-top: hkey $accent !important; }
+        &.-textual-compact.-editing { border-top: hkey $warning !important; }
+    }
+    """
     BINDING_GROUP_TITLE = "Composer"
     BINDINGS = [
         # Enter is taken in `_on_key`, in order with the typed keys before it (a priority binding
@@ -23,7 +35,7 @@ class Composer(TextArea):
             tooltip="Send the message (or the edit, forking a branch)",
         ),
         Binding(
-            "ctrl+j", "newline", "Newline", show=False, id="composer.newline",
+            "ctrl+j,shift+enter", "newline", "Newline", show=False, id="composer.newline",
             tooltip="Insert a newline (pasted text keeps its newlines)",
         ),
     ]

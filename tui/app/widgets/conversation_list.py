@@ -5,23 +5,21 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from textual import on, work
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from tui.app.keys import Command
+from tui.app.reporting import reporting
 from tui.app.widgets.steady_input import SteadyInput
 from tui.store.models import Conversation, SearchHit
 from tui.store.search import snippet_parts
 from tui.text_safety import one_line
-
-if TYPE_CHECKING:
-    from tui.chat import ChatEngine
 
 #: Conversations fetched per page; the next page loads when the cursor nears the end.
 PAGE_SIZE = 100
@@ -31,6 +29,14 @@ PAGE_MARGIN = 20
 SEARCH_DEBOUNCE = 0.15
 #: Markdown syntax that only clutters a one-line snippet: heading marks, emphasis, code ticks.
 _MARKUP = re.compile(r"(?:(?<=\s)|^)#{1,6}\s+|\*\*|__|`")
+
+
+class ConversationSource(Protocol):
+    """What the list needs of the engine: pages of conversations, and full-text search."""
+
+    async def list_conversations(self, *, limit: int, offset: int) -> list[Conversation]: ...
+
+    async def search(self, query: str, *, limit: int) -> list[SearchHit]: ...
 
 
 def conversation_row(conversation: Conversation) -> Content:
@@ -52,11 +58,29 @@ def hit_row(hit: SearchHit) -> Content:
 class ConversationList(OptionList):
     """Line-API list of conversations, filled a page at a time from the engine."""
 
+    DEFAULT_CSS = """
+    ConversationList {
+        height: 1fr;
+        background: transparent;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
     BINDING_GROUP_TITLE = "Conversations"
     BINDINGS = [
-        Binding("r", "app.rename_conversation", "Rename", tooltip="Rename the highlighted conversation"),
-        Binding("p", "app.pin_conversation", "Pin", tooltip="Pin or unpin it (pinned stay on top)"),
-        Binding("delete,d", "app.delete_conversation", "Delete", tooltip="Delete it (asks first)"),
+        Command(
+            "r", "screen.rename_conversation", "Rename", id="list.rename", title="Rename chat",
+            tooltip="Rename the highlighted conversation",
+        ),
+        Command(
+            "p", "screen.pin_conversation", "Pin", id="list.pin", title="Pin or unpin chat",
+            tooltip="Pin or unpin it (pinned stay on top)",
+        ),
+        Command(
+            "delete,d", "screen.delete_conversation", "Delete", id="list.delete", title="Delete chat",
+            tooltip="Delete it (asks first)",
+        ),
     ]
 
     @dataclass
@@ -68,7 +92,8 @@ class ConversationList(OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, compact=True)
-        self.engine: ChatEngine | None = None
+        #: Set by the chat screen once the engine is open.
+        self.engine: ConversationSource | None = None
         self.conversations: dict[int, Conversation] = {}
         self.query_text = ""
         self._loaded = 0
@@ -92,11 +117,11 @@ class ConversationList(OptionList):
             if keep is not None:
                 self.highlight_conversation(keep)
 
-    async def _show_search(self, engine: ChatEngine) -> None:
+    async def _show_search(self, engine: ConversationSource) -> None:
         hits = await engine.search(self.query_text, limit=100)
-        seen: set[int] = set()
-        # One row per conversation: its newest matching message.
-        hits = [hit for hit in hits if not (hit.conversation_id in seen or seen.add(hit.conversation_id))]
+        # One row per conversation: its newest matching message (hits come newest first).
+        newest = {hit.conversation_id: hit for hit in reversed(hits)}
+        hits = [hit for hit in hits if newest[hit.conversation_id] is hit]
         self.conversations = {}
         self._exhausted = True
         if hits:
@@ -114,7 +139,7 @@ class ConversationList(OptionList):
     @work(group="conversation-page", exclusive=True, exit_on_error=False)
     async def _next_page(self) -> None:
         """Append the next page (only in the plain list, and never alongside a reload)."""
-        with self.app.reporting("Could not load more conversations"):
+        with reporting(self, "Could not load more conversations"):
             async with self._lock:
                 if self.engine is None or self._exhausted or self.query_text:
                     return
@@ -162,6 +187,12 @@ class ConversationList(OptionList):
 class Sidebar(Vertical):
     """Search box above the list; typing filters through full-text search."""
 
+    DEFAULT_CSS = """
+    #search {
+        margin: 0 0 1 0;
+    }
+    """
+
     def compose(self):
         yield SteadyInput(placeholder="Search chats (ctrl+f)", id="search", compact=True)
         yield ConversationList(id="conversations")
@@ -175,7 +206,7 @@ class Sidebar(Vertical):
         await asyncio.sleep(SEARCH_DEBOUNCE)
         conversations = self.query_one(ConversationList)
         conversations.query_text = value.strip()
-        with self.app.reporting("Search failed"):
+        with reporting(self, "Search failed"):
             await conversations.reload()
 
     @on(Input.Submitted, "#search")

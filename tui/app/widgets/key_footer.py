@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.style import Style
@@ -58,7 +59,11 @@ class KeyFooter(Static):
         palette = self.app.COMMAND_PALETTE_BINDING if self.app.ENABLE_COMMAND_PALETTE else None
         keys: dict[str, tuple[str, str, str, bool]] = {}  # by action: like Textual's, one key per action
         palette_key = None
+        # Under a dialog only the app's own keys still work (the screen's wait for it to close).
+        app_ids = {b.id for b in self.app.BINDINGS if isinstance(b, Binding)} if not screen.is_active else None
         for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items():
+            if app_ids is not None and binding.id not in app_ids:
+                continue
             shown = (binding.key, self.app.get_key_display(binding), binding.description, enabled)
             if key == palette:
                 palette_key = shown

@@ -45,12 +45,33 @@ def window_start(messages: list[Message], end: int) -> int:
 class MessagePane(VerticalScroll):
     """Transcript container (stream layout); keeps the full message list but mounts a window of it."""
 
+    DEFAULT_CSS = """
+    MessagePane {
+        layout: stream;
+        height: 1fr;
+        margin: 0 1;
+        scrollbar-size-vertical: 1;
+        scrollbar-gutter: stable;
+    }
+    MessagePane .empty {
+        color: $text-muted;
+        padding: 1 2;
+    }
+    MessagePane .load-earlier {
+        color: $text-muted;
+        text-align: center;
+    }
+    """
     BINDING_GROUP_TITLE = "Transcript"
     BINDINGS = [
         Binding(
-            "home", "load_earlier", "Load earlier", show=False, tooltip="Mount older messages of a long conversation"
+            "home", "load_earlier", "Load earlier", show=False, id="transcript.load-earlier",
+            tooltip="Mount older messages of a long conversation",
         ),
-        Binding("end", "jump_latest", "Latest", tooltip="Jump to the newest message and follow the stream", show=False),
+        Binding(
+            "end", "jump_latest", "Latest", show=False, id="transcript.latest",
+            tooltip="Jump to the newest message and follow the stream",
+        ),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -126,7 +147,7 @@ class MessagePane(VerticalScroll):
             await self.mount_all(older, after=self.query_one(".load-earlier"))
         self._update_chrome()
 
-    def watch_scroll_y(self, old: float, new: float) -> None:  # type: ignore[override]
+    def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         if new <= 0 < old and (self.first_mounted or any(view.hidden_segments for view in self.views)):
             self.run_worker(self._load_earlier_in_place(), group="load-earlier", exclusive=True)

@@ -10,11 +10,13 @@ from markdown_it.rules_core import StateCore
 from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
-from tui.app.segments import safe_cut, split_segments
+from tui.app.segments import open_marker, safe_cut, split_segments
 from tui.app.widgets.answer_blocks import AnswerMarkdown
+from tui.chat.updates import ReasoningDelta, TextDelta, Update
 from tui.store.models import Message
 from tui.text_safety import strip_controls
 
@@ -80,6 +82,47 @@ def status_hint(status: str, error: str | None) -> str:
 class MessageView(Vertical):
     """A transcript entry. Assistant answers start from an empty `Markdown` fed by a `MarkdownStream`."""
 
+    DEFAULT_CSS = """
+    MessageView {
+        layout: stream;
+        height: auto;
+        margin: 0 0 1 0;
+    }
+    MessageView.-user {
+        background: $boost;
+    }
+    MessageView.-selected {
+        background: $accent 20%;
+    }
+    MessageView .meta {
+        height: 1;
+    }
+    MessageView Markdown {
+        margin: 0;
+        padding: 0;
+        background: transparent;
+    }
+    MessageView .hint {
+        color: $text-warning;
+    }
+    MessageView Collapsible {
+        margin: 0;
+        padding: 0;
+        border: none;
+        background: transparent;
+    }
+    MessageView .reasoning-text {
+        color: $text-muted;
+    }
+    MessageView Collapsible Contents {
+        padding: 0 0 0 2;
+    }
+    MessageView .earlier-parts {
+        color: $text-muted;
+        text-style: italic;
+    }
+    """
+
     def __init__(self, message: Message, *, branch_label: str = "", live: bool = False) -> None:
         classes = f"message -{message.role}"
         super().__init__(classes=classes)
@@ -89,6 +132,8 @@ class MessageView(Vertical):
         self.branch_label = branch_label
         self._stream: MarkdownStream | None = None
         self._pending: list[str] = []
+        #: Streamed text held back while it opens an inline marker (`**Start`) not closed yet.
+        self._held = ""
         self._flush_timer: Timer | None = None
         #: One flush at a time: the end of a stream must not write while a timed flush is mid-way.
         self._flush_lock = asyncio.Lock()
@@ -189,6 +234,14 @@ class MessageView(Vertical):
         self._stream = Markdown.get_stream(widget)
         await asyncio.sleep(0)
 
+    def show_update(self, update: Update) -> None:
+        """While this answer streams: take its text and reasoning (subscribed to the turn's updates)."""
+        match update:
+            case TextDelta(text=text):
+                self.add_text(text)
+            case ReasoningDelta(text=text):
+                self.add_reasoning(text)
+
     def add_text(self, text: str) -> None:
         """Queue a delta; flushed to Markdown on the repaint budget (`_flush_interval`)."""
         text = strip_controls(text)
@@ -214,26 +267,35 @@ class MessageView(Vertical):
         """Seconds until the next append: the area it will repaint over the cells-per-second budget."""
         low, high = FLUSH_INTERVAL_LIMITS
         pane = self.parent
-        if pane is None:
+        if not isinstance(pane, Widget):
             return low
         repainted = pane.size.width * min(pane.size.height, self.outer_size.height)
         return min(max(repainted / REPAINT_CELLS_PER_SECOND, low), high)
 
-    async def _flush(self) -> None:
+    async def _flush(self, *, final: bool = False) -> None:
         self._flush_timer = None
         # One flush, one frame: sealing a segment and mounting the next would otherwise be painted
         # twice (the whole pane each time once it scrolls).
         async with self._flush_lock:
             with self.app.batch_update():
-                await self._flush_pending()
+                await self._flush_pending(final)
 
-    async def _flush_pending(self) -> None:
+    async def _flush_pending(self, final: bool) -> None:
         if self._reasoning_dirty:
             self._reasoning_dirty = False
             await self._show_reasoning()
-        if self._pending and self._stream is not None:
-            text = "".join(self._pending)
+        if (self._pending or self._held) and self._stream is not None:
+            text = self._held + "".join(self._pending)
             self._pending.clear()
+            self._held = ""
+            if not final:
+                # An opened `**` is shown with its closing one, never as raw stars.
+                shown = self.segments[-1]
+                held = open_marker(shown + text)
+                if held is not None and held >= len(shown):
+                    text, self._held = text[: held - len(shown)], text[held - len(shown) :]
+            if not text:
+                return
             # Per flush, not per delta: appending to a str attribute copies the whole answer each time.
             self.message.content += text
             await self._write(text)
@@ -296,7 +358,7 @@ class MessageView(Vertical):
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
-        await self._flush()
+        await self._flush(final=True)
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None

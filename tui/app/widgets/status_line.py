@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
+from typing import cast
 
 from textual.app import ComposeResult
 from textual.content import Content
@@ -12,8 +13,11 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.app.formatting import format_elapsed, format_remaining, format_tokens
+from tui.chat.updates import ChainFallback, ResponseCreated, Retrying, TurnFinished, Update, UsageUpdated
 from tui.text_safety import one_line
 
+#: The note after a turn the server had forgotten the chain of (it was replayed).
+FALLBACK_NOTE = "the server had forgotten this chat; it was replayed locally"
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 #: Refresh rate of the spinner and elapsed time; low so a slow link is not flooded.
 TICK_HZ = 4
@@ -27,7 +31,12 @@ class StatusLine(Widget):
     """
 
     DEFAULT_CSS = """
-    StatusLine { layout: horizontal; }
+    StatusLine {
+        layout: horizontal;
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+    }
     StatusLine > .ticker { width: auto; display: none; }
     StatusLine > .fields { width: 1fr; }
     """
@@ -44,6 +53,8 @@ class StatusLine(Widget):
         self.conversation_tokens: int | None = None
         self.note: str = ""
         self._started: float | None = None
+        #: The note a completed turn leaves ("" unless it fell back to a replay).
+        self._turn_note = ""
         self._frame = 0
         self._ticker: Timer | None = None
         #: Cells the spinner and elapsed time took when last shown.
@@ -57,8 +68,9 @@ class StatusLine(Widget):
     def content(self) -> Content:
         """What the line shows: spinner and elapsed time (while streaming), then the fields."""
         ticker = self.query_one(".ticker", Static)
-        shown = [ticker.content] if ticker.display else []
-        return Content.assemble(*shown, self.query_one(".fields", Static).content)
+        # Both hold the `Content` this widget gave them.
+        shown = [cast(Content, ticker.content)] if ticker.display else []
+        return Content.assemble(*shown, cast(Content, self.query_one(".fields", Static).content))
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="ticker", markup=False)
@@ -87,10 +99,29 @@ class StatusLine(Widget):
             return "replay" if compact else "replaying locally"
         return "new" if compact else "new conversation"
 
+    def show_update(self, update: Update) -> None:
+        """Follow a streaming turn: chain state, retries, tokens, and how it ended."""
+        match update:
+            case ResponseCreated(expires_at=expires_at):
+                self.set_chain("chain", expires_at)
+            case Retrying(delay=delay, reason=reason):
+                self.set_fields(note=f"retrying in {delay:.0f}s: {reason}")
+            case ChainFallback():
+                self._turn_note = FALLBACK_NOTE
+                self.note = FALLBACK_NOTE
+                self.set_chain("replay", None)
+            case UsageUpdated(usage=usage):
+                self.set_fields(turn_tokens=usage.total_tokens)
+            case TurnFinished(status="complete"):
+                self.set_fields(note=self._turn_note)  # drops e.g. a "retrying" note from before the first byte
+            case TurnFinished(status=status, error=error):
+                self.set_fields(note=f"{status}: {error}" if error else status)
+
     def start(self) -> None:
         """Begin a turn: show the spinner and elapsed time, ticking at `TICK_HZ`."""
         self._started = self.clock()
         self.note = ""
+        self._turn_note = ""
         if self._ticker is None:
             self._ticker = self.set_interval(1 / TICK_HZ, self._tick)
         self.refresh_line()

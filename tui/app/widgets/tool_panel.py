@@ -8,14 +8,13 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from tui.chat.updates import ToolCall
+from tui.chat.updates import ToolCall, ToolCallUpdated, TurnFinished, Update, UsageUpdated
+from tui.config import KNOWN_TOOLS
 from tui.store.models import OutputItem, Usage
 from tui.text_safety import one_line, strip_controls
 
-TOOL_NAMES = {
-    "web_search_call": "web search",
-    "web_extractor_call": "web extractor",
-    "code_interpreter_call": "code interpreter",
+#: Wire item type -> what the card calls it: the built-in tools of the settings, then the others.
+TOOL_NAMES = {f"{tool}_call": tool.replace("_", " ") for tool in KNOWN_TOOLS} | {
     "function_call": "function",
     "mcp_call": "MCP",
 }
@@ -73,12 +72,32 @@ def describe(call: ToolCall) -> Content:
 class ToolPanel(VerticalScroll):
     """Light widgets (one `Static` per call; a turn has few) under a header with `x_tools` counts."""
 
+    DEFAULT_CSS = """
+    ToolPanel .tools-summary {
+        color: $text-muted;
+        margin: 0 0 1 0;
+    }
+    ToolPanel .tool-card {
+        margin: 0 0 1 0;
+    }
+    """
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, can_focus=True)
         self._cards: dict[str, Static] = {}
 
     def compose(self):
         yield Static("No tool calls in this answer.", classes="tools-summary", markup=False)
+
+    def show_update(self, update: Update) -> None:
+        """Follow a streaming turn: live cards, the billed counts, then the stored calls of the answer."""
+        match update:
+            case ToolCallUpdated(call=call):
+                self.update_call(call)
+            case UsageUpdated(usage=usage):
+                self.show_usage(usage)
+            case TurnFinished(message=message):
+                self.show_items(message.items, message.usage)
 
     def clear(self) -> None:
         """Forget the cards (a new turn or another conversation)."""

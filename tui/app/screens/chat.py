@@ -1,0 +1,577 @@
+"""`ChatScreen`: the chat layout, its keys and actions; turns stream through `TurnFeed` onto its widgets."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from textual import getters, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.widgets import Collapsible, Input, Static
+
+from tui.app.engine_host import EngineReady
+from tui.app.formatting import endpoint_label
+from tui.app.keys import Command
+from tui.app.reporting import Problem, reporting
+from tui.app.turn_feed import TurnFeed, TurnKind
+from tui.app.widgets.composer import Composer
+from tui.app.widgets.conversation_list import ConversationList, Sidebar
+from tui.app.widgets.key_footer import KeyFooter
+from tui.app.widgets.message_pane import WINDOW, MessagePane
+from tui.app.widgets.status_line import StatusLine
+from tui.app.widgets.tool_panel import ToolPanel
+from tui.chat.updates import Update
+from tui.store.models import Message
+from tui.text_safety import one_line
+
+if TYPE_CHECKING:
+    from tui.app.app import QwenApp
+    from tui.chat.engine import ChatEngine
+    from tui.chat.turn import Turn
+
+log = logging.getLogger("tui.app")
+
+TOO_SMALL_TEXT = "The terminal is too small for qwen-tui.\nMake it at least 60×16, or press ctrl+q to quit."
+STREAMING_NOTE = "An answer is streaming — press Escape to stop it first."
+
+
+def _qwen_app() -> type[QwenApp]:
+    from tui.app.app import QwenApp
+
+    return QwenApp
+
+
+class ChatScreen(Screen[None]):
+    """The conversation list, the transcript with its composer, the tool panel and the status line."""
+
+    CSS_PATH = "chat.tcss"
+    AUTO_FOCUS = "Composer"
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (60, "-narrow"), (100, "-medium"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (16, "-tall")]
+    BINDING_GROUP_TITLE = "Chat"
+    BINDINGS = [
+        Command(
+            "escape", "stop", "Stop", id="chat.stop", title="Stop answer",
+            tooltip="Stop the streaming answer (kept), leave edit mode, or back to the composer",
+        ),
+        Command(
+            "ctrl+n", "new_conversation", "New", priority=True, id="chat.new", title="New chat",
+            tooltip="Start a new conversation",
+        ),
+        Command(
+            "ctrl+f", "search", "Search", priority=True, id="chat.search", title="Search chats",
+            tooltip="Search all conversations (full text)",
+        ),
+        Command(
+            "ctrl+l", "focus_list", "Chats list", show=False, priority=True, id="chat.list",
+            title="Go to chat list", tooltip="Move to the conversation list",
+        ),
+        Command(
+            "ctrl+g", "focus_composer", "Composer", show=False, priority=True, id="chat.composer",
+            title="Go to composer", tooltip="Move to the composer",
+        ),
+        Command(
+            "ctrl+r", "regenerate", "Regenerate", show=False, priority=True, id="chat.regenerate",
+            title="Regenerate answer", tooltip="Ask again for the selected or last answer (new branch)",
+        ),
+        Command(
+            "ctrl+o", "edit_message", "Edit & fork", show=False, priority=True, id="chat.edit",
+            title="Edit message and fork", tooltip="Edit the selected or last question; Enter forks a branch",
+        ),
+        Command(
+            "alt+up", "select_message(-1)", "Previous message", show=False, priority=True, id="chat.select-up",
+            title="Select previous message", tooltip="Select the previous message",
+        ),
+        Command(
+            "alt+down", "select_message(1)", "Next message", show=False, priority=True, id="chat.select-down",
+            title="Select next message", tooltip="Select the next message",
+        ),
+        Command(
+            "alt+left", "branch(-1)", "Previous branch", show=False, priority=True, id="chat.branch-prev",
+            title="Previous branch", tooltip="Previous alternative of the selected or newest forked message",
+        ),
+        Command(
+            "alt+right", "branch(1)", "Next branch", show=False, priority=True, id="chat.branch-next",
+            title="Next branch", tooltip="Next alternative of the selected or newest forked message",
+        ),
+        Command(
+            "alt+c", "copy_answer", "Copy answer", show=False, priority=True, id="chat.copy",
+            title="Copy last answer", tooltip="Copy the selected or last answer (OSC 52)",
+        ),
+        Command(
+            "alt+k", "copy_code", "Copy code", show=False, priority=True, id="chat.copy-code",
+            title="Copy code block", tooltip="Copy a code block of that answer; again for the one before",
+        ),
+        Command(
+            "alt+r", "toggle_reasoning", "Reasoning", show=False, priority=True, id="chat.reasoning",
+            title="Toggle reasoning", tooltip="Show or hide the reasoning of that answer",
+        ),
+        Command(
+            "ctrl+b", "toggle_sidebar", "Chats", priority=True, id="chat.sidebar",
+            title="Toggle chat list", tooltip="Show or hide the conversation list",
+        ),
+        Command(
+            "ctrl+t", "toggle_tools", "Tools", priority=True, id="chat.tools",
+            title="Toggle tool panel", tooltip="Show or hide the tool-activity panel",
+        ),
+        Command("f1", "app.help", "Help", id="app.help", title="Help", tooltip="This help"),
+        Command(
+            "f2", "app.settings", "Settings", id="app.settings", title="Settings",
+            tooltip="Model, region, tools, thinking, system prompt, theme",
+        ),
+        Binding("tab", "app.focus_next", "Next pane", show=False, id="chat.next-pane"),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="chat.previous-pane"),
+    ]
+
+    app = getters.app(_qwen_app)
+    composer = getters.query_one(Composer)
+    pane = getters.query_one(MessagePane)
+    status = getters.query_one(StatusLine)
+    tools = getters.query_one(ToolPanel)
+    conversations = getters.query_one(ConversationList)
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: Every update of the streaming turn; the status line, tool panel and live answer subscribe.
+        self.turn_updates: Signal[Update] = Signal(self, "turn-updates")
+        self.conversation_id: int | None = None
+        self.turn: Turn | None = None
+        self._code_index = 0
+        self._busy = False
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        # Textual sets the breakpoint classes on the first resize, after styling and laying the
+        # screen out once without them: a second full restyle and layout at launch (~25 ms of CPU).
+        width, height = self.app.size
+        self.add_class(
+            *self._get_breakpoint_classes(width, self.HORIZONTAL_BREAKPOINTS),
+            *self._get_breakpoint_classes(height, self.VERTICAL_BREAKPOINTS),
+        )
+        settings = self.app.settings
+        with Horizontal(id="main"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="centre"):
+                yield MessagePane(id="messages")
+                yield Composer(id="composer", cursor_blink=False)
+            yield ToolPanel(id="tools")
+        yield StatusLine(
+            id="status",
+            model=settings.model,
+            endpoint=endpoint_label(settings.region, settings.base_url, settings.demo),
+            clock=self.app.clock,
+        )
+        yield Static(TOO_SMALL_TEXT, id="too-small", markup=False)
+        yield KeyFooter(id="footer")
+
+    def on_mount(self) -> None:
+        for widget in (self.status, self.tools):
+            self.turn_updates.subscribe(widget, widget.show_update, immediate=True)
+
+    def on_screen_suspend(self) -> None:
+        self.refresh_bindings()  # the footer, still visible under a dialog, keeps only the app's keys
+
+    def on_screen_resume(self) -> None:
+        self.refresh_bindings()
+
+    @property
+    def engine(self) -> ChatEngine | None:
+        return self.app.engine
+
+    @property
+    def streaming(self) -> bool:
+        """A turn is being started or is streaming (only one at a time)."""
+        return self._busy
+
+    def _require_engine(self) -> ChatEngine | None:
+        if self.engine is None:
+            self.notify("Still starting — try again in a moment.", severity="warning")
+        return self.engine
+
+    @on(Problem)
+    def _show_problem(self, event: Problem) -> None:
+        """A failure as one line: a notification and the status line note."""
+        event.stop()
+        self.notify(event.text, severity="error", timeout=8)
+        self.status.set_fields(note=event.text)
+
+    @on(EngineReady)
+    async def _engine_ready(self, event: EngineReady) -> None:
+        conversations = self.conversations
+        conversations.engine = event.engine
+        if self.conversation_id is None and self.app.open_at_start is not None:
+            self.conversation_id, self.app.open_at_start = self.app.open_at_start, None
+        with reporting(self, "Could not load the conversations"):
+            await conversations.reload(keep=self.conversation_id)
+            if self.conversation_id is not None:
+                await self.open_conversation(self.conversation_id)
+
+    async def stop_turn(self, timeout: float = 2.0) -> None:
+        """Stop a streaming answer and wait (up to `timeout` seconds) until it is stored as cancelled."""
+        turn = self.turn
+        if turn is not None:
+            turn.cancel()
+            try:
+                await asyncio.wait_for(turn.ended(), timeout)
+            except TimeoutError:
+                log.warning("the cancelled turn did not end within %s s", timeout)
+
+    # ------------------------------------------------------------- conversations
+    async def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
+        """Show a conversation's current branch (mounting only the newest messages) and its state."""
+        engine = self.engine
+        if engine is None:
+            return
+        messages = await engine.transcript(conversation_id)
+        self.conversation_id = conversation_id
+        self.composer.stop_editing()  # an edit belongs to the conversation it started in
+        self.conversations.highlight_conversation(conversation_id)
+        self._code_index = 0
+        labels = await self._branch_labels(messages[-WINDOW:])
+        pane = self.pane
+        await pane.show(messages, labels)
+        if message_id is not None:
+            for view in pane.views:
+                if view.message.id == message_id:
+                    pane.set_selected(view)
+        last_answer = next((m for m in reversed(messages) if m.role == "assistant"), None)
+        self.tools.show_items(last_answer.items if last_answer else [], last_answer.usage if last_answer else None)
+        await self.refresh_status(last_answer)
+
+    async def _branch_labels(self, messages: list[Message]) -> dict[int, str]:
+        """ "branch 2/3" for messages that have alternatives (edits or regenerations)."""
+        assert self.engine is not None
+        if not messages:
+            return {}
+        positions = await self.engine.branch_positions(messages[0].conversation_id)
+        labels: dict[int, str] = {}
+        for message in messages:
+            if message.id in positions:
+                place, count = positions[message.id]
+                labels[message.id] = f"branch {place}/{count} (alt+←/→)"
+        return labels
+
+    async def refresh_status(self, last_answer: Message | None) -> None:
+        """Chain state and token counts of the open conversation."""
+        status, model = self.status, self.app.settings.model
+        if self.engine is None or self.conversation_id is None:
+            status.set_fields(model=model, turn_tokens=None, conversation_tokens=None)
+            status.set_chain("new", None)
+            return
+        conversation = await self.engine.conversation(self.conversation_id)
+        state = await self.engine.chain_state(conversation)
+        usage = await self.engine.conversation_usage(self.conversation_id)
+        turn_tokens = last_answer.usage.total_tokens if last_answer and last_answer.usage else None
+        conversation_tokens = usage.total_tokens if turn_tokens is not None else None
+        # The model the next turn uses: the conversation keeps the one it has.
+        status.set_fields(
+            model=conversation.model or model, turn_tokens=turn_tokens, conversation_tokens=conversation_tokens
+        )
+        status.set_chain(state.mode, state.expires_at)
+
+    @on(ConversationList.Opened)
+    async def _opened(self, event: ConversationList.Opened) -> None:
+        if self.streaming:
+            self.notify(STREAMING_NOTE, severity="warning")
+            return
+        with reporting(self, "Could not open the conversation"):
+            await self.open_conversation(event.conversation_id, event.message_id)
+        self.remove_class("-sidebar-open")
+        self.composer.focus()
+
+    # ------------------------------------------------------------------ sending
+    @on(Composer.Submitted)
+    def _submitted(self, event: Composer.Submitted) -> None:
+        composer = event.composer
+        if self.streaming:
+            composer.restore(event.text)
+            self.notify("An answer is still streaming — press Escape to stop it.", severity="warning")
+            return
+        if composer.editing_message_id is not None:
+            self.start_turn("edit", event.text, composer.editing_message_id)
+        else:
+            self.start_turn("send", event.text)
+
+    def start_turn(self, kind: TurnKind, text: str | None = None, message_id: int | None = None) -> None:
+        """Send, edit-and-fork or regenerate; the answer streams in the "stream" worker."""
+        self._busy = True
+        self._stream_turn(kind, text, message_id)
+
+    @work(group="stream", exclusive=True, exit_on_error=False)
+    async def _stream_turn(self, kind: TurnKind, text: str | None, message_id: int | None) -> None:
+        try:
+            with reporting(self, "The answer could not be shown"):
+                await self._run_turn(kind, text, message_id)
+        finally:
+            self._busy = False
+
+    async def _run_turn(self, kind: TurnKind, text: str | None, message_id: int | None) -> None:
+        """Start the turn, stream it through a `TurnFeed`, then refresh what the finished turn changed."""
+        engine = await self.app.wait_for_engine()
+        composer = self.composer
+        if engine is None:
+            if text is not None and kind != "regenerate":
+                composer.restore(text)
+            self.post_message(Problem("Not sent: the chat engine is not running (see the message above)."))
+            return
+        try:
+            created = self.conversation_id is None
+            if created:
+                self.conversation_id = (await engine.new_conversation()).id
+            assert self.conversation_id is not None
+            if kind == "send":
+                assert text is not None
+                turn = await engine.send(self.conversation_id, text)
+            elif kind == "edit":
+                assert text is not None and message_id is not None
+                turn = await engine.edit(self.conversation_id, message_id, text)
+            else:
+                assert message_id is not None
+                turn = await engine.regenerate(self.conversation_id, message_id)
+        except Exception as exc:  # nothing was sent; the text goes back into the composer
+            log.exception("could not start a turn")
+            if text is not None and kind != "regenerate":
+                composer.restore(text)
+            self.post_message(Problem(f"Not sent: {exc}"))
+            return
+        self.turn = turn
+        status = self.status
+        with self.app.batch_update():  # one layout and one frame for all of it
+            if created:  # list it now, titled from the first message
+                await self.conversations.reload(keep=self.conversation_id)
+            if kind != "regenerate":
+                composer.stop_editing()
+            self.tools.clear()
+            status.start()
+        feed = TurnFeed(
+            turn, kind=kind, text=text, message_id=message_id, engine=engine, pane=self.pane,
+            updates=self.turn_updates, model=status.model, clock=self.app.clock,
+        )
+        try:
+            finished = await feed.stream()
+        finally:
+            self.turn = None
+            status.stop()
+        if finished is None:
+            return
+        with self.app.batch_update():  # the final answer, status, tools, list and labels: one frame
+            await feed.finish(finished)
+            with reporting(self, "Could not refresh the conversation list"):
+                await self._after_turn(finished.message)
+
+    async def _after_turn(self, answer: Message) -> None:
+        """Refresh what a finished turn changed: list order and title, branch labels, chain and tokens."""
+        if self.engine is None or self.conversation_id is None:
+            return
+        await self.conversations.reload(keep=self.conversation_id)
+        labels = await self._branch_labels([v.message for v in self.pane.views])
+        for view in self.pane.views:
+            view.set_branch_label(labels.get(view.message.id, ""))
+        await self.refresh_status(answer)
+
+    # ------------------------------------------------------------------ actions
+    def action_stop(self) -> None:
+        """Escape: stop a streaming answer (keeping it), else leave edit mode, else back to the composer."""
+        if self.turn is not None:
+            self.turn.cancel()
+            return
+        composer = self.composer
+        if composer.editing_message_id is not None:
+            composer.stop_editing()
+            composer.clear()
+            return
+        self.pane.set_selected(None)
+        self.remove_class("-sidebar-open", "-tools-open")
+        composer.focus()
+
+    async def action_new_conversation(self) -> None:
+        if self.streaming:
+            self.notify(STREAMING_NOTE, severity="warning")
+            return
+        self.conversation_id = None
+        self.composer.stop_editing()
+        await self.pane.show([])
+        self.tools.clear()
+        await self.refresh_status(None)
+        self.composer.focus()
+
+    def action_search(self) -> None:
+        self._show_sidebar()
+        self.query_one("#search", Input).focus()
+
+    def action_focus_list(self) -> None:
+        self._show_sidebar()
+        self.conversations.focus()
+
+    def action_focus_composer(self) -> None:
+        self.composer.focus()
+
+    def _show_sidebar(self) -> None:
+        self.remove_class("-sidebar-closed")
+        if self.has_class("-narrow"):
+            self.remove_class("-tools-open")
+            self.add_class("-sidebar-open")
+
+    def action_toggle_sidebar(self) -> None:
+        self._toggle_panel("sidebar", "tools")
+
+    def action_toggle_tools(self) -> None:
+        self._toggle_panel("tools", "sidebar")
+
+    def _toggle_panel(self, panel: str, other: str) -> None:
+        """Show or hide a side panel. Narrow: one side panel at a time; hidden by default are opened."""
+        if self.has_class("-narrow"):
+            self.remove_class(f"-{other}-open")
+            self.toggle_class(f"-{panel}-open")
+        elif self.has_class("-medium") and panel == "tools":
+            self.toggle_class("-tools-open")
+        else:
+            self.toggle_class(f"-{panel}-closed")
+
+    def action_select_message(self, delta: int) -> None:
+        if self.pane.select(delta) is None:
+            self.notify("No messages yet.")
+
+    def action_regenerate(self) -> None:
+        if self.streaming or self._require_engine() is None:
+            return
+        view = self.pane.target("assistant")
+        if view is None:
+            self.notify("There is no answer to regenerate yet.")
+            return
+        self.start_turn("regenerate", None, view.message.id)
+
+    def action_edit_message(self) -> None:
+        """Put the selected (or last) question in the composer; Enter then forks a new branch."""
+        if self.streaming:
+            return
+        view = self.pane.target("user")
+        if view is None:
+            self.notify("There is no message of yours to edit yet.")
+            return
+        self.composer.start_editing(view.message.id, view.message.content)
+        self.composer.focus()
+
+    async def action_branch(self, step: int) -> None:
+        """Switch the selected (or newest forked) message to its previous/next alternative."""
+        engine, pane = self.engine, self.pane
+        if self.streaming or engine is None or self.conversation_id is None:
+            return
+        candidates = [pane.selected] if pane.selected else list(reversed(pane.views))
+        with reporting(self, "Could not switch branches"):
+            for view in candidates:
+                if view is None:
+                    continue
+                siblings = await engine.siblings(view.message.id)
+                if len(siblings) > 1:
+                    index = next(i for i, s in enumerate(siblings) if s.id == view.message.id)
+                    target = siblings[(index + step) % len(siblings)]
+                    await engine.switch_branch(self.conversation_id, target.id)
+                    await self.open_conversation(self.conversation_id, target.id)
+                    return
+        self.notify("No other branches here. ctrl+o edits a question, ctrl+r regenerates an answer.")
+
+    def action_copy_answer(self) -> None:
+        view = self.pane.target("assistant")
+        if view is None or not view.message.content:
+            self.notify("No answer to copy yet.")
+            return
+        self.app.copy_to_clipboard(view.message.content)
+        self.notify(f"Copied the answer ({len(view.message.content)} characters).", title="Copied")
+
+    def action_copy_code(self) -> None:
+        """Copy the last code block; pressing again copies the one before it."""
+        view = self.pane.target("assistant")
+        blocks = view.code_blocks() if view is not None else []
+        if not blocks:
+            self.notify("No code block in this answer.")
+            return
+        index = len(blocks) - 1 - (self._code_index % len(blocks))
+        self._code_index += 1
+        self.app.copy_to_clipboard(blocks[index])
+        self.notify(f"Copied code block {index + 1} of {len(blocks)}.", title="Copied")
+
+    def action_toggle_reasoning(self) -> None:
+        view = self.pane.target("assistant")
+        box = view.query(Collapsible).first() if view is not None and view.query(Collapsible) else None
+        if box is None:
+            self.notify("This answer has no reasoning.")
+            return
+        # Opening it scrolls it into view (Collapsible does); stop following the end so that sticks.
+        self.pane.release_anchor()
+        box.collapsed = not box.collapsed
+
+    def _list_or_current(self) -> int | None:
+        conversations = self.conversations
+        if conversations.has_focus and conversations.highlighted_conversation_id is not None:
+            return conversations.highlighted_conversation_id
+        return self.conversation_id
+
+    def action_rename_conversation(self) -> None:
+        from tui.app.screens import TextPrompt
+
+        conversation_id = self._list_or_current()
+        if conversation_id is None or self._require_engine() is None:
+            return
+        known = self.conversations.conversations.get(conversation_id)
+
+        async def rename(title: str | None) -> None:
+            if title and self.engine is not None:
+                with reporting(self, "Could not rename"):
+                    updated = await self.engine.rename(conversation_id, title)
+                    self.conversations.update_conversation(updated)
+
+        self.app.push_screen(TextPrompt("New title", known.title if known else ""), rename)
+
+    async def action_pin_conversation(self) -> None:
+        conversation_id = self._list_or_current()
+        engine = self._require_engine()
+        if conversation_id is None or engine is None:
+            return
+        with reporting(self, "Could not pin"):
+            current = await engine.conversation(conversation_id)
+            await engine.set_pinned(conversation_id, not current.pinned)
+            await self.conversations.reload(keep=conversation_id)
+            self.notify("Pinned." if not current.pinned else "Unpinned.")
+
+    def action_delete_conversation(self) -> None:
+        from tui.app.screens import Confirm
+
+        conversation_id = self._list_or_current()
+        if conversation_id is None or self._require_engine() is None:
+            return
+        if self.streaming and conversation_id == self.conversation_id:
+            self.notify(STREAMING_NOTE, severity="warning")
+            return
+        known = self.conversations.conversations.get(conversation_id)
+        title = one_line(known.title, 40) if known else "this conversation"
+
+        async def delete(yes: bool | None) -> None:
+            if yes and self.engine is not None:
+                with reporting(self, "Could not delete"):
+                    await self.engine.delete(conversation_id)
+                    if conversation_id == self.conversation_id:
+                        await self.action_new_conversation()
+                    await self.conversations.reload()
+                    self.notify(f"Deleted “{title}”.")
+
+        self.app.push_screen(Confirm(f"Delete “{title}” and all its messages?"), delete)
+
+    async def settings_changed(self, model_moved: bool) -> None:
+        """The person saved settings: show the new model and endpoint; the open chat moves to the new model."""
+        settings = self.app.settings
+        self.status.set_fields(
+            model=settings.model, endpoint=endpoint_label(settings.region, settings.base_url, settings.demo)
+        )
+        if model_moved and self.engine is not None and self.conversation_id is not None:
+            with reporting(self, "Could not move the conversation to the new model"):
+                await self.engine.set_model(self.conversation_id, settings.model)  # the next turn uses it
+
+    def commands(self) -> list[Command]:
+        """Every palette command of this screen, the conversation list's included (all run on the screen)."""
+        return [b for b in (*self.BINDINGS, *ConversationList.BINDINGS) if isinstance(b, Command)]
