@@ -54,7 +54,7 @@ async def test_errors_before_the_stream_are_the_usual_typed_errors(sim: SimServe
         with pytest.raises(AuthError, match="Invalid API-key"):
             await fold_chat(client, chat())
     sim.inject("rate_limit", times=3, retry_after=0)
-    async with ResponsesClient(sim.base_url, "sk-test", max_retries=1, backoff=0.01) as client:
+    async with ResponsesClient(sim.base_url, "sk-test", max_retries=1, backoff=0.01, rate_limit_budget=0) as client:
         with pytest.raises(RateLimitError) as caught:
             await fold_chat(client, chat())
     assert caught.value.code == "Throttling.RateQuota"
