@@ -26,11 +26,12 @@ class ServerSentEvent:
 class SSEDecoder:
     """Feed it chunks as they arrive; it returns the events each chunk completes."""
 
-    __slots__ = ("_parts", "_started", "_data", "_event", "_last_id", "_retry")
+    __slots__ = ("_after_cr", "_data", "_event", "_last_id", "_parts", "_retry", "_started")
 
     def __init__(self) -> None:
         self._parts: list[bytes] = []  # the unfinished last line, in pieces (no quadratic re-joining)
         self._started = False  # whether the BOM check at the start of the stream is done
+        self._after_cr = False  # whether the last chunk ended on a CR (a LF next would be its CRLF)
         self._data: list[bytes] = []
         self._event: bytes | None = None
         self._last_id: str | None = None
@@ -38,8 +39,12 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Decode `chunk` and return the events it completes (possibly none)."""
+        if self._after_cr and chunk:
+            self._after_cr = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]  # the LF of a CRLF whose CR ended the previous chunk
         parts = self._parts
-        if self._started and b"\n" not in chunk and b"\r" not in chunk and not (parts and parts[-1][-1:] == b"\r"):
+        if self._started and b"\n" not in chunk and b"\r" not in chunk:
             parts.append(chunk)  # the middle of a long line: nothing can complete yet
             return []
         buf = b"".join(parts) + chunk if parts else chunk
@@ -51,15 +56,13 @@ class SSEDecoder:
             if buf.startswith(_BOM):
                 buf = buf[3:]
         if b"\r" in buf:
-            # A trailing CR may be the first half of a CRLF: keep it for the next chunk.
-            held = buf.endswith(b"\r")
-            if held:
-                buf = buf[:-1]
+            # A CR ends its line at once (CR-only servers stream live); should the chunk end on
+            # it, a LF opening the next chunk is the rest of a CRLF and is dropped there.
+            self._after_cr = buf.endswith(b"\r")
             lines = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-            rest = lines.pop() + (b"\r" if held else b"")
         else:
             lines = buf.split(b"\n")
-            rest = lines.pop()
+        rest = lines.pop()
         self._parts = [rest] if rest else []
         return self._lines(lines)
 
