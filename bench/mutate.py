@@ -164,14 +164,14 @@ def _changes(node: ast.AST) -> Iterator[tuple[str, Change]]:
                 def flip(n: ast.AST, _p: object, index: int = index, flipped: type[ast.cmpop] = flipped) -> None:
                     n.ops[index] = flipped()  # type: ignore[attr-defined]
 
-                yield f"compare {type(op).__name__} -> {flipped.__name__}", flip
+                yield "compare", flip
     elif isinstance(node, ast.BoolOp):
         other = ast.Or if isinstance(node.op, ast.And) else ast.And
 
         def swap(n: ast.AST, _p: object, other: type[ast.boolop] = other) -> None:
             n.op = other()  # type: ignore[attr-defined]
 
-        yield f"boolop -> {other.__name__.lower()}", swap
+        yield "boolop", swap
         for index in range(len(node.values)):
 
             def drop(n: ast.AST, parents: dict, index: int = index) -> None:  # type: ignore[type-arg]
@@ -181,41 +181,41 @@ def _changes(node: ast.AST) -> Iterator[tuple[str, Change]]:
                 else:
                     n.values = values  # type: ignore[attr-defined]
 
-            yield f"boolop drop operand {index + 1}", drop
+            yield f"drop {_short(node.values[index])}", drop
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         yield "remove not", lambda n, parents: _replace(n, parents, n.operand)  # type: ignore[attr-defined]
     elif isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, bool):
-            yield f"{value} -> {not value}", lambda n, _p: setattr(n, "value", not n.value)  # type: ignore[attr-defined]
+            yield "bool", lambda n, _p: setattr(n, "value", not n.value)  # type: ignore[attr-defined]
         elif isinstance(value, int):
-            yield f"{value} -> {value + 1}", lambda n, _p: setattr(n, "value", n.value + 1)  # type: ignore[attr-defined]
-            yield f"{value} -> {value - 1}", lambda n, _p: setattr(n, "value", n.value - 1)  # type: ignore[attr-defined]
+            yield "number", lambda n, _p: setattr(n, "value", n.value + 1)  # type: ignore[attr-defined]
+            yield "number", lambda n, _p: setattr(n, "value", n.value - 1)  # type: ignore[attr-defined]
         elif isinstance(value, float):
-            yield f"{value} -> {value + 1}", lambda n, _p: setattr(n, "value", n.value + 1)  # type: ignore[attr-defined]
+            yield "number", lambda n, _p: setattr(n, "value", n.value + 1)  # type: ignore[attr-defined]
         elif isinstance(value, str):
-            yield f"string {value[:30]!r} corrupted", lambda n, _p: setattr(n, "value", "XX" + n.value + "XX")  # type: ignore[attr-defined]
+            yield "string", lambda n, _p: setattr(n, "value", "XX" + n.value + "XX")  # type: ignore[attr-defined]
         elif isinstance(value, bytes):
-            yield f"bytes {value[:30]!r} corrupted", lambda n, _p: setattr(n, "value", b"XX" + n.value + b"XX")  # type: ignore[attr-defined]
+            yield "string", lambda n, _p: setattr(n, "value", b"XX" + n.value + b"XX")  # type: ignore[attr-defined]
     elif isinstance(node, (ast.BinOp, ast.AugAssign)):
         swapped = _ARITH_SWAPS.get(type(node.op))
         if swapped is not None:
             yield (
-                f"arith {type(node.op).__name__} -> {swapped.__name__}",
+                "arith",
                 lambda n, _p, swapped=swapped: setattr(n, "op", swapped()),
             )
     elif isinstance(node, ast.Break):
-        yield "break -> continue", lambda n, parents: _replace(n, parents, ast.Continue())
+        yield "loop", lambda n, parents: _replace(n, parents, ast.Continue())
     elif isinstance(node, ast.Continue):
-        yield "continue -> break", lambda n, parents: _replace(n, parents, ast.Break())
+        yield "loop", lambda n, parents: _replace(n, parents, ast.Break())
     if isinstance(node, (ast.If, ast.While, ast.IfExp)):
-        yield "negate test", lambda n, _p: setattr(n, "test", ast.UnaryOp(ast.Not(), n.test))  # type: ignore[attr-defined]
+        yield "negate", lambda n, _p: setattr(n, "test", ast.UnaryOp(ast.Not(), n.test))  # type: ignore[attr-defined]
     if isinstance(node, ast.Return) and node.value is not None and not (
         isinstance(node.value, ast.Constant) and node.value.value is None
     ):
-        yield "return None", lambda n, _p: setattr(n, "value", ast.Constant(None))
+        yield "return", lambda n, _p: setattr(n, "value", ast.Constant(None))
     if isinstance(node, ast.stmt) and not isinstance(node, _NOT_DELETED):
-        yield "delete statement", lambda n, parents: _replace(n, parents, ast.Pass())
+        yield "delete", lambda n, parents: _replace(n, parents, ast.Pass())
 
 
 def mutants(source: str) -> list[Mutant]:
@@ -223,7 +223,6 @@ def mutants(source: str) -> list[Mutant]:
     tree = ast.parse(source)
     original = ast.unparse(tree)
     skipped = _skipped(tree)
-    lines = source.splitlines()
     seen = {original}
     found: list[Mutant] = []
     for index, node in enumerate(_nodes(tree)):
@@ -232,7 +231,8 @@ def mutants(source: str) -> list[Mutant]:
         for what, change in _changes(node):
             fresh = ast.parse(source)
             target = _nodes(fresh)[index]
-            change(target, _parents(fresh))
+            parents = _parents(fresh)
+            change(target, parents)
             ast.fix_missing_locations(fresh)
             try:
                 text = ast.unparse(fresh)
@@ -242,12 +242,17 @@ def mutants(source: str) -> list[Mutant]:
             if text in seen:
                 continue
             seen.add(text)
-            line = getattr(node, "lineno", 0)
-            snippet = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-            if len(snippet) > 70:
-                snippet = snippet[:67] + "..."
-            found.append(Mutant(len(found), line, f"{what}  in  `{snippet}`", text))
+            parent, name, place = parents[id(target)]
+            now = getattr(parent, name) if place is None else getattr(parent, name)[place]
+            change_text = f"{what} in {_short(node)}" if what.startswith("drop") else f"{what}: {_short(node)} -> {_short(now)}"
+            found.append(Mutant(len(found), getattr(node, "lineno", 0), change_text, text))
     return found
+
+
+def _short(node: ast.AST) -> str:
+    """A node's code on one line, cut to 60 characters, in backquotes."""
+    text = ast.unparse(node).splitlines()[0] if not isinstance(node, ast.Pass) else "pass"
+    return "`" + (text if len(text) <= 60 else text[:57] + "...") + "`"
 
 
 def sample(all_mutants: list[Mutant], module: str, seed: str, size: int | None) -> list[Mutant]:

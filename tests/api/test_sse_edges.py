@@ -36,6 +36,15 @@ def test_a_crlf_split_after_its_cr_still_counts_once() -> None:
     assert decoder.feed(b"data: z\n\n") == [ServerSentEvent(None, "z")]
 
 
+def test_a_last_event_without_its_blank_line_survives_a_bom_and_any_line_end() -> None:
+    for raw in (b"\xef\xbb\xbfdata: a", b"\xef\xbb\xbfdata: a\r", b"data: a\r\n", b"data: a\n"):
+        assert decode(raw) == [ServerSentEvent(None, "a")], raw
+    decoder = SSEDecoder()
+    assert decoder.feed(b"\xef\xbb") == [] and decoder.feed(b"\xbfdata: b") == []
+    assert decoder.close() == [ServerSentEvent(None, "b")]
+    assert decode(b"\xef\xbb") == [] and decode(b"") == []
+
+
 def test_one_byte_comment_lines_between_events_are_ignored() -> None:
     assert decode(b":\ndata: a\n\n:\n:\ndata: b\n:\n\n") == [ServerSentEvent(None, "a"), ServerSentEvent(None, "b")]
     assert decode(b":\r:\r\n") == []

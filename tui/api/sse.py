@@ -44,17 +44,10 @@ class SSEDecoder:
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]  # the LF of a CRLF whose CR ended the previous chunk
         parts = self._parts
-        if self._started and b"\n" not in chunk and b"\r" not in chunk:
-            parts.append(chunk)  # the middle of a long line: nothing can complete yet
+        if b"\n" not in chunk and b"\r" not in chunk:
+            parts.append(chunk)  # the middle of a long line (or of a BOM): nothing can complete yet
             return []
-        buf = b"".join(parts) + chunk if parts else chunk
-        if not self._started:
-            if len(buf) < 3 and _BOM.startswith(buf):
-                self._parts = [buf]  # could still be the start of a BOM
-                return []
-            self._started = True
-            if buf.startswith(_BOM):
-                buf = buf[3:]
+        buf = self._begin(b"".join(parts) + chunk if parts else chunk)
         if b"\r" in buf:
             # A CR ends its line at once (CR-only servers stream live); should the chunk end on
             # it, a LF opening the next chunk is the rest of a CRLF and is dropped there.
@@ -72,16 +65,16 @@ class SSEDecoder:
         WHATWG discards an unterminated last event; we keep it because some servers omit the
         final blank line. (A connection that breaks mid-event is the client's to report.)
         """
-        rest = b"".join(self._parts)
+        rest = self._begin(b"".join(self._parts))  # holds no line end: feed() split on them all
         self._parts = []
-        if not self._started and _BOM.startswith(rest):
-            rest = b""
+        return self._lines([rest, b""])
+
+    def _begin(self, buf: bytes) -> bytes:
+        """`buf` without the BOM that may open the stream (looked for once, in its first full line)."""
+        if self._started:
+            return buf
         self._started = True
-        lines = rest.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n") if rest else []
-        if lines and lines[-1] == b"":
-            lines.pop()
-        lines.append(b"")
-        return self._lines(lines)
+        return buf[3:] if buf.startswith(_BOM) else buf
 
     def _lines(self, lines: list[bytes]) -> list[ServerSentEvent]:
         """Apply complete lines to the pending event; return the events blank lines dispatched.
