@@ -1,6 +1,7 @@
-"""The engine's guards and naming, through its public calls on a real simulator and a real SQLite file:
+"""The engine's guards and choices, through its public calls on a real simulator and a real SQLite file:
 one answer at a time (for edits too), clear errors for messages that are not there or cannot be
-answered again, titles cut at a word, and tools that need thinking on qwen3-max."""
+answered again, titles cut at a word, the model and tools a turn asks for, and the safety margin
+before a chained response expires."""
 
 from __future__ import annotations
 
@@ -60,16 +61,25 @@ async def test_a_message_that_does_not_exist_is_a_clear_error(engine: ChatEngine
 async def test_a_system_message_cannot_be_regenerated_or_edited(engine: ChatEngine) -> None:
     conversation = await engine.new_conversation()
     system = await engine.store.add_message(conversation.id, role="system", content="Be brief.", parent_id=None)
-    with pytest.raises(EngineError, match="only an answer"):
+    with pytest.raises(EngineError, match=r"^only an answer \(or a question\) can be regenerated$"):
         await engine.regenerate(conversation.id, system.id)
-    with pytest.raises(EngineError, match="only your own messages"):
+    with pytest.raises(EngineError, match="^only your own messages can be edited$"):
         await engine.edit(conversation.id, system.id, "Be verbose.")
+
+
+async def test_an_edit_to_blank_text_is_refused(engine: ChatEngine) -> None:
+    conversation = await engine.new_conversation()
+    await collect(await engine.send(conversation.id, "Hello"))
+    [question, _] = await engine.transcript(conversation.id)
+    with pytest.raises(EngineError, match="^the message is empty$"):
+        await engine.edit(conversation.id, question.id, " \n\t")
+    assert [m.id for m in await engine.siblings(question.id)] == [question.id]
 
 
 async def test_an_answer_without_a_question_cannot_be_regenerated(engine: ChatEngine) -> None:
     conversation = await engine.new_conversation()
     orphan = await engine.store.add_message(conversation.id, role="assistant", content="Hi!", parent_id=None)
-    with pytest.raises(EngineError, match="no question"):
+    with pytest.raises(EngineError, match="^this answer has no question to answer again$"):
         await engine.regenerate(conversation.id, orphan.id)
 
 
@@ -99,6 +109,11 @@ def test_a_long_title_ends_at_a_whole_word_without_trailing_punctuation() -> Non
     assert title == "Explain why the sky is blue, and why sunsets are red; keep…"
 
 
+def test_a_title_may_end_in_a_capital_x() -> None:
+    text = "Ship the release for Linux and Mac OS X " + "w" * 30
+    assert title_from(text) == "Ship the release for Linux and Mac OS X…"
+
+
 def test_one_character_over_is_cut_and_a_word_longer_than_the_title_is_cut_inside() -> None:
     assert len(title_from("x" * (TITLE_LENGTH - 3) + " yz")) == TITLE_LENGTH  # fits exactly: kept whole
     over = "x" * (TITLE_LENGTH - 2) + " yz"  # one character too long
@@ -121,3 +136,24 @@ async def test_code_interpreter_on_qwen3_max_turns_thinking_on(sim: SimServer, m
     request = sim.requests[-1]
     assert request["tools"] == [{"type": "code_interpreter"}]
     assert request["enable_thinking"] is True
+
+
+async def test_a_conversation_keeps_its_own_model(sim: SimServer, make_engine: MakeEngine) -> None:
+    engine = await make_engine(sim)
+    conversation = await engine.new_conversation()
+    await engine.set_model(conversation.id, "qwen-plus")
+    await collect(await engine.send(conversation.id, "Hello"))
+    assert sim.requests[-1]["model"] == "qwen-plus"
+
+
+async def test_a_chain_is_given_up_a_minute_before_its_response_expires(sim: SimServer, engine: ChatEngine) -> None:
+    conversation = await engine.new_conversation()
+    await collect(await engine.send(conversation.id, "My name is John, please remember it."))
+    expires_at = (await engine.transcript(conversation.id))[-1].expires_at
+    assert expires_at is not None
+    sim.clock.advance(expires_at - 60.5 - sim.clock.now())
+    assert (await engine.chain_state(conversation.id)).mode == "chain"
+    sim.clock.advance(1.0)  # 59.5 s left: too close, a chained turn could race the deadline
+    assert (await engine.chain_state(conversation.id)).mode == "replay"
+    await collect(await engine.send(conversation.id, "Do you remember my name?"))
+    assert "previous_response_id" not in sim.requests[-1]
