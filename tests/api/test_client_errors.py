@@ -24,6 +24,7 @@ from tui.api.errors import (
     PreviousResponseNotFound,
     RateLimitError,
     ServerError,
+    StreamDropped,
 )
 
 KEY = "sk-errors-0123456789abcdef"
@@ -93,7 +94,7 @@ async def test_a_reset_after_the_request_went_out_is_a_network_error_and_not_res
     async with ResponsesClient(raw_server.base_url, KEY, backoff=0.01) as client:
         with pytest.raises(NetworkError) as info:
             await client.create(request())
-    assert "the request failed" in str(info.value)
+    assert str(info.value) == "Network error: the request failed: ReadError"  # httpx gives no text: its name, then
     assert len(raw_server.requests) == 1  # the model may have seen it: sending it again could answer twice
 
 
@@ -220,3 +221,79 @@ async def test_a_retry_after_of_a_minute_is_waited_for_and_a_longer_one_is_not(r
         with pytest.raises(RateLimitError) as info:
             await client.create(request(), on_retry=on_retry)
     assert info.value.retry_after == 61.0 and delays == [60.0]
+
+
+@pytest.mark.parametrize("wording", ["The previous response does not exist.", "Previous response id is invalid."])
+async def test_other_wordings_of_a_gone_previous_response(raw_server: Any, wording: str) -> None:
+    error = await create_error(raw_server, 400, {"error": {"message": wording, "type": "invalid_request_error"}})
+    assert isinstance(error, PreviousResponseNotFound)
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ({"error": {"message": "bad", "code": "InvalidParameter"}, "request_id": "top-1"}, "top-1"),
+        ({"error": {"message": "bad", "code": "InvalidParameter", "request_id": "in-2"}}, "in-2"),
+    ],
+)
+async def test_the_support_id_is_found_beside_or_inside_the_error(raw_server: Any, body: dict, expected: str) -> None:
+    error = await create_error(raw_server, 400, body)
+    assert error.request_id == expected
+
+
+async def test_extra_headers_go_with_every_request(raw_server: Any) -> None:
+    raw_server.add(raw_server.http_reply(200, RESPONSE))
+    async with ResponsesClient(raw_server.base_url, KEY, headers={"X-DashScope-WorkSpace": "ws-7"}) as client:
+        assert repr(client) == f"ResponsesClient({raw_server.base_url!r})"
+        await client.create(request())
+    head, _ = raw_server.requests[0]
+    assert b"x-dashscope-workspace: ws-7" in head.lower()
+
+
+@pytest.mark.parametrize("key, shown", [("sk", "Task sk failed"), ("abcd", "Task *** failed")])
+async def test_only_keys_of_four_characters_or_more_are_blanked_in_messages(raw_server: Any, key: str, shown: str) -> None:
+    raw_server.add(raw_server.http_reply(400, {"error": {"message": f"Task {key} failed", "code": "x"}}))
+    async with ResponsesClient(raw_server.base_url, key, max_retries=0) as client:
+        with pytest.raises(ApiError) as info:
+            await client.create(request())
+    assert info.value.message == shown  # a two-letter key would garble every word holding those letters
+
+
+async def test_a_stream_that_goes_quiet_says_how_long_it_waited(raw_server: Any) -> None:
+    created = {"type": "response.created", "response": {**RESPONSE, "status": "in_progress"}, "sequence_number": 0}
+
+    async def quiet(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(raw_server.sse_reply(raw_server.sse_event(created)))
+        await writer.drain()
+        await reader.read()
+
+    raw_server.add(quiet)
+    async with ResponsesClient(raw_server.base_url, KEY, timeout=0.3) as client:
+        with pytest.raises(StreamDropped) as info:
+            async for _ in client.stream(request()):
+                pass
+    assert "no data from the server for 0.3 s" in str(info.value)
+
+
+async def test_a_reply_body_cut_off_is_a_network_error_with_the_reason(raw_server: Any) -> None:
+    """Transport-level (a 200 body shorter than its Content-Length): the simulator cannot break a body mid-way."""
+
+    async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\": ")
+        await writer.drain()
+
+    raw_server.add(cut)
+    async with ResponsesClient(raw_server.base_url, KEY) as client:
+        with pytest.raises(NetworkError) as info:
+            await client.create(request())
+    assert "reading the reply failed: peer closed connection" in str(info.value)
+
+
+async def test_retries_are_spread_out_rather_than_in_lockstep(raw_server: Any) -> None:
+    busy = {"error": {"message": "busy", "code": "internal_error"}}
+    raw_server.add(*(raw_server.http_reply(500, busy) for _ in range(5)), raw_server.http_reply(200, RESPONSE))
+    delays: list[float] = []
+    async with ResponsesClient(raw_server.base_url, KEY, max_retries=5, backoff=0.001, max_backoff=0.001) as client:
+        await client.create(request(), on_retry=lambda attempt, delay, error: delays.append(delay))
+    assert len(delays) == 5 and all(0.00075 <= d <= 0.001 for d in delays)
+    assert len(set(delays)) > 1  # random jitter: five identical delays would mean every client retries together
