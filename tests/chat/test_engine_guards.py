@@ -22,7 +22,7 @@ async def test_editing_while_an_answer_streams_is_refused_and_adds_nothing(
     conversation = await engine.new_conversation()
     turn = await engine.send(conversation.id, "Write a long essay")
     [question, _] = await engine.transcript(conversation.id)
-    with pytest.raises(EngineError, match="still streaming"):
+    with pytest.raises(EngineError, match="^an answer is still streaming in this conversation; wait for it or cancel it$"):
         await engine.edit(conversation.id, question.id, "Write a short essay instead")
     with pytest.raises(EngineError, match="still streaming"):
         await engine.regenerate(conversation.id, question.id)
