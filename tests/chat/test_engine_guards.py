@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from chat_support import MakeEngine, collect
 
+from tui.chat.chain import TurnOptions, build_request
 from tui.chat.engine import DEFAULT_TITLE, TITLE_LENGTH, ChatEngine, title_from
 from tui.chat.errors import EngineError
 from tui.sim import SimServer
@@ -157,3 +158,14 @@ async def test_a_chain_is_given_up_a_minute_before_its_response_expires(sim: Sim
     assert (await engine.chain_state(conversation.id)).mode == "replay"
     await collect(await engine.send(conversation.id, "Do you remember my name?"))
     assert "previous_response_id" not in sim.requests[-1]
+
+
+async def test_a_conversation_without_a_model_of_its_own_uses_the_engines(sim: SimServer, engine: ChatEngine) -> None:
+    conversation = await engine.store.create_conversation(model="", endpoint=engine.settings.endpoint)
+    await collect(await engine.send(conversation.id, "Hello"))
+    assert sim.requests[-1]["model"] == engine.settings.model
+
+
+def test_answers_are_stored_on_the_server_unless_asked_otherwise() -> None:
+    options = TurnOptions(model="qwen3-max", endpoint="https://dashscope-intl.aliyuncs.com/api/v2/apps/protocols/compatible-mode/v1")
+    assert build_request(options, [], mode="replay").store is True  # so the next turn can chain on it
