@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import difflib
 import os
 import queue
@@ -280,6 +281,20 @@ def _env(copy_dir: Path) -> dict[str, str]:
     return env
 
 
+#: pytest runs under way, so an interrupted run can end them (each leads its own process group).
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+
+
+def _stop_running() -> None:
+    for process in list(_RUNNING):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _run_tests(copy_dir: Path, tests: str, timeout: float | None) -> tuple[str, float]:
     """('passed' | 'failed' | 'timeout', seconds) for one pytest run of `tests` in `copy_dir`."""
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", tests]
@@ -292,12 +307,15 @@ def _run_tests(copy_dir: Path, tests: str, timeout: float | None) -> tuple[str, 
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # so a timeout can end pytest and every process it started
     )
+    _RUNNING.add(process)
     try:
         code = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         return "timeout", time.monotonic() - started
+    finally:
+        _RUNNING.discard(process)
     return ("passed" if code == 0 else "failed"), time.monotonic() - started
 
 
@@ -344,10 +362,17 @@ def run(module: str, tests: str, chosen: list[Mutant], workers: int, timeout: fl
 
         started = time.monotonic()
         results: list[tuple[Mutant, str]] = []
-        with ThreadPoolExecutor(max_workers=len(copies)) as pool:
+        pool = ThreadPoolExecutor(max_workers=len(copies))
+        try:
             for done, (mutant, outcome) in enumerate(pool.map(attempt, chosen), 1):
                 results.append((mutant, outcome))
                 print(f"\r{done}/{len(chosen)}", end="", file=sys.stderr, flush=True)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_running()
+            raise
+        finally:
+            pool.shutdown()
         print(file=sys.stderr)
         elapsed = time.monotonic() - started
     killed = sum(outcome == "failed" for _, outcome in results)
@@ -375,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--show", type=int, metavar="ID", help="print the diff of one mutant and exit")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # killed: end the pytest runs too, and remove the copies
     module = Path(args.module).as_posix()
     source = (ROOT / module).read_text()
     everything = mutants(source)
