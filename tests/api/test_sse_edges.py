@@ -45,6 +45,20 @@ def test_a_last_event_without_its_blank_line_survives_a_bom_and_any_line_end() -
     assert decode(b"\xef\xbb") == [] and decode(b"") == []
 
 
+def test_a_bom_later_in_the_stream_is_not_stripped() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: a\n\n") == [ServerSentEvent(None, "a")]
+    assert decoder.feed(b"\xef\xbb\xbfdata: b\n\n") == []  # the field is named "\ufeffdata": unknown
+    assert decoder.close() == []
+
+
+def test_empty_chunks_change_nothing() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"") == [] and decoder.feed(b"data: a\r") == [] and decoder.feed(b"") == []
+    assert decoder.feed(b"\ndata: b\r\n") == []  # the LF still completes the CRLF begun before the empty chunk
+    assert decoder.feed(b"") == [] and decoder.feed(b"\r\n") == [ServerSentEvent(None, "a\nb")]
+
+
 def test_one_byte_comment_lines_between_events_are_ignored() -> None:
     assert decode(b":\ndata: a\n\n:\n:\ndata: b\n:\n\n") == [ServerSentEvent(None, "a"), ServerSentEvent(None, "b")]
     assert decode(b":\r:\r\n") == []

@@ -97,9 +97,7 @@ class SSEDecoder:
                     data = []
                 event = retry = None
                 continue
-            first = line[0]
-            if first == 58:  # b":" starts a comment (DashScope sends ":HTTP_STATUS/200")
-                continue
+            # A comment (":HTTP_STATUS/200" from DashScope, ":" keep-alives) has an empty field name: ignored below.
             field, colon, value = line.partition(b":")
             if colon and value[:1] == b" ":
                 value = value[1:]
