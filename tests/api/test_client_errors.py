@@ -13,8 +13,8 @@ import struct
 from typing import Any
 
 import pytest
+from test_client_wire import KEY, RESPONSE, request
 
-from tui.api import types as t
 from tui.api.client import ResponsesClient
 from tui.api.errors import (
     ApiError,
@@ -27,12 +27,6 @@ from tui.api.errors import (
     StreamDropped,
 )
 
-KEY = "sk-errors-0123456789abcdef"
-RESPONSE = {"id": "c9f9c06b-0000-4000-8000-000000000003", "object": "response", "status": "completed", "output": []}
-
-
-def request(**fields: Any) -> t.ResponseRequest:
-    return t.ResponseRequest(model="qwen3-max-2026-01-23", input="Hello!", **fields)
 
 
 async def create_error(raw_server: Any, status: int, body: bytes | dict[str, Any], **reply: Any) -> ApiError:
