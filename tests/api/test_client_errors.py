@@ -28,7 +28,6 @@ from tui.api.errors import (
 )
 
 
-
 async def create_error(raw_server: Any, status: int, body: bytes | dict[str, Any], **reply: Any) -> ApiError:
     """The error `create()` raises for one error reply (no retries)."""
     raw_server.add(raw_server.http_reply(status, body, **reply))
