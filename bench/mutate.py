@@ -201,10 +201,11 @@ def _changes(node: ast.AST) -> Iterator[tuple[str, Change]]:
     elif isinstance(node, (ast.BinOp, ast.AugAssign)):
         swapped = _ARITH_SWAPS.get(type(node.op))
         if swapped is not None:
-            yield (
-                "arith",
-                lambda n, _p, swapped=swapped: setattr(n, "op", swapped()),
-            )
+
+            def swap_op(n: ast.AST, _p: object, swapped: type[ast.operator] = swapped) -> None:
+                n.op = swapped()  # type: ignore[attr-defined]
+
+            yield "arith", swap_op
     elif isinstance(node, ast.Break):
         yield "loop", lambda n, parents: _replace(n, parents, ast.Continue())
     elif isinstance(node, ast.Continue):
