@@ -290,3 +290,22 @@ async def test_retries_are_spread_out_rather_than_in_lockstep(raw_server: Any) -
         await client.create(request(), on_retry=lambda attempt, delay, error: delays.append(delay))
     assert len(delays) == 5 and all(0.00075 <= d <= 0.001 for d in delays)
     assert len(set(delays)) > 1  # random jitter: five identical delays would mean every client retries together
+
+
+async def test_a_stream_reset_midway_says_the_connection_was_lost(raw_server: Any) -> None:
+    """Transport-level (a TCP reset mid-stream): the simulator only ends streams cleanly."""
+    created = {"type": "response.created", "response": {**RESPONSE, "status": "in_progress"}, "sequence_number": 0}
+
+    async def reset_midway(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(raw_server.sse_reply(raw_server.sse_event(created)))
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        reset(writer)
+
+    raw_server.add(reset_midway)
+    events: list[Any] = []
+    async with ResponsesClient(raw_server.base_url, KEY) as client:
+        with pytest.raises(StreamDropped) as info:
+            async for event in client.stream(request()):
+                events.append(event)
+    assert len(events) == 1 and "the connection was lost" in str(info.value)
