@@ -308,4 +308,6 @@ async def test_a_stream_reset_midway_says_the_connection_was_lost(raw_server: An
         with pytest.raises(StreamDropped) as info:
             async for event in client.stream(request()):
                 events.append(event)
-    assert len(events) == 1 and "the connection was lost" in str(info.value)
+    # `response.created` alone is held back (a first `response.failed` must become a typed error), so
+    # the drop is what the caller sees.
+    assert len(events) <= 1 and "the connection was lost" in str(info.value)
