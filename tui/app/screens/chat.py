@@ -615,7 +615,8 @@ class ChatScreen(Screen[None]):
             ToolOption(name, ("always allowed · " if name in always else "") + spec.description, name in functions)
             for name, spec in specs.items()
         ]
-        dialog = ToolsDialog(title, servers, locals_, agent.root or ".", engine.mcp_tools, always=always)
+        root = agent.root or "the folder qwen-tui was started in"
+        dialog = ToolsDialog(title, servers, locals_, root, engine.mcp_tools, always=always)
         self.app.push_screen(dialog, self._save_agent_tools)
 
     async def _save_agent_tools(self, choice: ToolsChoice | None) -> None:

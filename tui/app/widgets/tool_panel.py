@@ -84,6 +84,10 @@ def _wrapped_block(text: str) -> str:
     return "\n".join("  " + line for line in lines)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _section(title: str, body: str) -> list[Part]:
     return ["\n  ", (title, "dim"), "\n", body] if body else []
 
@@ -98,7 +102,7 @@ def _links(title: str, urls: list[str]) -> list[Part]:
 
 def _image_results(results: list[dict[str, Any]]) -> list[Part]:
     """Image search hits: the title (a terminal link where the terminal has them), then its URL in full."""
-    parts: list[Part] = ["\n  ", (f"{len(results)} images", "dim")]
+    parts: list[Part] = ["\n  ", (_count(len(results), "image"), "dim")]
     for result in results:
         url = one_line(str(result.get("url") or ""))
         title = one_line(str(result.get("title") or url), TEXT_WIDTH - 4)
@@ -110,7 +114,7 @@ def _image_results(results: list[dict[str, Any]]) -> list[Part]:
 
 def _file_results(results: list[dict[str, Any]]) -> list[Part]:
     """Knowledge-base hits: file name and score, then the start of the matching text."""
-    parts: list[Part] = ["\n  ", (f"{len(results)} results", "dim")]
+    parts: list[Part] = ["\n  ", (_count(len(results), "result"), "dim")]
     for result in results:
         score = result.get("score")
         scored = f" ({score:.2f})" if isinstance(score, (int, float)) else ""
@@ -123,7 +127,7 @@ def _file_results(results: list[dict[str, Any]]) -> list[Part]:
 
 
 def _listed_tools(results: list[dict[str, Any]]) -> list[Part]:
-    parts: list[Part] = ["\n  ", (f"{len(results)} tools", "dim")]
+    parts: list[Part] = ["\n  ", (_count(len(results), "tool"), "dim")]
     for tool in results:
         parts.append(f"\n  · {one_line(str(tool.get('name') or '?'), TEXT_WIDTH - 4)}")
         if tool.get("description"):
@@ -174,7 +178,7 @@ def describe(call: ToolCall) -> Content:
     if call.urls:
         parts += _links("urls", call.urls)
     if call.sources:
-        parts += _links(f"{len(call.sources)} sources", call.sources)
+        parts += _links(_count(len(call.sources), "source"), call.sources)
     if call.results:
         if call.type == "file_search_call":
             parts += _file_results(call.results)
