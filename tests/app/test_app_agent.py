@@ -225,3 +225,16 @@ def test_cards_show_urls_and_sources_in_full_and_tool_output_inert() -> None:
         results=[{"filename": "handbook.md", "score": 0.87, "text": "Pandas are in chapter 2."}],
     ))
     assert "handbook.md (0.87)" in files.plain and "chapter 2" in files.plain
+
+
+async def test_the_consent_keys_can_be_remapped_and_the_palette_opens_the_tools_dialog(sim, tmp_path: Path) -> None:
+    app = make_app(agent_settings(tmp_path, sim, keys={"consent.once": "o"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ask(pilot, "use shell to run `echo remapped`")
+        assert not app._notifications, "consent.once is a known binding id"
+        await consent_shown(app, pilot)
+        await pilot.press("o")
+        await finished(app, pilot)
+        assert "The function returned: remapped" in app.chat.pane.messages[-1].content
+        await pilot.press("ctrl+p", *"tools for this chat", "enter")
+        await until(lambda: isinstance(app.screen, ToolsDialog), pilot)
