@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_helpers import make_app, make_settings, populate, until
+from app_helpers import make_app, make_settings, opened, populate, until
 
 from tui.app.screens.consent import ConsentDialog
 from tui.app.screens.tools_dialog import ToolsDialog
@@ -22,15 +22,24 @@ def agent_settings(tmp_path: Path, sim, **changes):
     return make_settings(tmp_path, sim, **{"local_tools": ["shell", "list_dir"], "local_root": work, **changes})
 
 
-def opened(conversation_id: int, *keys: str):
+def answered(settings, text: str, *, consent=None, mcp: tuple[str, ...] = ()):
+    """A `run_before` showing a stored conversation whose one question was answered through the real
+    engine (with `consent` for local functions and the `mcp` servers on); narrow: the panel opened."""
+
+    async def script(engine) -> int:
+        engine.consent = consent
+        conversation = await engine.new_conversation()
+        if mcp:
+            await engine.set_mcp(conversation.id, list(mcp))
+        turn = await engine.send(conversation.id, text)
+        await turn.wait()
+        return conversation.id
+
+    conversation = populate(settings, script)
+
     async def run_before(pilot) -> None:
-        app = pilot.app
-        await app.wait_for_engine()
-        await app.chat.open_conversation(conversation_id)
-        await pilot.pause()
-        for key in keys:
-            await pilot.press(key)
-            await pilot.pause()
+        narrow = pilot.app.size.width < 100
+        await opened(conversation, *(["ctrl+t"] if narrow else []))(pilot)
 
     return run_before
 
@@ -58,17 +67,8 @@ def test_consent_dialog(snap_compare, sim, tmp_path: Path, size) -> None:
 def test_tool_panel_with_local_functions(snap_compare, sim, tmp_path: Path, size) -> None:
     """One call allowed once (its output), one denied; the answer went on with both."""
     settings = agent_settings(tmp_path, sim)
-
-    async def script(engine) -> int:
-        engine.consent = allow_named(["shell"])
-        conversation = await engine.new_conversation()
-        turn = await engine.send(conversation.id, "use shell to run `echo the kettle is on` and list_dir")
-        await turn.wait()
-        return conversation.id
-
-    conversation = populate(settings, script)
-    keys = ("ctrl+t",) if size[0] < 100 else ()
-    assert snap_compare(make_app(settings), terminal_size=size, run_before=opened(conversation, *keys))
+    shown = answered(settings, "use shell to run `echo the kettle is on` and list_dir", consent=allow_named(["shell"]))
+    assert snap_compare(make_app(settings), terminal_size=size, run_before=shown)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -78,17 +78,8 @@ def test_tool_panel_with_mcp_image_and_file_search(snap_compare, sim, tmp_path: 
     settings = make_settings(
         tmp_path, sim, mcp=MCP, tools=["web_search_image", "file_search"], knowledge_base="vs_team"
     )
-
-    async def script(engine) -> int:
-        conversation = await engine.new_conversation()
-        await engine.set_mcp(conversation.id, ["maps"])
-        turn = await engine.send(conversation.id, "Red pandas near Chengdu")
-        await turn.wait()
-        return conversation.id
-
-    conversation = populate(settings, script)
-    keys = ("ctrl+t",) if size[0] < 100 else ()
-    assert snap_compare(make_app(settings), terminal_size=size, run_before=opened(conversation, *keys))
+    shown = answered(settings, "Red pandas near Chengdu", mcp=("maps",))
+    assert snap_compare(make_app(settings), terminal_size=size, run_before=shown)
 
 
 @pytest.mark.parametrize("size", SIZES)

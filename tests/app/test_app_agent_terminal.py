@@ -3,20 +3,16 @@ and denies one, and the answer goes on; on a pty, a tool printing escape sequenc
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import re
-import select
 import shutil
-import struct
 import subprocess
 import sys
-import termios
 import time
 from pathlib import Path
 
 import pytest
+from terminals import Terminal, tmux, wait_for_screen
 
 QWEN_TUI = Path(sys.executable).parent / "qwen-tui"
 TIMEOUT = 30.0
@@ -40,22 +36,6 @@ def demo_env(root: Path) -> dict[str, str]:
     }
 
 
-def tmux(*args: str, socket: Path) -> str:
-    done = subprocess.run(["tmux", "-S", str(socket), *args], capture_output=True, text=True, timeout=10)
-    return done.stdout
-
-
-def wait_for_screen(socket: Path, predicate, timeout: float = TIMEOUT) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = tmux("capture-pane", "-p", "-t", "qt", socket=socket)
-        if predicate(screen):
-            return screen
-        time.sleep(0.1)
-    raise AssertionError(f"the screen never showed what was expected:\n{screen}")
-
-
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_in_tmux_one_call_is_allowed_one_denied_and_both_are_stored(tmp_path: Path) -> None:
     assert QWEN_TUI.exists(), f"{QWEN_TUI} missing: install the project into the venv"
@@ -68,21 +48,21 @@ def test_in_tmux_one_call_is_allowed_one_denied_and_both_are_stored(tmp_path: Pa
         env=env, check=True, timeout=10,
     )
     try:
-        wait_for_screen(socket, lambda s: "Ask Qwen" in s and "demo simulator" in s)
+        wait_for_screen(socket, lambda s: "Ask Qwen" in s and "demo simulator" in s, TIMEOUT)
         time.sleep(0.5)  # let the app finish its start-up terminal queries before typing
         tmux("send-keys", "-t", "qt", "-l", "use shell to run `echo made > made.txt && echo tmux-ok` and list_dir",
              socket=socket)
         wait_for_screen(socket, lambda s: "and list_dir" in s)
         tmux("send-keys", "-t", "qt", "Enter", socket=socket)
-        screen = wait_for_screen(socket, lambda s: "Allow this tool call?" in s and '"command": "echo made' in s)
+        screen = wait_for_screen(socket, lambda s: "Allow this tool call?" in s and '"command": "echo made' in s, TIMEOUT)
         assert "Allow once (y)" in screen and "Deny (n, esc)" in screen
         assert not (tmp_path / "work" / "made.txt").exists(), "nothing ran before the answer"
         time.sleep(0.6)  # keys are ignored for a moment after the dialog opens
         tmux("send-keys", "-t", "qt", "y", socket=socket)
-        wait_for_screen(socket, lambda s: "Allow this tool call?" in s and '"path": "."' in s)
+        wait_for_screen(socket, lambda s: "Allow this tool call?" in s and '"path": "."' in s, TIMEOUT)
         time.sleep(0.6)
         tmux("send-keys", "-t", "qt", "n", socket=socket)
-        screen = wait_for_screen(socket, lambda s: "The function returned: tmux-ok" in s and " tok" in s)
+        screen = wait_for_screen(socket, lambda s: "The function returned: tmux-ok" in s and " tok" in s, TIMEOUT)
         assert "The person did not allow" in screen
         assert "allowed once" in screen and "denied by you" in screen  # the tool panel's cards
         tmux("send-keys", "-t", "qt", "C-q", socket=socket)
@@ -104,62 +84,24 @@ def test_in_tmux_one_call_is_allowed_one_denied_and_both_are_stored(tmp_path: Pa
     assert answer["status"] == "complete" and "tmux-ok" in answer["content"]
 
 
-_ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-class Terminal:
-    """The app on a 120x40 pseudo-terminal; keeps every byte it writes there."""
-
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        self.master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        self.process = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
-            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
-        )
-        os.close(slave)
-        self.output = b""
-
-    def read_until(self, text: str) -> None:
-        deadline = time.monotonic() + TIMEOUT
-        while text.encode() not in _ESCAPES.sub(b"", self.output):
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"{text!r} never appeared on the screen"
-            if select.select([self.master], [], [], min(remaining, 0.5))[0]:
-                self.output += os.read(self.master, 65536)
-
-    def type(self, keys: str) -> None:
-        os.write(self.master, keys.encode())
-
-    def close(self, *, kill: bool = False) -> int:
-        try:
-            if kill:
-                self.process.kill()
-            return self.process.wait(timeout=TIMEOUT)
-        finally:
-            os.close(self.master)
-
-
 def test_a_tool_printing_escape_sequences_cannot_change_the_app_s_terminal(tmp_path: Path) -> None:
     """The shell tool prints clear-screen, a title change and an OSC 52 clipboard write; the panel and
     the answer show its text, and none of those sequences reaches the terminal."""
     hostile = r"printf '\033[2J\033]0;pwned\007\033]52;c;ZXZpbA==\007visible'"
-    terminal = Terminal([str(QWEN_TUI), "--demo", "--demo-speed", "max"], demo_env(tmp_path))
+    terminal = Terminal([str(QWEN_TUI), "--demo", "--demo-speed", "max"], demo_env(tmp_path), columns=120, rows=40)
     try:
-        terminal.read_until("demo simulator")
+        terminal.wait_for("demo simulator")
         time.sleep(0.5)
         terminal.type(f"use shell to run `{hostile}`")
         time.sleep(0.5)
         terminal.type("\r")
-        terminal.read_until("Allow this tool call?")
-        time.sleep(0.6)
-        terminal.read_until("Allow this tool call?")  # and whatever else arrived meanwhile
+        terminal.wait_for("Allow this tool call?")
+        terminal.read_for(0.6)  # keys are ignored for a moment after the dialog opens
         before = len(terminal.output)
         clears_before = terminal.output.count(b"\x1b[2J")
         terminal.type("y")
-        terminal.read_until("The function returned:")
-        terminal.read_until(" tok")
-        time.sleep(0.5)
+        terminal.wait_for("The function returned:")
+        terminal.read_for(1.0)  # the rest of the answer and the tool panel's card
         terminal.type("\x11")  # ctrl+q
     except BaseException:
         terminal.close(kill=True)
