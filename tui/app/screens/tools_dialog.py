@@ -139,19 +139,17 @@ class ToolsDialog(Dialog[ToolsChoice | None]):
     def action_save(self) -> None:
         self.dismiss(self.choice())
 
-    @on(Button.Pressed, "#save")
-    def _save(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, ".tools-row Button")
-    def _list_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        """Save, Cancel, or "List tools" of the server on that row."""
         event.stop()
-        index = int((event.button.id or "list-0").removeprefix("list-"))
-        self.list_tools(self.servers[index].name)
+        button = event.button.id or ""
+        if button == "save":
+            self.action_save()
+        elif button == "cancel":
+            self.dismiss(None)
+        elif button.startswith("list-"):
+            self.list_tools(self.servers[int(button.removeprefix("list-"))].name)
 
     @work(group="mcp-list", exclusive=True, exit_on_error=False)
     async def list_tools(self, label: str) -> None:
