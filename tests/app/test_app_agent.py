@@ -238,3 +238,40 @@ async def test_the_consent_keys_can_be_remapped_and_the_palette_opens_the_tools_
         assert "The function returned: remapped" in app.chat.pane.messages[-1].content
         await pilot.press("ctrl+p", *"tools for this chat", "enter")
         await until(lambda: isinstance(app.screen, ToolsDialog), pilot)
+
+
+async def test_a_turn_stopped_while_the_dialog_waits_takes_the_dialog_away(sim, tmp_path: Path) -> None:
+    """Quitting (or any stop) with the dialog open: nothing runs, the dialog goes, the answer is kept as cancelled."""
+    settings = agent_settings(tmp_path, sim)
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ask(pilot, "use shell to run `touch made`")
+        await consent_shown(app, pilot)
+        conversation_id = app.chat.conversation_id
+        await app.chat.stop_turn()
+        await until(lambda: not isinstance(app.screen, ConsentDialog) and not app.chat.streaming, pilot)
+        await pilot.press("ctrl+q")
+    assert not (tmp_path / "work" / "made").exists()
+
+    async def last_answer(engine):
+        return (await engine.transcript(conversation_id))[-1]
+
+    answer = await fill(settings, last_answer)
+    assert answer.status == "cancelled"
+    assert [item.status for item in answer.items if item.type == "function_call"] == ["cancelled"]
+
+
+async def test_quitting_with_the_dialog_open_ends_cleanly(sim, tmp_path: Path) -> None:
+    settings = agent_settings(tmp_path, sim)
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ask(pilot, "use shell to run `touch made`")
+        await consent_shown(app, pilot)
+        conversation_id = app.chat.conversation_id
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0 and not (tmp_path / "work" / "made").exists()
+
+    async def last_answer(engine):
+        return (await engine.transcript(conversation_id))[-1]
+
+    assert (await fill(settings, last_answer)).status == "cancelled"

@@ -111,14 +111,17 @@ async def ask_consent(app: App[Any], request: FunctionRequest) -> Decision:
     dialog's, so: quitting, or another stop) takes the dialog away; the call is then not run."""
     answer: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
     dialog = ConsentDialog(request)
+    answered = False
 
     def settle(decision: Decision | None) -> None:
-        if not answer.done():
+        nonlocal answered
+        answered = True
+        if not answer.done():  # a cancelled wait has cancelled the future too
             answer.set_result(decision or "deny")
 
     app.push_screen(dialog, settle)
     try:
         return await answer
     finally:
-        if not answer.done() and app.screen is dialog:
+        if not answered and app.screen is dialog:
             dialog.dismiss("deny")
