@@ -10,26 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+from terminals import tmux, wait_for_screen
 
 QWEN_TUI = Path(sys.executable).parent / "qwen-tui"
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-
-
-def tmux(*args: str, socket: Path) -> str:
-    done = subprocess.run(["tmux", "-S", str(socket), *args], capture_output=True, text=True, timeout=10)
-    return done.stdout
-
-
-def wait_for_screen(socket: Path, predicate, timeout: float = 20.0) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = tmux("capture-pane", "-p", "-t", "qt", socket=socket)
-        if predicate(screen):
-            return screen
-        time.sleep(0.1)
-    raise AssertionError(f"the screen never showed what was expected:\n{screen}")
 
 
 def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
