@@ -112,10 +112,7 @@ class QwenApp(SpanSkippingApp[int]):
         """Quitting mid-answer stops it (stored as cancelled) before the store closes."""
         if self.screen_stack:
             await self.chat.stop_turn()
-            try:
-                await self.chat.save_draft()
-            except Exception:  # quitting goes on; the draft saved on the last timer tick stays
-                log.exception("could not keep the draft")
+            await self.chat.save_draft_quietly()
         await self.engine_host.close()
 
     # ------------------------------------------------------ signals and terminal

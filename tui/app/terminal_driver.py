@@ -40,7 +40,11 @@ class PasteSafeParser(XTermParser):
         self._held = ""
 
     def feed(self, data: str) -> Iterable[Message]:
-        return super().feed(self.paste_safe(data))
+        if not data:  # end of input
+            return super().feed(data)
+        safe = self.paste_safe(data)
+        # All of it held back (a possible end marker): feeding "" would tell the parser the input ended.
+        return super().feed(safe) if safe else ()
 
     def paste_safe(self, data: str) -> str:
         """`data` with the ESCs of pasted text made inert; the markers themselves pass unchanged."""

@@ -177,6 +177,9 @@ class ChatScreen(Screen[None]):
             self.turn_updates.subscribe(widget, widget.show_update, immediate=True)
         self._mount_lost_and_found()
 
+    async def on_unmount(self) -> None:
+        await self.save_draft_quietly()
+
     def on_screen_suspend(self) -> None:
         self.refresh_bindings()  # the footer, still visible under a dialog, keeps only the app's keys
 
@@ -601,7 +604,9 @@ class ChatScreen(Screen[None]):
         self._tiny = False
 
     def _mount_lost_and_found(self) -> None:
-        self.query_one("#centre").mount(QueuedLine(id="queued"), before=self.composer)
+        #: Kept: quitting reads the draft after the screen's widgets are gone from the DOM.
+        self._composer = self.composer
+        self.query_one("#centre").mount(QueuedLine(id="queued"), before=self._composer)
         # One cheap timer (a PRAGMA and a string comparison a second) for both.
         self.set_interval(WATCH_SECONDS, self._watch, name="drafts and other processes")
 
@@ -652,7 +657,7 @@ class ChatScreen(Screen[None]):
     # -- drafts (D3)
     def _draft_text(self) -> str:
         """What must survive a quit: the queued message, and the draft (the one put aside while editing)."""
-        composer = self.composer
+        composer = self._composer
         draft = composer.set_aside if composer.editing_message_id is not None else composer.text
         return "\n".join(part for part in (self._queued, draft) if part)
 
@@ -683,6 +688,13 @@ class ChatScreen(Screen[None]):
         if self._saved_draft != (key, text):
             await engine.save_draft(key, text)
             self._saved_draft = (key, text)
+
+    async def save_draft_quietly(self) -> None:
+        """Quitting: store the draft as it is now (a failure is logged; the last timer's copy stays)."""
+        try:
+            await self.save_draft()
+        except Exception:
+            log.exception("could not keep the draft")
 
     async def _keep_draft(self) -> None:
         """Every few seconds: load the first draft once the engine is up, then store the draft as it changes."""
