@@ -81,7 +81,7 @@ class Composer(TextArea):
             return
         await super()._on_key(event)
 
-    def _on_paste(self, event: events.Paste) -> None:
+    async def _on_paste(self, event: events.Paste) -> None:
         # Textual runs this, then `TextArea._on_paste` (handlers run down the class hierarchy), which inserts it.
         event.text = self._inert_paste(event.text)
 
