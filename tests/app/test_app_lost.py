@@ -3,6 +3,8 @@ failed sends, the "too small" notice and a second process on the same database."
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from app_helpers import chat, fill, make_app, make_settings, until
@@ -98,7 +100,7 @@ async def test_drafts_survive_quitting_per_conversation(sim, tmp_path: Path) -> 
     async with app.run_test(size=(100, 30)) as pilot:
         await app.wait_for_engine()
         await pilot.press(*"new chat draft")
-        await until(lambda: app.chat._draft_key is None, pilot)
+        await pilot.pause(1.5)  # the draft timer (1 s) has loaded the new chat's (empty) draft
         await app.chat.open_conversation(conversation_id)
         assert app.query_one(Composer).text == ""
         app.query_one(Composer).focus()
@@ -168,3 +170,49 @@ async def test_turns_another_process_adds_show_up_and_the_list_follows(sim, tmp_
         await pilot.press(*"after the delete", "enter")
         await until(lambda: len(app.chat.pane.messages) == 2 and not app.chat.streaming, pilot)
         assert app.chat.conversation_id not in (None, conversation_id)
+
+
+WRITER = """
+import asyncio, sys
+from tui.chat import open_engine
+from tui.config import Settings
+
+async def main() -> None:
+    settings = Settings(db_path=sys.argv[1], config_path=sys.argv[2], api_key="sk-test", base_url=sys.argv[3])
+    async with open_engine(settings) as engine:
+        turn = await engine.send(int(sys.argv[4]), "a slow question")
+        async for update in turn:
+            if type(update).__name__ == "TextDelta":
+                print("streaming", flush=True)
+                break
+        await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+async def test_deleting_a_chat_another_process_streams_into_is_refused_in_one_line(sim, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, sim)
+    conversation_id = await fill(settings, lambda engine: chat(engine, "hello"))
+    sim.inject("stall", after_deltas=1, seconds=30.0)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(settings.db_path), str(settings.config_path), sim.base_url,
+         str(conversation_id)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "streaming"
+        app = make_app(settings)
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            await app.wait_for_engine()
+            await app.chat.open_conversation(conversation_id)
+            app.chat.action_delete_conversation()
+            await pilot.pause()
+            await pilot.press("y")
+            await until(lambda: any("Could not delete" in n.message for n in app._notifications), pilot)
+            shown = next(n.message for n in app._notifications if "Could not delete" in n.message)
+            assert "\n" not in shown and f"process {writer.pid}" in shown
+            assert conversation_id in app.chat.conversations.conversations
+    finally:
+        writer.kill()
+        writer.wait()

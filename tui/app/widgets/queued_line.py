@@ -28,4 +28,5 @@ class QueuedLine(Static):
         """Show `text` as waiting to be sent (None hides the line)."""
         self.set_class(text is not None, "-queued")
         if text is not None:
-            self.update(f"Queued: {one_line(text, 60)} — sent when the answer ends; Escape takes it back")
+            # The key first: on a narrow terminal the line is cut at its end.
+            self.update(f"Queued, sent when the answer ends (Escape takes it back): {one_line(text, 200)}")
