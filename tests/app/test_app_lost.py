@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from app_helpers import chat, fill, make_app, make_settings, until
+from pydantic import SecretStr
 from textual import events
 from textual._xterm_parser import XTermParser
 
@@ -129,6 +130,39 @@ async def test_a_rejected_send_gives_the_text_back_and_leaves_no_conversation(si
         assert app.chat.conversations.conversations == {}
     async with open_engine(settings) as engine:
         assert await engine.list_conversations() == []
+
+
+async def test_a_rejected_send_in_an_existing_chat_gives_the_text_back_and_keeps_the_chat(
+    sim_factory, tmp_path: Path
+) -> None:
+    sim = sim_factory(api_key="sk-test")
+    settings = make_settings(tmp_path, sim)
+    conversation_id = await fill(settings, lambda engine: chat(engine, "hello"))
+    app = make_app(settings.model_copy(update={"api_key": SecretStr("sk-revoked")}))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        await app.chat.open_conversation(conversation_id)
+        composer = app.query_one(Composer)
+        composer.focus()
+        await pilot.press(*"and now?", "enter")
+        await until(lambda: composer.text == "and now?" and not app.chat.streaming, pilot)
+        assert [m.content for m in app.chat.pane.messages][:1] == ["hello"] and len(app.chat.pane.messages) == 2
+    async with open_engine(settings) as engine:
+        assert [m.content for m in await engine.transcript(conversation_id)][:1] == ["hello"]
+        assert len(await engine.transcript(conversation_id)) == 2
+
+
+async def test_keys_typed_into_an_app_started_too_small_go_nowhere(sim, tmp_path: Path) -> None:
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(40, 10)) as pilot:
+        await app.wait_for_engine()
+        await pilot.pause(0.3)
+        composer = app.query_one(Composer)
+        await pilot.press(*"typed while tiny", "enter")
+        await pilot.pause(0.5)
+        assert app.chat.pane.messages == [] and composer.text == ""
+        await pilot.resize_terminal(100, 30)
+        await until(lambda: composer.has_focus, pilot)
 
 
 async def test_keys_go_nowhere_while_too_small_and_focus_comes_back(sim, tmp_path: Path) -> None:

@@ -129,8 +129,9 @@ class QwenApp(SpanSkippingApp[int]):
         noticed by `TerminalDriver` instead.
         """
         loop = asyncio.get_running_loop()
-        for number in (signal.SIGTERM, signal.SIGHUP):
-            if signal.getsignal(number) is signal.SIG_IGN:
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)  # Windows has no SIGHUP
+            if number is None or signal.getsignal(number) is signal.SIG_IGN:
                 continue
             try:
                 loop.add_signal_handler(number, self._quit_on_signal, number)

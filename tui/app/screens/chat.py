@@ -648,6 +648,8 @@ class ChatScreen(Screen[None]):
             await self.pane.show([])
         elif self.conversation_id is not None:
             await self.open_conversation(self.conversation_id)
+        # A message queued meanwhile comes back too, after the failed one (it was written later).
+        self._take_back_queued()
         if finished.unsent_text:
             self.composer.restore(finished.unsent_text)
         with reporting(self, "Could not refresh the conversation list"):
