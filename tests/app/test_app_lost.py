@@ -250,3 +250,22 @@ async def test_deleting_a_chat_another_process_streams_into_is_refused_in_one_li
     finally:
         writer.kill()
         writer.wait()
+
+
+async def test_a_send_on_a_stale_view_shows_the_other_process_turn_first(sim, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, sim)
+    conversation_id = await fill(settings, lambda engine: chat(engine, "from A"))
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        await app.chat.open_conversation(conversation_id)
+        await pilot.pause(1.2)  # the first check reads the version
+        for timer in app.chat._timers:  # no check on the timer: only the one before sending can catch up
+            timer.pause()
+        async with open_engine(settings) as other:
+            await (await other.send(conversation_id, "from B")).wait()
+        assert [m.content for m in app.chat.pane.messages][::2] == ["from A"], "the view is stale"
+        app.query_one(Composer).focus()
+        await pilot.press(*"from the app", "enter")
+        await until(lambda: len(app.chat.pane.messages) == 6 and not app.chat.streaming, pilot)
+        assert [m.content for m in app.chat.pane.messages][::2] == ["from A", "from B", "from the app"]

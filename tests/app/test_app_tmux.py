@@ -21,6 +21,19 @@ def tmux(*args: str, socket: Path) -> str:
     return done.stdout
 
 
+def tmux_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of an app in tmux: config, data and state under tmp_path, a UTF-8 xterm."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+    }
+
+
 def wait_for_screen(socket: Path, predicate, timeout: float = 20.0) -> str:
     deadline = time.monotonic() + timeout
     screen = ""
@@ -35,15 +48,7 @@ def wait_for_screen(socket: Path, predicate, timeout: float = 20.0) -> str:
 def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
     assert QWEN_TUI.exists(), f"{QWEN_TUI} missing: install the project into the venv"
     socket = tmp_path / "tmux.sock"
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-    }
+    env = tmux_env(tmp_path)
     command = f"{QWEN_TUI} --demo; echo EXITED-$?; sleep 5"
     subprocess.run(
         ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", "100", "-y", "30",

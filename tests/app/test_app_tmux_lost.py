@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import time
@@ -11,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_app_tmux import QWEN_TUI, pytestmark, tmux, wait_for_screen
+from test_app_tmux import QWEN_TUI, pytestmark, tmux, tmux_env, wait_for_screen
 
 __all__ = ["pytestmark"]
 
@@ -20,15 +19,7 @@ __all__ = ["pytestmark"]
 def app_in_tmux(tmp_path: Path) -> Iterator[Path]:
     """`qwen-tui --demo` in a 120x40 tmux session "qt"; yields the tmux socket."""
     socket = tmp_path / "tmux.sock"
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-    }
+    env = tmux_env(tmp_path)
     subprocess.run(
         ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", "120", "-y", "40",
          f"{QWEN_TUI} --demo; echo EXITED-$?; sleep 5"],
@@ -58,7 +49,7 @@ def test_a_bracketed_paste_with_escapes_lands_whole_and_sends_nothing(app_in_tmu
     time.sleep(1.0)  # anything the paste wrongly triggered (a send, a toggle) has happened by now
     screen = tmux("capture-pane", "-p", "-t", "qt", socket=socket)
     assert "one␛[2Jtwo" in screen and "three␂four␛]0;owned␇five" in screen
-    assert "Chats" in screen, "the side panel is still there (no pasted ctrl+b, no clear-screen)"
+    assert "Search chats" in screen, "the side panel is still there (no pasted ctrl+b, no clear-screen)"
     assert stored_user_messages(tmp_path) == [], "nothing was sent by the paste"
     tmux("send-keys", "-t", "qt", "Enter", socket=socket)
     wait_for_screen(socket, lambda s: " tok" in s)
