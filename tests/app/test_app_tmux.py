@@ -17,10 +17,9 @@ QWEN_TUI = Path(sys.executable).parent / "qwen-tui"
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
-def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
-    assert QWEN_TUI.exists(), f"{QWEN_TUI} missing: install the project into the venv"
-    socket = tmp_path / "tmux.sock"
-    env = {
+def tmux_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of an app in tmux: config, data and state under tmp_path, a UTF-8 xterm."""
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
@@ -29,6 +28,12 @@ def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
         "TERM": "xterm-256color",
         "LANG": "C.UTF-8",
     }
+
+
+def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
+    assert QWEN_TUI.exists(), f"{QWEN_TUI} missing: install the project into the venv"
+    socket = tmp_path / "tmux.sock"
+    env = tmux_env(tmp_path)
     command = f"{QWEN_TUI} --demo; echo EXITED-$?; sleep 5"
     subprocess.run(
         ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", "100", "-y", "30",

@@ -523,6 +523,18 @@ class ChatEngine:
     async def set_archived(self, conversation_id: int, archived: bool) -> Conversation:
         return await self.store.update_conversation(conversation_id, archived=archived)
 
+    async def draft(self, conversation_id: int | None) -> str:
+        """The unsent text kept for a conversation (None: the new one)."""
+        return await self.store.draft(conversation_id)
+
+    async def save_draft(self, conversation_id: int | None, text: str) -> None:
+        """Keep the unsent text of a conversation across restarts (blank forgets it)."""
+        await self.store.set_draft(conversation_id, text)
+
+    async def data_version(self) -> int:
+        """Changes when another process wrote to the database (see `Store.data_version`)."""
+        return await self.store.data_version()
+
     async def delete(self, conversation_id: int, *, remote: bool = True) -> RemoteCleanup:
         """Delete a conversation here, then (best effort) its responses stored on the server.
 

@@ -415,6 +415,28 @@ class Store:
                 )
             await tx.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 
+    async def draft(self, conversation_id: int | None) -> str:
+        """The unsent composer text kept for a conversation (None: the new conversation), "" if none."""
+        row = await self._row("SELECT text FROM drafts WHERE conversation_id = ?", (conversation_id or 0,))
+        return str(row[0]) if row else ""
+
+    async def set_draft(self, conversation_id: int | None, text: str) -> None:
+        """Keep (or, when blank, forget) the unsent composer text of a conversation."""
+        async with self._write() as tx:
+            if text.strip():
+                await tx.execute(
+                    "INSERT INTO drafts (conversation_id, text, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (conversation_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+                    (conversation_id or 0, text, self.now()),
+                )
+            else:
+                await tx.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id or 0,))
+
+    async def data_version(self) -> int:
+        """SQLite's `PRAGMA data_version`: it changes when another connection commits to the file."""
+        row = await self._row("PRAGMA data_version")
+        return int(row[0]) if row else 0
+
     async def streaming_elsewhere(self, conversation_id: int) -> int | None:
         """The pid of another live process streaming an answer into this conversation, if any."""
         with translated(self.path):
