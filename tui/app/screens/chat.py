@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import getters, on, work
@@ -16,11 +17,12 @@ from textual.widgets import Collapsible, Input, Static
 
 from tui.app.engine_host import EngineReady
 from tui.app.formatting import endpoint_label
-from tui.app.keys import Command
+from tui.app.keys import Command, live_key
 from tui.app.reporting import Problem, reporting
 from tui.app.turn_feed import TurnFeed, TurnKind
-from tui.app.widgets.composer import Composer
+from tui.app.widgets.composer import IMAGE_COMMAND, Composer, image_lines
 from tui.app.widgets.conversation_list import ConversationList, Sidebar
+from tui.app.widgets.image_chips import ImageChips
 from tui.app.widgets.key_footer import KeyFooter
 from tui.app.widgets.message_pane import WINDOW, MessagePane
 from tui.app.widgets.status_line import StatusLine
@@ -126,6 +128,18 @@ class ChatScreen(Screen[None]):
         ),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="chat.next-pane"),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="chat.previous-pane"),
+        Command(
+            "f3", "pick_model", "Model", show=False, id="chat.model", title="Choose model",
+            tooltip="Pick a model (window, output, vision, thinking, price); the open chat moves to it",
+        ),
+        Command(
+            "alt+i", "attach_image", "Image", show=False, id="chat.image", title="Attach image",
+            tooltip="Attach an image file or URL to the next message (also: /image PATH, or paste a path)",
+        ),
+        Command(
+            "alt+s", "summarise", "Summarise", show=False, id="chat.summarise", title="Summarise into a new branch",
+            tooltip="Ask for a summary of this chat and go on from it in a new branch (the old one stays)",
+        ),
     ]
 
     app = getters.app(_qwen_app)
@@ -143,6 +157,8 @@ class ChatScreen(Screen[None]):
         self.turn: Turn | None = None
         self._code_index = 0
         self._busy = False
+        #: Conversations already warned that their context is nearly full (once each per session).
+        self._meter_warned: set[int] = set()
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -158,6 +174,7 @@ class ChatScreen(Screen[None]):
             yield Sidebar(id="sidebar")
             with Vertical(id="centre"):
                 yield MessagePane(id="messages")
+                yield ImageChips(id="attachments", hint="(backspace in an empty box removes the last)")
                 yield Composer(id="composer", cursor_blink=False)
             yield ToolPanel(id="tools")
         yield StatusLine(
@@ -262,6 +279,7 @@ class ChatScreen(Screen[None]):
         if self.engine is None or self.conversation_id is None:
             status.set_fields(model=model, turn_tokens=None, conversation_tokens=None)
             status.set_chain("new", None)
+            await self._show_meter_and_cost(None, model)
             return
         conversation = await self.engine.conversation(self.conversation_id)
         state = await self.engine.chain_state(conversation)
@@ -273,6 +291,7 @@ class ChatScreen(Screen[None]):
             model=conversation.model or model, turn_tokens=turn_tokens, conversation_tokens=conversation_tokens
         )
         status.set_chain(state.mode, state.expires_at)
+        await self._show_meter_and_cost(last_answer, conversation.model or model)
 
     @on(ConversationList.Opened)
     async def _opened(self, event: ConversationList.Opened) -> None:
@@ -326,10 +345,14 @@ class ChatScreen(Screen[None]):
             assert self.conversation_id is not None
             if kind == "send":
                 assert text is not None
-                turn = await engine.send(self.conversation_id, text)
+                turn = await engine.send(self.conversation_id, text, images=composer.images)
+                if composer.images:
+                    composer.set_images([])  # sent with this message; they stay attached if it was not
             elif kind == "edit":
                 assert text is not None and message_id is not None
                 turn = await engine.edit(self.conversation_id, message_id, text)
+            elif kind == "summarise":
+                turn = await engine.summarise(self.conversation_id)
             else:
                 assert message_id is not None
                 turn = await engine.regenerate(self.conversation_id, message_id)
@@ -575,3 +598,102 @@ class ChatScreen(Screen[None]):
     def commands(self) -> list[Command]:
         """Every palette command of this screen, the conversation list's included (all run on the screen)."""
         return [b for b in (*self.BINDINGS, *ConversationList.BINDINGS) if isinstance(b, Command)]
+
+    # ------------------------------------------------------------ models, images, context and cost
+    def _key_for(self, binding_id: str) -> str:
+        """The key (as remapped in `[keys]`) that runs the binding `binding_id` of this screen."""
+        binding = next(b for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id)
+        return self.app.get_key_display(live_key(binding, self.app.settings.keys))
+
+    async def _show_meter_and_cost(self, last_answer: Message | None, model: str) -> None:
+        """The context meter, the estimated cost (last turn and whole chat) and the endpoint of `model`'s turns;
+        the first time a chat passes 80% of its window, say what that means and what to do."""
+        engine, conversation_id, status = self.engine, self.conversation_id, self.status
+        if engine is None:
+            return
+        api = engine.api_for(model)
+        if conversation_id is None:
+            status.set_fields(api=api, meter=None, turn_cost=None, conversation_cost=None)
+            return
+        meter = await engine.context_meter(conversation_id)
+        priced = last_answer is not None and last_answer.usage is not None
+        turn_cost = engine.turn_cost(last_answer) if last_answer is not None and priced else None
+        total = await engine.conversation_cost(conversation_id) if priced else None
+        status.set_fields(api=api, meter=meter, turn_cost=turn_cost, conversation_cost=total)
+        if meter is not None and meter.warn and conversation_id not in self._meter_warned:
+            self._meter_warned.add(conversation_id)
+            self.notify(
+                f"This chat fills {meter.text} tokens of {meter.model}'s window; above 80% the service drops the "
+                f"oldest turns without saying so. {self._key_for('chat.summarise')} summarises it into a new branch.",
+                severity="warning", timeout=10,
+            )
+
+    def action_pick_model(self) -> None:
+        from tui.app.screens.model_picker import picker_for
+
+        self.app.push_screen(picker_for(self.app, self.status.model), self._model_chosen)
+
+    async def _model_chosen(self, name: str | None) -> None:
+        """Move the open chat (and new ones, this session) to `name`, as `--model` does; F2 saves a default."""
+        if not name or name == self.status.model:
+            return
+        self.app.settings = self.app.settings.model_copy(update={"model": name})
+        engine = self.engine
+        if engine is not None:
+            engine.settings = replace(engine.settings, model=name)
+        await self.settings_changed(model_moved=True)
+        last_answer = next((m for m in reversed(self.pane.messages) if m.role == "assistant"), None)
+        with reporting(self, "Could not show the new model's state"):
+            await self.refresh_status(last_answer)
+        where = "This chat and new ones use" if self.conversation_id is not None else "New chats use"
+        self.notify(f"{where} {name} (F2 saves it as the default).", title="Model")
+
+    def action_attach_image(self) -> None:
+        from tui.app.screens.image_prompt import ImagePrompt
+
+        def attach(source: str | None) -> None:
+            sources, _ = image_lines(f"{IMAGE_COMMAND} {source}") if source else ([], None)
+            if sources:
+                self.post_message(Composer.AttachRequested(self.composer, sources))
+
+        self.app.push_screen(ImagePrompt(), attach)
+
+    @on(Composer.AttachRequested)
+    def _attach_requested(self, event: Composer.AttachRequested) -> None:
+        self._attach_images(event.sources, event.text, event.original)
+
+    @work(group="attach", exit_on_error=False)
+    async def _attach_images(self, sources: list[str], text: str | None, original: str | None) -> None:
+        """Read and check the images in worker threads (`attach`), then show them as chips; a model that
+        cannot see images is named before any file is read. Then send `text`, if it came with them."""
+        from tui.chat.errors import EngineError
+        from tui.chat.images import attach
+
+        composer = self.composer
+        engine = await self.app.wait_for_engine()
+        try:
+            if engine is None:
+                raise EngineError("the chat engine is not running (see the message above)")
+            engine.check_vision(self.status.model)
+            attachments = [await attach(source) for source in sources]
+        except EngineError as exc:
+            if original is not None:
+                composer.restore(original)
+            self.post_message(Problem(f"Not attached: {exc}"))
+            return
+        composer.set_images([*composer.images, *attachments])
+        if text is not None:
+            composer.post_message(Composer.Submitted(composer, text))
+
+    @on(Composer.ImagesChanged)
+    def _images_changed(self, event: Composer.ImagesChanged) -> None:
+        self.query_one("#attachments", ImageChips).show_images(image.ref for image in event.composer.images)
+
+    def action_summarise(self) -> None:
+        """Ask the model for a summary of this chat; it seeds a new branch (alt+←/→ goes back to the old one)."""
+        if self.streaming or self._require_engine() is None:
+            return
+        if self.conversation_id is None or not self.pane.messages:
+            self.notify("There is nothing to summarise yet.")
+            return
+        self.start_turn("summarise")
