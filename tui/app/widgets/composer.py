@@ -169,7 +169,7 @@ class Composer(TextArea):
             self.post_message(self.AttachRequested(self, [str(path) for path in paths]))
         return bool(paths)
 
-    def _on_paste(self, event: events.Paste) -> None:
+    async def _on_paste(self, event: events.Paste) -> None:
         # Textual runs `TextArea._on_paste` after this one (each class's handler, down the MRO) unless prevented.
         if self._image_paste(event.text):
             event.stop()
