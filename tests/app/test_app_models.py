@@ -219,6 +219,10 @@ async def test_the_meter_warns_at_80_percent_and_summarise_starts_a_new_branch(s
         meter = next(span for span in status.content.spans if span.style == WARN_STYLE)
         assert status.content.plain[meter.start : meter.end] == f"{status.meter.share:.0%} of {window}!"
         assert 0.8 <= status.meter.share < 0.9
+        warnings = [n.message for n in app._notifications if "service drops the oldest turns" in n.message]
+        assert len(warnings) == 1 and "alt+s summarises" in warnings[0]
+        await app.chat.open_conversation(conversation)
+        assert len([n for n in app._notifications if "oldest turns" in n.message]) == 1, "once per chat"
         await pilot.press("alt+s")
         await until(lambda: len(views(app)) == 2 and not app.chat.streaming, pilot)
         assert views(app)[0].message.parent_id is None and "Summarise our conversation" in views(app)[0].message.content
@@ -254,7 +258,7 @@ async def test_sources_are_numbered_full_links_under_the_answer(sim, tmp_path: P
         assert sources.display and len(sources.urls) == 2
         content = sources.content
         for number, url in enumerate(sources.urls, start=1):
-            assert f"[{number}]\u00a0{url}" in content.plain, "whole, never cut"
+            assert f"[{number}] {url}" in content.plain, "whole, never cut"
             assert any(getattr(span.style, "link", None) == url for span in content.spans)
     plain = SourceList(["https://example.com/a"], hyperlinks=False).content
     assert not any(getattr(span.style, "link", None) for span in plain.spans)

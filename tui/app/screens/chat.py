@@ -174,7 +174,7 @@ class ChatScreen(Screen[None]):
             yield Sidebar(id="sidebar")
             with Vertical(id="centre"):
                 yield MessagePane(id="messages")
-                yield ImageChips(id="attachments", hint="(backspace in an empty box removes the last)")
+                yield ImageChips(id="attachments", hint="(backspace removes)")
                 yield Composer(id="composer", cursor_blink=False)
             yield ToolPanel(id="tools")
         yield StatusLine(
@@ -623,7 +623,7 @@ class ChatScreen(Screen[None]):
         if meter is not None and meter.warn and conversation_id not in self._meter_warned:
             self._meter_warned.add(conversation_id)
             self.notify(
-                f"This chat fills {meter.text} tokens of {meter.model}'s window; above 80% the service drops the "
+                f"This chat fills {meter.share:.0%} of {meter.model}'s window; above 80% the service drops the "
                 f"oldest turns without saying so. {self._key_for('chat.summarise')} summarises it into a new branch.",
                 severity="warning", timeout=10,
             )

@@ -69,6 +69,7 @@ class ModelPicker(Dialog[str | None]):
         background: transparent;
     }
     ModelPicker #model-filter { margin: 0 0 1 0; }
+    ModelPicker Label { width: 100%; }
     ModelPicker #service-note { color: $text-muted; }
     """
 
@@ -94,7 +95,7 @@ class ModelPicker(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(
-                f"Models — prices in {self.currency} per million tokens are estimates (table of {self.catalog.date})",
+                f"Models · prices in {self.currency} per 1M tokens, estimated (table of {self.catalog.date})",
                 classes="dialog-title", markup=False,
             )
             yield SteadyInput(placeholder="Filter: name, vision, thinking…", id="model-filter", compact=True)
@@ -125,8 +126,8 @@ class ModelPicker(Dialog[str | None]):
             first.append((f"  {info.label}", "$text-muted"))
         if info.name == self.current:
             first.append(("  (current)", "$text-accent"))
-        style = "$text-warning" if not info.known or row.served is False else "$text-muted"
-        return Content.assemble(*first, "\n", ("    " + describe_row(row, self.currency), style))
+        style = "$text-warning" if not info.known else "$text-muted"
+        return Content.assemble(*first, "\n", (describe_row(row, self.currency), style))
 
     def _show(self, keep: str | None = None) -> None:
         """List the rows matching the filter, keeping `keep` (or the highlighted model) highlighted."""

@@ -27,8 +27,7 @@ def sources_content(urls: list[str], *, hyperlinks: bool) -> Content:
     for number, url in enumerate(urls, start=1):
         shown = one_line(url).replace(" ", "%20")
         link = Style(link=shown) if hyperlinks else Style()
-        # A no-break space keeps the number with its URL; a URL longer than the line is folded, never cut.
-        lines.append(Content.assemble((f"[{number}]\u00a0", "$text-muted"), (shown, link)))
+        lines.append(Content.assemble((f"[{number}] ", "$text-muted"), (shown, link)))
     return Content("\n").join(lines)
 
 
@@ -39,6 +38,9 @@ class SourceList(Static):
     SourceList {
         height: auto;
         color: $text-secondary;
+        /* One line per source, folded at the edge rather than broken after its number. */
+        text-wrap: nowrap;
+        text-overflow: fold;
     }
     """
 
