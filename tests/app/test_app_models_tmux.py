@@ -3,31 +3,22 @@ file dragged onto the terminal) becomes an image chip, and the image reaches the
 
 from __future__ import annotations
 
-import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from test_app_models import png_file
-from test_app_tmux import QWEN_TUI, tmux, wait_for_screen
+from test_app_tmux import QWEN_TUI, demo_env, tmux, wait_for_screen
 
-pytestmark = pytest.mark.skipif(subprocess.run(["which", "tmux"], capture_output=True).returncode != 0,
-                                reason="tmux is not installed")
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
 def test_f3_picks_a_vision_model_and_a_pasted_path_is_sent_as_an_image(tmp_path: Path) -> None:
     picture = png_file(tmp_path / "my cat.png", 40, 30)
     socket = tmp_path / "tmux.sock"
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-    }
+    env = demo_env(tmp_path)
     subprocess.run(
         ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", "100", "-y", "30",
          f"{QWEN_TUI} --demo --demo-speed max; echo EXITED-$?; sleep 5"],

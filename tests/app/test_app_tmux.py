@@ -32,10 +32,9 @@ def wait_for_screen(socket: Path, predicate, timeout: float = 20.0) -> str:
     raise AssertionError(f"the screen never showed what was expected:\n{screen}")
 
 
-def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
-    assert QWEN_TUI.exists(), f"{QWEN_TUI} missing: install the project into the venv"
-    socket = tmp_path / "tmux.sock"
-    env = {
+def demo_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a `qwen-tui` under test: its own home and XDG dirs in `tmp_path`, xterm, UTF-8."""
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
@@ -44,6 +43,12 @@ def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
         "TERM": "xterm-256color",
         "LANG": "C.UTF-8",
     }
+
+
+def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
+    assert QWEN_TUI.exists(), f"{QWEN_TUI} missing: install the project into the venv"
+    socket = tmp_path / "tmux.sock"
+    env = demo_env(tmp_path)
     command = f"{QWEN_TUI} --demo; echo EXITED-$?; sleep 5"
     subprocess.run(
         ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", "100", "-y", "30",
