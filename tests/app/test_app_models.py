@@ -285,3 +285,30 @@ def test_picker_rows_say_what_a_model_can_do() -> None:
     assert "¥" in describe_row(rows["qwen-plus"], "CNY")
     assert describe_row(rows["mystery-model"], "USD").startswith("unknown model")
     assert "vision" in search_text(rows[VISION_MODEL]) and "vision" not in search_text(rows["qwen3-max"])
+
+
+async def test_the_palette_opens_the_picker_and_the_attach_prompt(sim, tmp_path: Path) -> None:
+    from textual.command import CommandList
+
+    from tui.app.screens.image_prompt import ImagePrompt
+
+    app = make_app(make_settings(tmp_path, sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+
+        def hits() -> list[str]:
+            lists = app.screen.query(CommandList)
+            return [str(option.prompt) for option in lists.first().options] if lists else []
+
+        for title, key, screen in (("Choose model", "(f3)", ModelPicker), ("Attach image", "(alt+i)", ImagePrompt)):
+            await pilot.press("ctrl+p", *title.lower())
+            await until(lambda title=title: any(title in hit for hit in hits()), pilot)
+            assert any(key in hit for hit in hits() if title in hit)
+            await pilot.press("enter")
+            await until(lambda screen=screen: isinstance(app.screen, screen), pilot)
+            await pilot.press("escape")
+            await until(lambda screen=screen: not isinstance(app.screen, screen), pilot)
+        await pilot.press("ctrl+p", *"summarise")
+        await until(lambda: any("Summarise into a new branch" in hit for hit in hits()), pilot)
+        await pilot.press("enter")
+        await until(lambda: any("nothing to summarise" in n.message for n in app._notifications), pilot)
