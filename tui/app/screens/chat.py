@@ -646,7 +646,7 @@ class ChatScreen(Screen[None]):
         with reporting(self, "Could not show the new model's state"):
             await self.refresh_status(last_answer)
         where = "This chat and new ones use" if self.conversation_id is not None else "New chats use"
-        self.notify(f"{where} {name} (F2 saves it as the default).", title="Model")
+        self.notify(f"{where} {name} ({self._key_for('app.settings')} saves it as the default).", title="Model")
 
     def action_attach_image(self) -> None:
         from tui.app.screens.image_prompt import ImagePrompt
