@@ -17,7 +17,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 from textual import events
@@ -32,7 +34,7 @@ from image_attach import StallMeter, start_sim  # noqa: E402
 from image_files import png_bytes  # noqa: E402
 
 
-async def _until(condition, pilot, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+async def _until(condition: Callable[[], bool], pilot: Any, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
