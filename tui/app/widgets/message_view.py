@@ -168,7 +168,9 @@ class MessageView(Vertical):
         yield earlier
         for segment in self.segments[self.hidden_segments :]:
             yield answer_markdown(segment)
-        yield SourceList([] if self.live else message_sources(message), classes="sources")
+        sources = [] if self.live else message_sources(message)
+        if self.live or sources:  # a live answer gets its sources when it ends; new segments mount above them
+            yield SourceList(sources, classes="sources")
         hint = Static(status_hint(message.status, message.error), classes="hint", markup=False)
         hint.display = bool(hint.content)
         yield hint
