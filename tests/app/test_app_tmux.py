@@ -53,3 +53,7 @@ def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
         assert "EXITED-0" in screen and "Traceback" not in screen
     finally:
         subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True, timeout=10)
+
+
+#: The same environment under the name the image tests use.
+demo_env = tmux_env

@@ -134,6 +134,12 @@ class ResponsesClient:
         """Close the connection pool."""
         await self._http.aclose()
 
+    async def list_models(self, timeout: float = 3.0) -> list[str]:
+        """The names the service lists (`GET {base}/models`, see `tui.api.models_list`); an `ApiError` if none."""
+        from tui.api.models_list import list_models  # that module imports this one
+
+        return await list_models(self.base_url, self._secret or None, timeout=timeout)
+
     async def create(
         self, req: ResponseRequest, *, on_retry: RetryCallback | None = None
     ) -> Response:

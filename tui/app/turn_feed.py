@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from tui.chat.engine import ChatEngine
     from tui.chat.turn import Turn
 
-TurnKind = Literal["send", "edit", "regenerate"]
+TurnKind = Literal["send", "edit", "regenerate", "summarise"]
 
 #: While an answer streams, a full garbage collection this often (~20 ms each; see `TurnFeed.stream`).
 FULL_COLLECTION_SECONDS = 5.0
@@ -72,6 +72,7 @@ class TurnFeed:
                     with self.pane.app.batch_update():
                         self.view = await self._start_views(update)
                     self.updates.subscribe(self.view, self.view.show_update, immediate=True)
+                    self.updates.publish(update)  # the status line shows the endpoint answering
                 elif isinstance(update, TurnFinished):
                     finished = update
                 else:
@@ -99,6 +100,8 @@ class TurnFeed:
             await pane.truncate_after(edited.parent_id if edited else None)
         elif kind == "regenerate":
             await pane.truncate_after(started.user_message_id)
+        elif kind == "summarise":  # a new root: the summary request, then its answer
+            await pane.truncate_after(None)
         if kind != "regenerate":
             question = await self.engine.get_message(started.user_message_id)
             if question is None:  # not expected: the engine committed it before the turn started

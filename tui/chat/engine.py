@@ -189,6 +189,10 @@ class ChatEngine:
         info = self.settings.catalog.lookup(model)
         return "chat" if not info.serves("responses") and info.serves("chat") else "responses"
 
+    async def served_models(self, timeout: float = 3.0) -> list[str]:
+        """The models the service says it serves (never required: an `ApiError` when it does not answer)."""
+        return await self.client.list_models(timeout=timeout)
+
     def check_vision(self, model: str) -> None:
         """`EngineError` when the table says `model` cannot read images (a model it does not list is let through)."""
         info = self.settings.catalog.lookup(model)

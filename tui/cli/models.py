@@ -6,52 +6,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from tui.api.errors import ApiError
 from tui.api.models_list import list_models
-from tui.catalog import Catalog, ModelInfo, load_catalog
+from tui.catalog import load_catalog
+from tui.chat.models import ModelRow, merged_models, price_text, thinking_modes, token_count
 from tui.cli.console import EXIT_OK, out, say
 from tui.cli.simulator import demo
 from tui.config import Settings
 
 log = logging.getLogger("tui.cli")
-
-
-@dataclass(frozen=True, slots=True)
-class ModelRow:
-    """One model as `models` lists it; `served` is None when the service's list was not available."""
-
-    info: ModelInfo
-    served: bool | None
-
-
-def merged_models(catalog: Catalog, served: list[str] | None) -> list[ModelRow]:
-    """The table's models (marked whether the service lists them), then the service's models the table lacks (unknown)."""
-    names = set(served or ())
-    rows = [ModelRow(info, None if served is None else info.name in names) for info in catalog]
-    rows += [ModelRow(catalog.lookup(name), True) for name in served or () if name not in catalog]
-    return rows
-
-
-def _tokens(count: int) -> str:
-    if count >= 1_000_000 and count % 1_000_000 == 0:
-        return f"{count // 1_000_000}M"
-    return f"{count // 1024}K" if count % 1024 == 0 else f"{round(count / 1000)}k"
-
-
-def _thinking(info: ModelInfo) -> str:
-    efforts = f" ({'/'.join(info.efforts)})" if info.efforts else ""
-    return info.thinking + efforts
-
-
-def _price(info: ModelInfo, currency: str) -> str:
-    tier = info.price_tier(currency, 0)
-    if tier is None:
-        return "-"
-    symbol = {"USD": "$", "CNY": "¥"}.get(currency, "")
-    return f"{symbol}{tier.input:g}/{symbol}{tier.output:g}"
 
 
 def row_json(row: ModelRow, currency: str) -> dict[str, Any]:
@@ -88,8 +53,8 @@ def table_lines(rows: list[ModelRow], currency: str) -> list[str]:
         endpoints = ", ".join("chat completions" if e == "chat" else e for e in info.endpoints)
         if row.served is False:
             endpoints += "  (not in the service's list)"
-        cells.append((info.name, _tokens(info.context_window), _tokens(info.max_output), "yes" if info.vision else "no",
-                      _thinking(info), _price(info, currency), endpoints))
+        cells.append((info.name, token_count(info.context_window), token_count(info.max_output), "yes" if info.vision else "no",
+                      thinking_modes(info), price_text(info, currency), endpoints))
     widths = [max(len(line[i]) for line in cells) for i in range(len(header) - 1)]
     return ["  ".join(cell.ljust(width) for cell, width in zip(line[:-1], widths, strict=True)) + "  " + line[-1] for line in cells]
 

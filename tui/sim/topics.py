@@ -402,13 +402,13 @@ def _search(topic: str, sources: tuple[str, ...]) -> str:
             "this conversation, and what I know stops at my training data.\n\n"
             "Turn on the `web_search` tool in the settings and ask again, and I will cite what I find.\n"
         )
-    cited = "\n".join(f"{n}. <{url}>" for n, url in enumerate(sources, 1))
+    # The numbers cite the web_search call's sources, which the client lists under the answer (the live
+    # service keeps them in `web_search_call.action.sources`; its annotations are usually empty).
     return (
         _title(topic)
         + f"Here is what current sources say about **{_subject(topic)}** [1][2]:\n\n"
         "- the main facts agree across both sources [1][2]\n"
-        "- the details changed recently, so check the date of each page [2]\n\n"
-        f"**Sources**\n\n{cited}\n"
+        "- the details changed recently, so check the date of each page [2]\n"
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import events, getters, on, work
@@ -17,11 +18,12 @@ from textual.widgets import Collapsible, Input, Static
 
 from tui.app.engine_host import EngineReady
 from tui.app.formatting import endpoint_label
-from tui.app.keys import Command
+from tui.app.keys import Command, live_key
 from tui.app.reporting import Problem, reporting
 from tui.app.turn_feed import TurnFeed, TurnKind
-from tui.app.widgets.composer import Composer
+from tui.app.widgets.composer import IMAGE_COMMAND, Composer, image_lines
 from tui.app.widgets.conversation_list import ConversationList, Sidebar
+from tui.app.widgets.image_chips import ImageChips
 from tui.app.widgets.key_footer import KeyFooter
 from tui.app.widgets.message_pane import WINDOW, MessagePane
 from tui.app.widgets.queued_line import QueuedLine
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from tui.app.screens.tools_dialog import ToolsChoice
     from tui.chat.engine import ChatEngine
     from tui.chat.functions import Decision, FunctionRequest
+    from tui.chat.images import Attachment
     from tui.chat.turn import Turn
 
 log = logging.getLogger("tui.app")
@@ -134,6 +137,18 @@ class ChatScreen(Screen[None]):
             "alt+t", "agent_tools", "Tools…", show=False, priority=True, id="chat.agent-tools",
             title="Tools for this chat", tooltip="MCP servers and local tools this conversation offers the model",
         ),
+        Command(
+            "f3", "pick_model", "Model", show=False, id="chat.model", title="Choose model",
+            tooltip="Pick a model (window, output, vision, thinking, price); the open chat moves to it",
+        ),
+        Command(
+            "alt+i", "attach_image", "Image", show=False, id="chat.image", title="Attach image",
+            tooltip="Attach an image file or URL to the next message (also: /image PATH, or paste a path)",
+        ),
+        Command(
+            "alt+s", "summarise", "Summarise", show=False, id="chat.summarise", title="Summarise into a new branch",
+            tooltip="Ask for a summary of this chat and go on from it in a new branch (the old one stays)",
+        ),
     ]
 
     app = getters.app(_qwen_app)
@@ -152,6 +167,10 @@ class ChatScreen(Screen[None]):
         self._code_index = 0
         self._busy = False
         self._init_lost_and_found()
+        #: Conversations already warned that their context is nearly full (once each per session).
+        self._meter_warned: set[int] = set()
+        #: The images of the last send, given back to the composer if it fails before any answer.
+        self._sent_images: list[Attachment] = []
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -167,6 +186,7 @@ class ChatScreen(Screen[None]):
             yield Sidebar(id="sidebar")
             with Vertical(id="centre"):
                 yield MessagePane(id="messages")
+                yield ImageChips(id="attachments", hint="(backspace removes)")
                 yield Composer(id="composer", cursor_blink=False)
             yield ToolPanel(id="tools")
         yield StatusLine(
@@ -275,6 +295,7 @@ class ChatScreen(Screen[None]):
         if self.engine is None or self.conversation_id is None:
             status.set_fields(model=model, turn_tokens=None, conversation_tokens=None)
             status.set_chain("new", None)
+            await self._show_meter_and_cost(None, model)
             return
         conversation = await self.engine.conversation(self.conversation_id)
         state = await self.engine.chain_state(conversation)
@@ -286,6 +307,7 @@ class ChatScreen(Screen[None]):
             model=conversation.model or model, turn_tokens=turn_tokens, conversation_tokens=conversation_tokens
         )
         status.set_chain(state.mode, state.expires_at)
+        await self._show_meter_and_cost(last_answer, conversation.model or model)
 
     @on(ConversationList.Opened)
     async def _opened(self, event: ConversationList.Opened) -> None:
@@ -340,10 +362,15 @@ class ChatScreen(Screen[None]):
             await self._catch_up(sending=True)
             if kind == "send":
                 assert text is not None
-                turn = await engine.send(self.conversation_id, text, discard_if_unsent=True)
+                images, self._sent_images = composer.images, composer.images
+                turn = await engine.send(self.conversation_id, text, images=images, discard_if_unsent=True)
+                if images:
+                    composer.set_images([])  # sent with this message; a send that fails gives them back
             elif kind == "edit":
                 assert text is not None and message_id is not None
                 turn = await engine.edit(self.conversation_id, message_id, text)
+            elif kind == "summarise":
+                turn = await engine.summarise(self.conversation_id)
             else:
                 assert message_id is not None
                 turn = await engine.regenerate(self.conversation_id, message_id)
@@ -710,6 +737,9 @@ class ChatScreen(Screen[None]):
         self._take_back_queued()
         if finished.unsent_text:
             self.composer.restore(finished.unsent_text)
+        if self._sent_images and not self.composer.images:
+            self.composer.set_images(self._sent_images)
+        self._sent_images = []
         with reporting(self, "Could not refresh the conversation list"):
             await self.conversations.reload(keep=self.conversation_id)
         self.post_message(Problem(f"Not sent: {finished.error or 'the request failed'}"))
@@ -824,6 +854,106 @@ class ChatScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No chat key acts while the terminal is too small (only quitting and help do)."""
         return not self._tiny
+
+
+    # ------------------------------------------------------------ models, images, context and cost
+    def _key_for(self, binding_id: str) -> str:
+        """The key (as remapped in `[keys]`) that runs the binding `binding_id` of this screen."""
+        binding = next(b for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id)
+        return self.app.get_key_display(live_key(binding, self.app.settings.keys))
+
+    async def _show_meter_and_cost(self, last_answer: Message | None, model: str) -> None:
+        """The context meter, the estimated cost (last turn and whole chat) and the endpoint of `model`'s turns;
+        the first time a chat passes 80% of its window, say what that means and what to do."""
+        engine, conversation_id, status = self.engine, self.conversation_id, self.status
+        if engine is None:
+            return
+        api = engine.api_for(model)
+        if conversation_id is None:
+            status.set_fields(api=api, meter=None, turn_cost=None, conversation_cost=None)
+            return
+        meter = await engine.context_meter(conversation_id)
+        priced = last_answer is not None and last_answer.usage is not None
+        turn_cost = engine.turn_cost(last_answer) if last_answer is not None and priced else None
+        total = await engine.conversation_cost(conversation_id) if priced else None
+        status.set_fields(api=api, meter=meter, turn_cost=turn_cost, conversation_cost=total)
+        if meter is not None and meter.warn and conversation_id not in self._meter_warned:
+            self._meter_warned.add(conversation_id)
+            self.notify(
+                f"This chat fills {meter.share:.0%} of {meter.model}'s window; above 80% the service drops the "
+                f"oldest turns without saying so. {self._key_for('chat.summarise')} summarises it into a new branch.",
+                severity="warning", timeout=10,
+            )
+
+    def action_pick_model(self) -> None:
+        from tui.app.screens.model_picker import picker_for
+
+        self.app.push_screen(picker_for(self.app, self.status.model), self._model_chosen)
+
+    async def _model_chosen(self, name: str | None) -> None:
+        """Move the open chat (and new ones, this session) to `name`, as `--model` does; F2 saves a default."""
+        if not name or name == self.status.model:
+            return
+        self.app.settings = self.app.settings.model_copy(update={"model": name})
+        engine = self.engine
+        if engine is not None:
+            engine.settings = replace(engine.settings, model=name)
+        await self.settings_changed(model_moved=True)
+        last_answer = next((m for m in reversed(self.pane.messages) if m.role == "assistant"), None)
+        with reporting(self, "Could not show the new model's state"):
+            await self.refresh_status(last_answer)
+        where = "This chat and new ones use" if self.conversation_id is not None else "New chats use"
+        self.notify(f"{where} {name} ({self._key_for('app.settings')} saves it as the default).", title="Model")
+
+    def action_attach_image(self) -> None:
+        from tui.app.screens.image_prompt import ImagePrompt
+
+        def attach(source: str | None) -> None:
+            sources, _ = image_lines(f"{IMAGE_COMMAND} {source}") if source else ([], None)
+            if sources:
+                self.post_message(Composer.AttachRequested(self.composer, sources))
+
+        self.app.push_screen(ImagePrompt(), attach)
+
+    @on(Composer.AttachRequested)
+    def _attach_requested(self, event: Composer.AttachRequested) -> None:
+        self._attach_images(event.sources, event.text, event.original)
+
+    @work(group="attach", exit_on_error=False)
+    async def _attach_images(self, sources: list[str], text: str | None, original: str | None) -> None:
+        """Read and check the images in worker threads (`attach`), then show them as chips; a model that
+        cannot see images is named before any file is read. Then send `text`, if it came with them."""
+        from tui.chat.errors import EngineError
+        from tui.chat.images import attach
+
+        composer = self.composer
+        engine = await self.app.wait_for_engine()
+        try:
+            if engine is None:
+                raise EngineError("the chat engine is not running (see the message above)")
+            engine.check_vision(self.status.model)
+            attachments = [await attach(source) for source in sources]
+        except EngineError as exc:
+            if original is not None:
+                composer.restore(original)
+            self.post_message(Problem(f"Not attached: {exc}"))
+            return
+        composer.set_images([*composer.images, *attachments])
+        if text is not None:
+            composer.post_message(Composer.Submitted(composer, text))
+
+    @on(Composer.ImagesChanged)
+    def _images_changed(self, event: Composer.ImagesChanged) -> None:
+        self.query_one("#attachments", ImageChips).show_images(image.ref for image in event.composer.images)
+
+    def action_summarise(self) -> None:
+        """Ask the model for a summary of this chat; it seeds a new branch (alt+←/→ goes back to the old one)."""
+        if self.streaming or self._require_engine() is None:
+            return
+        if self.conversation_id is None or not self.pane.messages:
+            self.notify("There is nothing to summarise yet.")
+            return
+        self.start_turn("summarise")
 
 
 #: Sentinel: no draft loaded into the composer yet.

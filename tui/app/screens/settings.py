@@ -58,6 +58,7 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
             yield Label("Settings", classes="dialog-title")
             yield Label("Model")
             yield SteadyInput(current.model, id="model", compact=True)
+            yield Button("Model… (window, vision, price)", id="pick-model", compact=True)
             yield Label("Region")
             yield Select(
                 [(name, name) for name in self.regions],
@@ -122,3 +123,16 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
     async def _agent_tools(self) -> None:
         """The Tools dialog of the open chat, over this one (it saves on its own)."""
         await self.app.run_action("agent_tools", self.app.screen_stack[0])
+
+    @on(Button.Pressed, "#pick-model")
+    def _pick_model(self) -> None:
+        """The model picker; the chosen name goes into the Model field (saved with the rest)."""
+        from tui.app.screens.model_picker import picker_for
+
+        field = self.query_one("#model", Input)
+
+        def chosen(name: str | None) -> None:
+            if name:
+                field.value = name
+
+        self.app.push_screen(picker_for(self.app, field.value.strip() or self.current.model), chosen)

@@ -1,19 +1,55 @@
-"""The multi-line message box: Enter sends, ctrl+j (or Shift+Enter) inserts a newline, pastes stay intact."""
+"""The multi-line message box: Enter sends, ctrl+j (or Shift+Enter) inserts a newline, pastes stay intact;
+`/image PATH` lines and pasted image paths attach images to the next message."""
 
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
+from pathlib import Path
 
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
+from tui.chat.images import Attachment, is_url, pasted_paths
 from tui.text_safety import visible_bidi
 
 #: Controls a paste may carry but the box must not hold raw: C0 but tab and newline, DEL, C1.
 _PASTED_CONTROLS = re.compile(r"[\x01-\x08\x0b-\x1f\x7f-\x9f]")
+
+#: A composer line that attaches images instead of being sent: `/image PATH [PATH…]` (or an http(s) URL).
+IMAGE_COMMAND = "/image"
+
+
+def image_lines(text: str) -> tuple[list[str], str | None]:
+    """The image sources of `/image` lines in `text`, and the rest of the text (None when it is blank).
+
+    A path with spaces may be written as is (`/image ~/My Pictures/cat.png`), quoted, or escaped.
+    """
+    sources: list[str] = []
+    kept: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        word, _, argument = stripped.partition(" ")
+        if word != IMAGE_COMMAND or not argument.strip():
+            kept.append(line)
+            continue
+        argument = argument.strip()
+        if is_url(argument) or Path(argument).expanduser().exists():
+            sources.append(argument)
+            continue
+        pasted = pasted_paths(argument)  # quoted, escaped, file:// (as a dragged file is pasted)
+        if pasted:
+            sources += [str(path) for path in pasted]
+            continue
+        try:
+            sources += shlex.split(argument)
+        except ValueError:
+            sources.append(argument)
+    rest = "\n".join(kept)
+    return sources, rest if rest.strip() else None
 
 
 class Composer(TextArea):
@@ -57,6 +93,30 @@ class Composer(TextArea):
         def control(self) -> Composer:
             return self.composer
 
+    @dataclass
+    class AttachRequested(Message):
+        """Attach these image paths or URLs (a `/image` line, a pasted path, the attach prompt); then send
+        `text` when it is not None, or give `original` back if attaching fails."""
+
+        composer: Composer
+        sources: list[str]
+        text: str | None = None
+        original: str | None = None
+
+        @property
+        def control(self) -> Composer:
+            return self.composer
+
+    @dataclass
+    class ImagesChanged(Message):
+        """The images waiting to be sent with the next message changed (the chips above show them)."""
+
+        composer: Composer
+
+        @property
+        def control(self) -> Composer:
+            return self.composer
+
     def __init__(self, *, cursor_blink: bool = True, id: str | None = None) -> None:
         super().__init__(
             "",
@@ -72,6 +132,8 @@ class Composer(TextArea):
         self.editing_message_id: int | None = None
         #: The unsent draft put aside while an earlier question is edited; it comes back afterwards.
         self.set_aside = ""
+        #: Images to send with the next message (read off the event loop before they get here).
+        self.images: list[Attachment] = []
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
@@ -79,10 +141,20 @@ class Composer(TextArea):
             event.prevent_default()
             self.action_submit()
             return
+        if event.key == "backspace" and not self.text and self.images:
+            event.stop()
+            event.prevent_default()
+            self.set_images(self.images[:-1])  # an empty box: backspace takes the last image off
+            return
         await super()._on_key(event)
 
     async def _on_paste(self, event: events.Paste) -> None:
-        # Textual runs this, then `TextArea._on_paste` (handlers run down the class hierarchy), which inserts it.
+        # Textual runs `TextArea._on_paste` after this one (each class's handler, down the MRO) unless
+        # prevented: a paste of image paths attaches them; any other paste is inserted as inert text.
+        if self._image_paste(event.text):
+            event.stop()
+            event.prevent_default()
+            return
         event.text = self._inert_paste(event.text)
 
     @staticmethod
@@ -107,14 +179,32 @@ class Composer(TextArea):
         return visible_bidi(_PASTED_CONTROLS.sub(picture, text))
 
     def action_submit(self) -> None:
-        """Post the text unless it is blank, and empty the box at once so typing can go on.
+        """Post the text unless it is blank (and no image waits), and empty the box at once so typing can go on.
 
-        The app hands the text back with `restore` when it is not sent.
+        `/image PATH` lines are taken out and attached first. The app hands the text back with
+        `restore` when it is not sent.
         """
         text = self.text
-        if text.strip():
+        sources, rest = image_lines(text)
+        if sources:
+            self.clear()
+            self.post_message(self.AttachRequested(self, sources, rest, original=text))
+        elif text.strip() or self.images:
             self.clear()
             self.post_message(self.Submitted(self, text))
+
+    def set_images(self, images: list[Attachment]) -> None:
+        """The images the next message carries (the chat screen shows them as chips)."""
+        self.images = list(images)
+        self.post_message(self.ImagesChanged(self))
+
+    def _image_paste(self, text: str) -> bool:
+        """A paste that is only paths of existing image files (what dragging files onto a terminal
+        pastes) attaches them; True if it did. Anything else stays text."""
+        paths = pasted_paths(text)
+        if paths:
+            self.post_message(self.AttachRequested(self, [str(path) for path in paths]))
+        return bool(paths)
 
     def restore(self, text: str) -> None:
         """Put back a message that was not sent, ahead of anything typed since."""

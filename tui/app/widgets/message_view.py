@@ -16,6 +16,9 @@ from textual.widgets.markdown import MarkdownStream
 
 from tui.app.segments import open_marker, safe_cut, split_segments
 from tui.app.widgets.answer_blocks import AnswerMarkdown
+from tui.app.widgets.image_chips import ImageChips
+from tui.app.widgets.source_list import SourceList
+from tui.chat.sources import message_sources
 from tui.chat.updates import ReasoningDelta, TextDelta, Update
 from tui.store.models import Message
 from tui.text_safety import strip_controls
@@ -150,6 +153,8 @@ class MessageView(Vertical):
         yield Static(self._header(), classes="meta", markup=False)
         if message.role != "assistant":
             yield Static(Content(strip_controls(message.content)), classes="user-text", markup=False)
+            if message.images:
+                yield ImageChips(message.images, classes="images")
             return
         thinking = reasoning_text(message)
         if thinking:
@@ -163,6 +168,9 @@ class MessageView(Vertical):
         yield earlier
         for segment in self.segments[self.hidden_segments :]:
             yield answer_markdown(segment)
+        sources = [] if self.live else message_sources(message)
+        if self.live or sources:  # a live answer gets its sources when it ends; new segments mount above them
+            yield SourceList(sources, classes="sources")
         hint = Static(status_hint(message.status, message.error), classes="hint", markup=False)
         hint.display = bool(hint.content)
         yield hint
@@ -330,7 +338,7 @@ class MessageView(Vertical):
             if index >= first_mounted
         ]
         live = answer_markdown("")
-        await self.mount_all([*widgets, live], before=self.query_one(".hint"))
+        await self.mount_all([*widgets, live], before=self.query_one(SourceList))
         if new[-1]:
             await live.append(new[-1])  # before the flush's frame, like the sealed segment's tail
         await self._stream_into(live)
@@ -369,6 +377,7 @@ class MessageView(Vertical):
             # The stored text is the truth (e.g. after a replay fallback); show it whole.
             await self._render_finished(stored)
         self.query_one(".meta", Static).update(self._header())
+        self.query_one(SourceList).show_sources(message_sources(final))
         for box in self.query(Collapsible):
             box.title = "Reasoning"
         hint = self.query_one(".hint", Static)
@@ -380,7 +389,7 @@ class MessageView(Vertical):
         self.segments = split_segments(text)
         self.hidden_segments = max(len(self.segments) - MOUNTED_SEGMENTS, 0)
         widgets = [answer_markdown(segment) for segment in self.segments[self.hidden_segments :]]
-        await self.mount_all(widgets, before=self.query_one(".hint"))
+        await self.mount_all(widgets, before=self.query_one(SourceList))
         self._describe_hidden(self.query_one(".earlier-parts", Static))
 
     def code_blocks(self) -> list[str]:

@@ -1,4 +1,5 @@
-"""One line at the bottom: model, endpoint, chain state, tokens, and a spinner while streaming."""
+"""One line at the bottom: model, endpoint, chain state, tokens, context meter, estimated cost, and a spinner
+while streaming."""
 
 from __future__ import annotations
 
@@ -13,11 +14,26 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.app.formatting import format_elapsed, format_remaining, format_tokens
-from tui.chat.updates import ChainFallback, ResponseCreated, Retrying, TurnFinished, Update, UsageUpdated
+from tui.chat.cost import Cost
+from tui.chat.meter import ContextMeter
+from tui.chat.updates import (
+    ChainFallback,
+    ContextUpdated,
+    ResponseCreated,
+    Retrying,
+    TurnFinished,
+    TurnStarted,
+    Update,
+    UsageUpdated,
+)
 from tui.text_safety import one_line
 
 #: The note after a turn the server had forgotten the chain of (it was replayed).
 FALLBACK_NOTE = "the server had forgotten this chat; it was replayed locally"
+#: Shown beside the model when its turns go through the Chat Completions endpoint (not the Responses API).
+API_LABEL = "chat completions"
+#: The context meter at or above 80% of the window (the service truncates silently past that).
+WARN_STYLE = "bold $text-error"
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 #: Refresh rate of the spinner and elapsed time; low so a slow link is not flooded.
 TICK_HZ = 4
@@ -52,6 +68,13 @@ class StatusLine(Widget):
         self.turn_tokens: int | None = None
         self.conversation_tokens: int | None = None
         self.note: str = ""
+        #: The endpoint of the turn shown or next: "responses", or "chat" (Chat Completions).
+        self.api = "responses"
+        #: How full the model's window is after the last answer (None before any answer).
+        self.meter: ContextMeter | None = None
+        #: Estimated cost of the last answer and of the whole conversation (None: nothing to price yet).
+        self.turn_cost: Cost | None = None
+        self.conversation_cost: Cost | None = None
         self._started: float | None = None
         #: The note a completed turn leaves ("" unless it fell back to a replay).
         self._turn_note = ""
@@ -80,7 +103,8 @@ class StatusLine(Widget):
         self.refresh_line()
 
     def set_fields(self, **fields: object) -> None:
-        """Update any of model, endpoint, turn_tokens, conversation_tokens, note and redraw once."""
+        """Update any of model, endpoint, api, turn_tokens, conversation_tokens, meter, turn_cost,
+        conversation_cost, note, and redraw once."""
         for name, value in fields.items():
             setattr(self, name, value)
         self.refresh_line()
@@ -112,6 +136,10 @@ class StatusLine(Widget):
                 self.set_chain("replay", None)
             case UsageUpdated(usage=usage):
                 self.set_fields(turn_tokens=usage.total_tokens)
+            case TurnStarted(api=api):
+                self.set_fields(api=api)
+            case ContextUpdated(meter=meter):
+                self.set_fields(meter=meter)
             case TurnFinished(status="complete"):
                 self.set_fields(note=self._turn_note)  # drops e.g. a "retrying" note from before the first byte
             case TurnFinished(status=status, error=error):
@@ -142,11 +170,16 @@ class StatusLine(Widget):
         self.refresh_line()
 
     def refresh_line(self) -> None:
-        """Redraw; below the full line's width, fall back to short labels (80-column SSH sessions)."""
+        """Redraw; below the full line's width, fall back to short labels, then leave out the endpoint, the
+        chain state and the tokens in turn (80-column SSH sessions keep the model, meter and cost)."""
         ticker = self._show_ticker()
         fields = self._fields(compact=False)
-        if self.size.width and ticker + fields.cell_length > self.size.width - 2:
-            fields = self._fields(compact=True)
+        room = self.size.width - 2 - ticker
+        if self.size.width and fields.cell_length > room:
+            for drop in range(4):
+                fields = self._fields(compact=True, drop=drop)
+                if fields.cell_length <= room:
+                    break
         self.query_one(".fields", Static).update(fields, layout=False)
 
     def _show_ticker(self) -> int:
@@ -162,13 +195,16 @@ class StatusLine(Widget):
         self._ticker_width = text.cell_length
         return text.cell_length
 
-    def _fields(self, *, compact: bool) -> Content:
-        parts: list[tuple[str, str]] = [
-            (one_line(self.model, 40), "$text-primary"),
-            (one_line(self.endpoint, 24 if compact else 40), ""),
-            (self.chain_text(compact), "$text-secondary"),
-        ]
-        if self.turn_tokens is not None:
+    def _fields(self, *, compact: bool, drop: int = 0) -> Content:
+        """The fields as one line; `drop` leaves out that many of the least needed (endpoint, chain, tokens)."""
+        parts: list[tuple[str, str]] = [(one_line(self.model, 40), "$text-primary")]
+        if self.api == "chat":
+            parts.append((API_LABEL, "$text-secondary"))
+        if drop < 1:
+            parts.append((one_line(self.endpoint, 24 if compact else 40), ""))
+        if drop < 2:
+            parts.append((self.chain_text(compact), "$text-secondary"))
+        if self.turn_tokens is not None and drop < 3:
             if compact:
                 tokens = format_tokens(self.turn_tokens)
                 if self.conversation_tokens is not None:
@@ -179,6 +215,12 @@ class StatusLine(Widget):
                 if self.conversation_tokens is not None:
                     tokens += f" · chat {format_tokens(self.conversation_tokens)}"
                 parts.append((tokens, ""))
+        if self.meter is not None:
+            meter = self.meter.text if compact else f"context {self.meter.text}"
+            parts.append((meter + ("!" if self.meter.warn else ""), WARN_STYLE if self.meter.warn else ""))
+        cost = self.cost_text(compact)
+        if cost:
+            parts.append((cost, ""))
         if self.note:
             parts.append((one_line(self.note, 60), "$text-warning"))
         pieces: list[Content | tuple[str, str] | str] = []
@@ -188,3 +230,15 @@ class StatusLine(Widget):
                 pieces.append((separator, "$text-muted"))
             pieces.append((text, style) if style else text)
         return Content.assemble(*pieces)
+
+    def cost_text(self, compact: bool = False) -> str:
+        """The estimated cost of the last turn and of the whole chat, always labelled an estimate."""
+        total = self.conversation_cost
+        if total is None:
+            return ""
+        turn = self.turn_cost
+        if compact:
+            amounts = [cost.text.replace(" ", "") for cost in (turn, total) if cost is not None]
+            return "/".join(amounts).replace("/≈", "/") + " est."
+        turn_part = f"turn {turn.text} · " if turn is not None else ""
+        return f"{turn_part}chat {total.label}"
