@@ -59,6 +59,10 @@ class StatusLine(Widget):
         self._ticker: Timer | None = None
         #: Cells the spinner and elapsed time took when last shown.
         self._ticker_width = 0
+        #: The open conversation goes with `store: false` (never chained): shown as "private".
+        self.private = False
+        #: While a rate-limited request waits: when it is sent again (on `clock`) and why.
+        self._retry: tuple[float, str] | None = None
 
     @property
     def streaming(self) -> bool:
@@ -92,6 +96,8 @@ class StatusLine(Widget):
 
     def chain_text(self, compact: bool = False) -> str:
         mode, expires_at = self._chain
+        if self.private and mode != "new":
+            return "private" if compact else "private, replayed locally"
         if mode == "chain" and expires_at is not None:
             left = format_remaining(expires_at - self.clock())
             return f"ctx {left}" if compact else f"server context, expires in {left}"
@@ -103,9 +109,12 @@ class StatusLine(Widget):
         """Follow a streaming turn: chain state, retries, tokens, and how it ended."""
         match update:
             case ResponseCreated(expires_at=expires_at):
-                self.set_chain("chain", expires_at)
-            case Retrying(delay=delay, reason=reason):
-                self.set_fields(note=f"retrying in {delay:.0f}s: {reason}")
+                # No expiry: nothing is kept on the server (a private turn, Chat Completions); it replays.
+                self._retry = None
+                self.set_chain("chain" if expires_at is not None else "replay", expires_at)
+            case Retrying(delay=delay, reason=reason, resume_at=resume_at):
+                self._retry = (resume_at if resume_at is not None else self.clock() + delay, reason)
+                self.set_fields(note=self._retry_note())
             case ChainFallback():
                 self._turn_note = FALLBACK_NOTE
                 self.note = FALLBACK_NOTE
@@ -113,8 +122,10 @@ class StatusLine(Widget):
             case UsageUpdated(usage=usage):
                 self.set_fields(turn_tokens=usage.total_tokens)
             case TurnFinished(status="complete"):
+                self._retry = None
                 self.set_fields(note=self._turn_note)  # drops e.g. a "retrying" note from before the first byte
             case TurnFinished(status=status, error=error):
+                self._retry = None
                 self.set_fields(note=f"{status}: {error}" if error else status)
 
     def start(self) -> None:
@@ -122,6 +133,7 @@ class StatusLine(Widget):
         self._started = self.clock()
         self.note = ""
         self._turn_note = ""
+        self._retry = None
         if self._ticker is None:
             self._ticker = self.set_interval(1 / TICK_HZ, self._tick)
         self.refresh_line()
@@ -129,6 +141,7 @@ class StatusLine(Widget):
     def stop(self) -> None:
         """End of a turn: stop the timer so nothing runs while idle."""
         self._started = None
+        self._retry = None
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
@@ -137,6 +150,21 @@ class StatusLine(Widget):
     def _tick(self) -> None:
         self._frame = (self._frame + 1) % len(SPINNER)
         self._show_ticker()
+        self._count_down()
+
+    def _retry_note(self) -> str:
+        """ "retrying in 12 s (Esc gives up): <why>", counting down to the engine's resume time."""
+        assert self._retry is not None
+        resume_at, reason = self._retry
+        left = max(0, round(resume_at - self.clock()))
+        return f"retrying in {left} s (Esc gives up): {reason}"
+
+    def _count_down(self) -> None:
+        """Redraw the retry wait when its whole seconds change (once a second, not at every tick)."""
+        if self._retry is not None:
+            note = self._retry_note()
+            if note != self.note:
+                self.set_fields(note=note)
 
     def on_resize(self) -> None:
         self.refresh_line()
