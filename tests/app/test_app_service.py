@@ -290,3 +290,21 @@ async def test_a_lost_chain_on_the_live_service_is_replayed_and_said_once(sim, t
         assert "Ada" in views(app)[-1].message.content
     chained, replayed = sim.requests[-2:]
     assert "previous_response_id" in chained and "previous_response_id" not in replayed
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_settings_with_a_legacy_region_and_a_refused_effort(snap_compare, sim, tmp_path: Path, size) -> None:
+    """The legacy-region note under the toggles and the refusal line above the buttons (scrolled into view)."""
+    app = make_app(make_settings(tmp_path, sim, model="qwen3-max", effort="high", thinking=True))
+
+    async def refused(pilot) -> None:
+        screen = await open_settings(pilot)
+        screen.query_one("#region", Select).value = "singapore-legacy"
+        screen.query_one("#model", Input).value = "qwen-plus"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        screen.query_one("#settings-problem", Label).scroll_visible(animate=False)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=refused)

@@ -49,8 +49,8 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
         & TextArea { height: 4; }
         & .settings-row { height: auto; }
         & Checkbox { margin: 0 2 0 0; }
-        & #region-note { margin: 0; color: $text-warning; }
-        & #settings-problem { margin: 1 0 0 0; color: $text-error; }
+        & #region-note { margin: 0; width: 1fr; color: $text-warning; }
+        & #settings-problem { margin: 1 0 0 0; width: 1fr; color: $text-error; }
         & .-hidden { display: none; }
     }
     """
@@ -87,6 +87,7 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
                 value=current.region if current.region in self.regions else Select.NULL,
                 id="region", compact=True, allow_blank=False,
             )
+            yield self._region_note()
             yield Label("Base URL (overrides the region when set)")
             yield SteadyInput(
                 current.base_url or "", id="base-url", placeholder="https://…/compatible-mode/v1", compact=True
@@ -156,7 +157,7 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
 
     # ------------------------------------------------------ service options (issue 11)
     def _service_fields(self) -> Iterator[Widget]:
-        """Effort (what the model takes), new chats private, the session cache, and the legacy-region note."""
+        """Effort (what the model takes), new chats private, and the session cache."""
         current = self.current
         yield Label("Reasoning effort", id="effort-label")
         yield Select(
@@ -164,10 +165,13 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
             value=current.effort or DEFAULT_EFFORT, id="effort", compact=True, allow_blank=False,
         )
         with Horizontal(classes="settings-row"):
-            yield Checkbox("New chats private (nothing stored on the server)", current.private, id="private", compact=True)
+            yield Checkbox("New chats private (store: false)", current.private, id="private", compact=True)
             yield Checkbox("Session cache", current.session_cache, id="session-cache", compact=True)
-        note = legacy_note(current.region, current.base_url)
-        yield Label(note or "", id="region-note", classes="" if note else "-hidden")
+
+    def _region_note(self) -> Label:
+        """Under the region: the one-line deprecation note of a legacy preset (hidden otherwise)."""
+        note = legacy_note(self.current.region, self.current.base_url)
+        return Label(note or "", id="region-note", classes="" if note else "-hidden")
 
     def _effort_options(self, model: str, keep: str | None) -> list[tuple[str, str]]:
         """The model's own efforts after "default"; an effort already chosen stays listed (saving says if it fits)."""
