@@ -63,3 +63,39 @@ def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
         assert "EXITED-0" in screen and "Traceback" not in screen
     finally:
         subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True, timeout=10)
+
+
+def test_demo_in_tmux_alt_p_makes_the_chat_private(tmp_path: Path) -> None:
+    """alt+p reaches the app through a real terminal (as ESC p) and the 80-column status line says "private"."""
+    socket = tmp_path / "tmux.sock"
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+    }
+    command = f"{QWEN_TUI} --demo --demo-speed max; echo EXITED-$?; sleep 5"
+    subprocess.run(
+        ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", "80", "-y", "24",
+         command],
+        env=env, check=True, timeout=10,
+    )
+    try:
+        wait_for_screen(socket, lambda s: "Ask Qwen" in s and "demo" in s)
+        time.sleep(0.5)
+        tmux("send-keys", "-t", "qt", "-l", "Hello there", socket=socket)
+        tmux("send-keys", "-t", "qt", "Enter", socket=socket)
+        def status(screen: str) -> str:
+            return next((line for line in screen.splitlines() if "demo simulator" in line), "")
+
+        wait_for_screen(socket, lambda s: " tok" in status(s) and "ctx " in status(s), timeout=30)
+        tmux("send-keys", "-t", "qt", "M-p", socket=socket)
+        screen = wait_for_screen(socket, lambda s: "private" in status(s))
+        assert "ctx " not in status(screen)
+        tmux("send-keys", "-t", "qt", "C-q", socket=socket)
+        assert "EXITED-0" in wait_for_screen(socket, lambda s: "EXITED-" in s, timeout=10)
+    finally:
+        subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True, timeout=10)

@@ -587,6 +587,9 @@ class ChatScreen(Screen[None]):
 
     async def action_toggle_private(self) -> None:
         """Make the open chat private (nothing kept on the server, every turn replayed) or not."""
+        if self.streaming:
+            self.notify(STREAMING_NOTE, severity="warning")
+            return
         engine = self._require_engine()
         if engine is None:
             return
