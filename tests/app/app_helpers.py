@@ -83,3 +83,19 @@ async def stream_in(
             await pilot.pause()
             if after_flush is not None:
                 after_flush(index)
+
+
+def opened(conversation_id: int, *keys: str):
+    """A `run_before` that waits for the engine, opens a conversation and presses `keys`."""
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await app.wait_for_engine()
+        await app.chat.open_conversation(conversation_id)
+        await pilot.pause()
+        for key in keys:  # one at a time: each may scroll or re-layout the transcript
+            await pilot.press(key)
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause()
+
+    return run_before

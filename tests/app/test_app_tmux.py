@@ -10,30 +10,15 @@ import time
 from pathlib import Path
 
 import pytest
+from terminals import tmux, wait_for_screen
 
 QWEN_TUI = Path(sys.executable).parent / "qwen-tui"
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
-def tmux(*args: str, socket: Path) -> str:
-    done = subprocess.run(["tmux", "-S", str(socket), *args], capture_output=True, text=True, timeout=10)
-    return done.stdout
-
-
-def wait_for_screen(socket: Path, predicate, timeout: float = 20.0) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = tmux("capture-pane", "-p", "-t", "qt", socket=socket)
-        if predicate(screen):
-            return screen
-        time.sleep(0.1)
-    raise AssertionError(f"the screen never showed what was expected:\n{screen}")
-
-
-def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
-    assert QWEN_TUI.exists(), f"{QWEN_TUI} missing: install the project into the venv"
+def start_demo(tmp_path: Path, width: int, height: int, args: str = "") -> Path:
+    """`qwen-tui --demo ARGS` in a detached tmux session "qt" of that size, in a clean home; its socket."""
     socket = tmp_path / "tmux.sock"
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -44,12 +29,18 @@ def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
         "TERM": "xterm-256color",
         "LANG": "C.UTF-8",
     }
-    command = f"{QWEN_TUI} --demo; echo EXITED-$?; sleep 5"
+    command = f"{QWEN_TUI} --demo {args}; echo EXITED-$?; sleep 5"
     subprocess.run(
-        ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", "100", "-y", "30",
-         command],
+        ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", str(width),
+         "-y", str(height), command],
         env=env, check=True, timeout=10,
     )
+    return socket
+
+
+def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
+    assert QWEN_TUI.exists(), f"{QWEN_TUI} missing: install the project into the venv"
+    socket = start_demo(tmp_path, 100, 30)
     try:
         wait_for_screen(socket, lambda s: "Ask Qwen" in s and "demo simulator" in s)
         time.sleep(0.5)  # let the app finish its start-up terminal queries before typing
@@ -67,22 +58,7 @@ def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
 
 def test_demo_in_tmux_alt_p_makes_the_chat_private(tmp_path: Path) -> None:
     """alt+p reaches the app through a real terminal (as ESC p) and the 80-column status line says "private"."""
-    socket = tmp_path / "tmux.sock"
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-    }
-    command = f"{QWEN_TUI} --demo --demo-speed max; echo EXITED-$?; sleep 5"
-    subprocess.run(
-        ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", "80", "-y", "24",
-         command],
-        env=env, check=True, timeout=10,
-    )
+    socket = start_demo(tmp_path, 80, 24, "--demo-speed max")
     try:
         wait_for_screen(socket, lambda s: "Ask Qwen" in s and "demo" in s)
         time.sleep(0.5)

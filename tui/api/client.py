@@ -298,8 +298,9 @@ class ResponsesClient:
                 delay = min(self.backoff * 2**attempt, self.max_backoff)
                 delay *= 1 - 0.25 * random.random()
             if isinstance(error, RateLimitError):
-                # Rate limits recover within a minute: keep trying while the waits fit in the budget.
-                if waited + delay >= self.rate_limit_budget:
+                # Rate limits recover within a minute: keep trying while the waits fit in the budget
+                # (a Retry-After of exactly MAX_RETRY_AFTER fits; a budget of 0 turns these retries off).
+                if self.rate_limit_budget <= 0 or waited + delay > self.rate_limit_budget:
                     raise error
             elif attempt >= self.max_retries:
                 raise error

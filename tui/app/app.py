@@ -140,6 +140,10 @@ class QwenApp(SpanSkippingApp[int]):
         chat = app + _bindings(ChatScreen.BINDINGS)
         widgets: list[type[Widget]] = [Composer, MessagePane, ConversationList]
         dialogs: list[type[Screen[Any]]] = [FirstRunScreen, HelpScreen, SettingsScreen, TextPrompt, Confirm]
+        from tui.app.screens.consent import ConsentDialog
+        from tui.app.screens.tools_dialog import ToolsDialog
+
+        dialogs += [ConsentDialog, ToolsDialog]
         return [chat + _bindings(w.BINDINGS) for w in widgets] + [app + _bindings(d.BINDINGS) for d in dialogs]
 
     def binding_groups(self) -> list[BindingGroup]:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from textual import getters, on, work
+from textual import events, getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -31,7 +31,9 @@ from tui.text_safety import one_line
 
 if TYPE_CHECKING:
     from tui.app.app import QwenApp
+    from tui.app.screens.tools_dialog import ToolsChoice
     from tui.chat.engine import ChatEngine
+    from tui.chat.functions import Decision, FunctionRequest
     from tui.chat.turn import Turn
 
 log = logging.getLogger("tui.app")
@@ -130,6 +132,10 @@ class ChatScreen(Screen[None]):
         ),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="chat.next-pane"),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="chat.previous-pane"),
+        Command(
+            "alt+t", "agent_tools", "Tools…", show=False, priority=True, id="chat.agent-tools",
+            title="Tools for this chat", tooltip="MCP servers and local tools this conversation offers the model",
+        ),
     ]
 
     app = getters.app(_qwen_app)
@@ -607,3 +613,55 @@ class ChatScreen(Screen[None]):
     def commands(self) -> list[Command]:
         """Every palette command of this screen, the conversation list's included (all run on the screen)."""
         return [b for b in (*self.BINDINGS, *ConversationList.BINDINGS) if isinstance(b, Command)]
+
+    # ------------------------------------------------------------- agent tools
+    @on(events.Mount)
+    def _ask_before_local_tools(self) -> None:
+        """A local function runs only once the person allows it in the consent dialog (unset, all are denied)."""
+        self.app.engine_host.ask_with(self._ask_consent)
+
+    async def _ask_consent(self, request: FunctionRequest) -> Decision:
+        from tui.app.screens.consent import ask_consent
+
+        return await ask_consent(self.app, request)
+
+    async def action_agent_tools(self) -> None:
+        """The Tools dialog for the open conversation (a new one is made on saving if none is open)."""
+        from tui.app.screens.tools_dialog import ToolOption, ToolsDialog
+        from tui.chat.functions import function_specs
+
+        engine = self._require_engine()
+        if engine is None:
+            return
+        agent = engine.settings.agent
+        title, mcp, functions, always = "New chat", [], list(agent.local_tools), []
+        with reporting(self, "Could not read the conversation's tools"):
+            if self.conversation_id is not None:
+                conversation = await engine.conversation(self.conversation_id)
+                title, mcp = conversation.title, engine.mcp_enabled(conversation)
+                functions = engine.functions_enabled(conversation)
+                always = [str(name) for name in conversation.options.get("allowed_functions") or []]
+        servers = [ToolOption(s.label, f"{s.protocol} · {s.url}", s.label in mcp) for s in agent.mcp]
+        specs = function_specs(agent.functions)
+        locals_ = [
+            ToolOption(name, ("always allowed · " if name in always else "") + spec.description, name in functions)
+            for name, spec in specs.items()
+        ]
+        root = agent.root or "the folder qwen-tui was started in"
+        dialog = ToolsDialog(title, servers, locals_, root, engine.mcp_tools, always=always)
+        self.app.push_screen(dialog, self._save_agent_tools)
+
+    async def _save_agent_tools(self, choice: ToolsChoice | None) -> None:
+        engine = self.engine
+        if choice is None or engine is None:
+            return
+        with reporting(self, "Could not change the tools"):
+            if self.conversation_id is None:
+                self.conversation_id = (await engine.new_conversation()).id
+                await self.conversations.reload(keep=self.conversation_id)
+            await engine.set_mcp(self.conversation_id, choice.mcp)
+            await engine.set_functions(self.conversation_id, choice.functions)
+            if choice.forget_always:
+                await engine.set_options(self.conversation_id, allowed_functions=None)
+            chosen = [*choice.mcp, *choice.functions]
+            self.notify(f"This chat offers: {', '.join(chosen)}." if chosen else "This chat offers no extra tools.")

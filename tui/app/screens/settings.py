@@ -96,6 +96,7 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
             with Horizontal(classes="settings-row"):
                 for tool in KNOWN_TOOLS:
                     yield Checkbox(tool.replace("_", " "), tool in current.tools, id=f"tool-{tool}", compact=True)
+            yield Button("MCP servers and local tools of this chat… (alt+t)", id="agent-tools", compact=True)
             yield Checkbox("Thinking (reasoning summary)", current.thinking, id="thinking", compact=True)
             yield from self._service_fields()
             yield Label("System prompt")
@@ -154,6 +155,11 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
         self.dismiss(None)
+
+    @on(Button.Pressed, "#agent-tools")
+    async def _agent_tools(self) -> None:
+        """The Tools dialog of the open chat, over this one (it saves on its own)."""
+        await self.app.run_action("agent_tools", self.app.screen_stack[0])
 
     # ------------------------------------------------------ service options (issue 11)
     def _service_fields(self) -> Iterator[Widget]:
