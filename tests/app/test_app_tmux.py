@@ -30,16 +30,22 @@ def tmux_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
-    assert QWEN_TUI.exists(), f"{QWEN_TUI} missing: install the project into the venv"
+def start_demo(tmp_path: Path, width: int, height: int, args: str = "") -> Path:
+    """`qwen-tui --demo ARGS` in a detached tmux session "qt" of that size, in a clean home; its socket."""
     socket = tmp_path / "tmux.sock"
     env = tmux_env(tmp_path)
-    command = f"{QWEN_TUI} --demo; echo EXITED-$?; sleep 5"
+    command = f"{QWEN_TUI} --demo {args}; echo EXITED-$?; sleep 5"
     subprocess.run(
-        ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", "100", "-y", "30",
-         command],
+        ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", str(width),
+         "-y", str(height), command],
         env=env, check=True, timeout=10,
     )
+    return socket
+
+
+def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
+    assert QWEN_TUI.exists(), f"{QWEN_TUI} missing: install the project into the venv"
+    socket = start_demo(tmp_path, 100, 30)
     try:
         wait_for_screen(socket, lambda s: "Ask Qwen" in s and "demo simulator" in s)
         time.sleep(0.5)  # let the app finish its start-up terminal queries before typing
@@ -51,6 +57,29 @@ def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
         tmux("send-keys", "-t", "qt", "C-q", socket=socket)
         screen = wait_for_screen(socket, lambda s: "EXITED-" in s, timeout=10)
         assert "EXITED-0" in screen and "Traceback" not in screen
+    finally:
+        subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True, timeout=10)
+
+
+def test_demo_in_tmux_alt_p_makes_the_chat_private(tmp_path: Path) -> None:
+    """alt+p reaches the app through a real terminal (as ESC p) and the 80-column status line says "private"."""
+    socket = start_demo(tmp_path, 80, 24, "--demo-speed max")
+    try:
+        wait_for_screen(socket, lambda s: "Ask Qwen" in s and "demo" in s)
+        time.sleep(0.5)
+        tmux("send-keys", "-t", "qt", "-l", "Hello there", socket=socket)
+        tmux("send-keys", "-t", "qt", "Enter", socket=socket)
+
+        def status(screen: str) -> str:  # the line above the footer (at 80 columns it leaves out the endpoint)
+            lines = screen.rstrip("\n").splitlines()
+            return lines[-2] if len(lines) >= 2 else ""
+
+        wait_for_screen(socket, lambda s: "est." in status(s) and "ctx " in status(s), timeout=30)
+        tmux("send-keys", "-t", "qt", "M-p", socket=socket)
+        screen = wait_for_screen(socket, lambda s: "private" in status(s))
+        assert "ctx " not in status(screen)
+        tmux("send-keys", "-t", "qt", "C-q", socket=socket)
+        assert "EXITED-0" in wait_for_screen(socket, lambda s: "EXITED-" in s, timeout=10)
     finally:
         subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True, timeout=10)
 

@@ -241,8 +241,54 @@ class QwenApp(SpanSkippingApp[int]):
             thinking=settings.thinking,
             system_prompt=settings.system_prompt,
             theme=self.theme,
+            effort=settings.effort,
+            private=settings.private,
+            session_cache=settings.session_cache,
         )
-        self.push_screen(SettingsScreen(current, list(REGIONS)), self._apply_settings)
+        screen = SettingsScreen(
+            current, list(REGIONS), efforts_of=self._efforts_of, problem_with=self._settings_problem
+        )
+        self.push_screen(screen, self._apply_settings)
+
+    def _efforts_of(self, model: str) -> tuple[str, ...]:
+        """The efforts F2 offers for `model`: its row of the model table ("none" where listed), all for an unlisted one."""
+        from tui.config import EFFORTS
+
+        row = self.settings.catalog.lookup(model)
+        return row.efforts if row.known else tuple(EFFORTS)
+
+    def _settings_problem(self, choice: SettingsChoice) -> str | None:
+        """Why `choice` would be refused (one line, e.g. an effort the model does not take), else None."""
+        from pydantic import ValidationError
+
+        try:
+            self._settings_for(choice)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            name = str(error["loc"][0]) if error["loc"] else "setting"
+            return f"Not saved: {name}: {str(error['msg']).removeprefix('Value error, ')}"
+        return None
+
+    def _settings_for(self, choice: SettingsChoice) -> Settings:
+        """The settings `choice` makes, validated (raises pydantic's ValidationError)."""
+        old = self.settings
+        changes: dict[str, Any] = {
+            "model": choice.model,
+            "region": choice.region,
+            "tools": choice.tools,
+            "thinking": choice.thinking,
+            "system_prompt": choice.system_prompt,
+            "effort": choice.effort,
+            "private": choice.private,
+            "session_cache": choice.session_cache,
+        }
+        if choice.theme != self.theme:  # only a real change lands in the config file
+            changes["theme"] = choice.theme
+        if not old.demo:
+            changes["base_url"] = choice.base_url
+        new = old.model_copy(update=changes)
+        type(old).model_validate(new.model_dump())
+        return new
 
     async def _apply_settings(self, choice: SettingsChoice | None) -> None:
         """Save the chosen settings to the config file and apply them (reopening the engine if the endpoint moved)."""
@@ -251,20 +297,8 @@ class QwenApp(SpanSkippingApp[int]):
         from tui.config import save_settings
 
         old = self.settings
-        changes: dict[str, Any] = {
-            "model": choice.model,
-            "region": choice.region,
-            "tools": choice.tools,
-            "thinking": choice.thinking,
-            "system_prompt": choice.system_prompt,
-        }
-        if choice.theme != self.theme:  # only a real change lands in the config file
-            changes["theme"] = choice.theme
-        if not old.demo:
-            changes["base_url"] = choice.base_url
         try:
-            new = old.model_copy(update=changes)
-            type(old).model_validate(new.model_dump())
+            new = self._settings_for(choice)
             path = save_settings(new)
         except Exception as exc:
             log.exception("could not save settings")
@@ -273,7 +307,9 @@ class QwenApp(SpanSkippingApp[int]):
         self.settings = new
         self.theme = choice.theme
         await self.chat.settings_changed(model_moved=new.model != old.model)
-        if (new.region, new.base_url) != (old.region, old.base_url) and not self.chat.streaming:
+        if (new.region, new.base_url, new.session_cache) != (old.region, old.base_url, old.session_cache) and (
+            not self.chat.streaming
+        ):
             self._open_engine()
         elif self.engine is not None:
             from tui.chat.factory import engine_settings

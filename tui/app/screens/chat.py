@@ -16,6 +16,7 @@ from textual.signal import Signal
 from textual.widget import Widget
 from textual.widgets import Collapsible, Input, Static
 
+from tui.api.errors import advice_for
 from tui.app.engine_host import EngineReady
 from tui.app.formatting import endpoint_label
 from tui.app.keys import Command, live_key
@@ -130,6 +131,10 @@ class ChatScreen(Screen[None]):
         Command(
             "f2", "app.settings", "Settings", id="app.settings", title="Settings",
             tooltip="Model, region, tools, thinking, system prompt, theme",
+        ),
+        Command(
+            "alt+p", "toggle_private", "Private", show=False, priority=True, id="chat.private",
+            title="Toggle private chat", tooltip="Keep this chat off the server (store: false, always replayed) or not",
         ),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="chat.next-pane"),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="chat.previous-pane"),
@@ -293,6 +298,7 @@ class ChatScreen(Screen[None]):
         """Chain state and token counts of the open conversation."""
         status, model = self.status, self.app.settings.model
         if self.engine is None or self.conversation_id is None:
+            status.private = False
             status.set_fields(model=model, turn_tokens=None, conversation_tokens=None)
             status.set_chain("new", None)
             await self._show_meter_and_cost(None, model)
@@ -306,6 +312,7 @@ class ChatScreen(Screen[None]):
         status.set_fields(
             model=conversation.model or model, turn_tokens=turn_tokens, conversation_tokens=conversation_tokens
         )
+        status.private = self.engine.is_private(conversation)
         status.set_chain(state.mode, state.expires_at)
         await self._show_meter_and_cost(last_answer, conversation.model or model)
 
@@ -596,16 +603,23 @@ class ChatScreen(Screen[None]):
         known = self.conversations.conversations.get(conversation_id)
         title = one_line(known.title, 40) if known else "this conversation"
 
-        async def delete(yes: bool | None) -> None:
+        def delete(yes: bool | None) -> None:
             if yes and self.engine is not None:
-                with reporting(self, "Could not delete"):
-                    await self.engine.delete(conversation_id)
-                    if conversation_id == self.conversation_id:
-                        await self.action_new_conversation()
-                    await self.conversations.reload()
-                    self.notify(f"Deleted “{title}”.")
+                self._delete_everywhere(conversation_id, title)
 
         self.app.push_screen(Confirm(f"Delete “{title}” and all its messages?"), delete)
+
+    @work(group="delete", exit_on_error=False)
+    async def _delete_everywhere(self, conversation_id: int, title: str) -> None:
+        """Delete here, then its stored responses on the server (best effort: up to 5 s if it is unreachable),
+        off the UI path; one notice says what happened on the server."""
+        assert self.engine is not None
+        with reporting(self, "Could not delete"):
+            cleanup = await self.engine.delete(conversation_id)
+            if conversation_id == self.conversation_id:
+                await self.action_new_conversation()
+            await self.conversations.reload()
+            self.notify(f"Deleted “{title}”; {cleanup.summary()}.")
 
     async def settings_changed(self, model_moved: bool) -> None:
         """The person saved settings: show the new model and endpoint; the open chat moves to the new model."""
@@ -616,6 +630,25 @@ class ChatScreen(Screen[None]):
         if model_moved and self.engine is not None and self.conversation_id is not None:
             with reporting(self, "Could not move the conversation to the new model"):
                 await self.engine.set_model(self.conversation_id, settings.model)  # the next turn uses it
+
+    async def action_toggle_private(self) -> None:
+        """Make the open chat private (nothing kept on the server, every turn replayed) or not."""
+        if self.streaming:
+            self.notify(STREAMING_NOTE, severity="warning")
+            return
+        engine = self._require_engine()
+        if engine is None:
+            return
+        if self.conversation_id is None:
+            self.notify("Send the first message, then alt+p makes this chat private (F2 sets it for new chats).")
+            return
+        with reporting(self, "Could not change privacy"):
+            conversation = await engine.conversation(self.conversation_id)
+            private = not engine.is_private(conversation)
+            await engine.set_private(self.conversation_id, private)
+            last = next((v.message for v in reversed(self.pane.views) if v.message.role == "assistant"), None)
+            await self.refresh_status(last)
+            self.notify("Private: nothing of this chat is kept on the server." if private else "No longer private.")
 
     def commands(self) -> list[Command]:
         """Every palette command of this screen, the conversation list's included (all run on the screen)."""
@@ -742,7 +775,10 @@ class ChatScreen(Screen[None]):
         self._sent_images = []
         with reporting(self, "Could not refresh the conversation list"):
             await self.conversations.reload(keep=self.conversation_id)
-        self.post_message(Problem(f"Not sent: {finished.error or 'the request failed'}"))
+        error = finished.error or "the request failed"
+        advice = advice_for(error)  # quota, billing, content, unknown model: what to do instead of retrying
+        # The advice first: the line is cut at 200 characters, and the error's details (code, request id) can be long.
+        self.post_message(Problem(f"Not sent: {advice[:1].upper()}{advice[1:]}. {error}" if advice else f"Not sent: {error}"))
 
     # -- drafts (D3)
     def _draft_text(self) -> str:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, TextArea
 
+from tui.api.endpoints import legacy_note
 from tui.app.screens.dialogs import Dialog
 from tui.app.widgets.steady_input import SteadyInput
 from tui.config import KNOWN_TOOLS
+
+#: The effort Select's entry for "no effort sent: the model's own default".
+DEFAULT_EFFORT = "default"
 
 THEMES = ("textual-dark", "textual-light", "ansi-dark", "ansi-light", "nord", "gruvbox")
 
@@ -27,6 +33,10 @@ class SettingsChoice:
     thinking: bool
     system_prompt: str | None
     theme: str
+    #: The reasoning effort sent (None: the model's default), new chats private, the session-cache header.
+    effort: str | None = None
+    private: bool = False
+    session_cache: bool = True
 
 
 class SettingsScreen(Dialog[SettingsChoice | None]):
@@ -39,6 +49,9 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
         & TextArea { height: 4; }
         & .settings-row { height: auto; }
         & Checkbox { margin: 0 2 0 0; }
+        & #region-note { margin: 0; width: 1fr; color: $text-warning; }
+        & #settings-problem { margin: 1 0 0 0; width: 1fr; color: $text-error; }
+        & .-hidden { display: none; }
     }
     """
 
@@ -47,10 +60,20 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
         Binding("escape", "dismiss(None)", "Cancel", id="settings.cancel"),
     ]
 
-    def __init__(self, current: SettingsChoice, regions: list[str]) -> None:
+    def __init__(
+        self,
+        current: SettingsChoice,
+        regions: list[str],
+        *,
+        efforts_of: Callable[[str], tuple[str, ...]] = lambda model: (),
+        problem_with: Callable[[SettingsChoice], str | None] = lambda choice: None,
+    ) -> None:
         super().__init__()
         self.current = current
         self.regions = regions
+        #: The efforts a model takes (from the model table), and why a choice cannot be saved (or None).
+        self.efforts_of = efforts_of
+        self.problem_with = problem_with
 
     def compose(self):
         current = self.current
@@ -65,6 +88,7 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
                 value=current.region if current.region in self.regions else Select.NULL,
                 id="region", compact=True, allow_blank=False,
             )
+            yield self._region_note()
             yield Label("Base URL (overrides the region when set)")
             yield SteadyInput(
                 current.base_url or "", id="base-url", placeholder="https://…/compatible-mode/v1", compact=True
@@ -75,6 +99,7 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
                     yield Checkbox(tool.replace("_", " "), tool in current.tools, id=f"tool-{tool}", compact=True)
             yield Button("MCP servers and local tools of this chat… (alt+t)", id="agent-tools", compact=True)
             yield Checkbox("Thinking (reasoning summary)", current.thinking, id="thinking", compact=True)
+            yield from self._service_fields()
             yield Label("System prompt")
             prompt = TextArea(current.system_prompt or "", id="system-prompt", compact=True)
             prompt.cursor_blink = False
@@ -87,6 +112,7 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
                 compact=True,
                 allow_blank=False,
             )
+            yield Label("", id="settings-problem", classes="-hidden")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
@@ -97,6 +123,7 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
     def choice(self) -> SettingsChoice:
         """Read the form."""
         region = self.query_one("#region", Select).value
+        effort = self.query_one("#effort", Select).value
         theme = self.query_one("#theme", Select).value
         return SettingsChoice(
             model=self.query_one("#model", Input).value.strip() or self.current.model,
@@ -106,10 +133,21 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
             thinking=self.query_one("#thinking", Checkbox).value,
             system_prompt=self.query_one("#system-prompt", TextArea).text.strip() or None,
             theme=str(theme),
+            effort=None if effort in (DEFAULT_EFFORT, Select.NULL) else str(effort),
+            private=self.query_one("#private", Checkbox).value,
+            session_cache=self.query_one("#session-cache", Checkbox).value,
         )
 
     def action_save(self) -> None:
-        self.dismiss(self.choice())
+        """Save, unless the settings would be refused: then say why in one line and stay open."""
+        choice = self.choice()
+        problem = self.problem_with(choice)
+        if problem is None:
+            self.dismiss(choice)
+            return
+        line = self.query_one("#settings-problem", Label)
+        line.update(problem)
+        line.remove_class("-hidden")
 
     @on(Button.Pressed, "#save")
     def _save(self) -> None:
@@ -136,3 +174,44 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
                 field.value = name
 
         self.app.push_screen(picker_for(self.app, field.value.strip() or self.current.model), chosen)
+    # ------------------------------------------------------ service options (issue 11)
+    def _service_fields(self) -> Iterator[Widget]:
+        """Effort (what the model takes), new chats private, and the session cache."""
+        current = self.current
+        yield Label("Reasoning effort", id="effort-label")
+        yield Select(
+            self._effort_options(current.model, current.effort),
+            value=current.effort or DEFAULT_EFFORT, id="effort", compact=True, allow_blank=False,
+        )
+        with Horizontal(classes="settings-row"):
+            yield Checkbox("New chats private (store: false)", current.private, id="private", compact=True)
+            yield Checkbox("Session cache", current.session_cache, id="session-cache", compact=True)
+
+    def _region_note(self) -> Label:
+        """Under the region: the one-line deprecation note of a legacy preset (hidden otherwise)."""
+        note = legacy_note(self.current.region, self.current.base_url)
+        return Label(note or "", id="region-note", classes="" if note else "-hidden")
+
+    def _effort_options(self, model: str, keep: str | None) -> list[tuple[str, str]]:
+        """The model's own efforts after "default"; an effort already chosen stays listed (saving says if it fits)."""
+        efforts = list(self.efforts_of(model.strip()))
+        if keep and keep not in efforts:
+            efforts.append(keep)
+        return [(DEFAULT_EFFORT, DEFAULT_EFFORT), *((name, name) for name in efforts)]
+
+    @on(Input.Changed, "#model")
+    def _model_changed(self, event: Input.Changed) -> None:
+        effort = self.query_one("#effort", Select)
+        chosen = effort.value if isinstance(effort.value, str) and effort.value != DEFAULT_EFFORT else None
+        effort.set_options(self._effort_options(event.value, chosen))
+        effort.value = chosen or DEFAULT_EFFORT
+
+    @on(Select.Changed, "#region")
+    @on(Input.Changed, "#base-url")
+    def _region_changed(self) -> None:
+        region = self.query_one("#region", Select).value
+        base_url = self.query_one("#base-url", Input).value
+        note = legacy_note(str(region), base_url) if region is not Select.NULL else None
+        line = self.query_one("#region-note", Label)
+        line.update(note or "")
+        line.set_class(not note, "-hidden")

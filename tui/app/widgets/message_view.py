@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
+from tui.api.errors import advice_for
 from tui.app.segments import open_marker, safe_cut, split_segments
 from tui.app.widgets.answer_blocks import AnswerMarkdown
 from tui.app.widgets.image_chips import ImageChips
@@ -78,6 +79,9 @@ def status_hint(status: str, error: str | None) -> str:
         return "Stopped — the partial answer is kept. ctrl+r asks again."
     if status in ("incomplete", "failed"):
         reason = strip_controls(error or "the answer did not finish")
+        advice = advice_for(reason)  # quota, billing, content, unknown model: what to do instead of retrying
+        if advice:
+            return f"Incomplete: {reason.rstrip('.')}. {advice[0].upper()}{advice[1:]}."
         return f"Incomplete: {reason}. Press ctrl+r to retry."
     return ""
 

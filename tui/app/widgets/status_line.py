@@ -82,6 +82,10 @@ class StatusLine(Widget):
         self._ticker: Timer | None = None
         #: Cells the spinner and elapsed time took when last shown.
         self._ticker_width = 0
+        #: The open conversation goes with `store: false` (never chained): shown as "private".
+        self.private = False
+        #: While a rate-limited request waits: when it is sent again (on `clock`) and why.
+        self._retry: tuple[float, str] | None = None
 
     @property
     def streaming(self) -> bool:
@@ -116,6 +120,8 @@ class StatusLine(Widget):
 
     def chain_text(self, compact: bool = False) -> str:
         mode, expires_at = self._chain
+        if self.private and mode != "new":
+            return "private" if compact else "private, replayed locally"
         if mode == "chain" and expires_at is not None:
             left = format_remaining(expires_at - self.clock())
             return f"ctx {left}" if compact else f"server context, expires in {left}"
@@ -127,9 +133,12 @@ class StatusLine(Widget):
         """Follow a streaming turn: chain state, retries, tokens, and how it ended."""
         match update:
             case ResponseCreated(expires_at=expires_at):
-                self.set_chain("chain", expires_at)
-            case Retrying(delay=delay, reason=reason):
-                self.set_fields(note=f"retrying in {delay:.0f}s: {reason}")
+                # No expiry: nothing is kept on the server (a private turn, Chat Completions); it replays.
+                self._retry = None
+                self.set_chain("chain" if expires_at is not None else "replay", expires_at)
+            case Retrying(delay=delay, reason=reason, resume_at=resume_at):
+                self._retry = (resume_at if resume_at is not None else self.clock() + delay, reason)
+                self.set_fields(note=self._retry_note())
             case ChainFallback():
                 self._turn_note = FALLBACK_NOTE
                 self.note = FALLBACK_NOTE
@@ -141,8 +150,10 @@ class StatusLine(Widget):
             case ContextUpdated(meter=meter):
                 self.set_fields(meter=meter)
             case TurnFinished(status="complete"):
+                self._retry = None
                 self.set_fields(note=self._turn_note)  # drops e.g. a "retrying" note from before the first byte
             case TurnFinished(status=status, error=error):
+                self._retry = None
                 self.set_fields(note=f"{status}: {error}" if error else status)
 
     def start(self) -> None:
@@ -150,6 +161,7 @@ class StatusLine(Widget):
         self._started = self.clock()
         self.note = ""
         self._turn_note = ""
+        self._retry = None
         if self._ticker is None:
             self._ticker = self.set_interval(1 / TICK_HZ, self._tick)
         self.refresh_line()
@@ -157,6 +169,7 @@ class StatusLine(Widget):
     def stop(self) -> None:
         """End of a turn: stop the timer so nothing runs while idle."""
         self._started = None
+        self._retry = None
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
@@ -165,13 +178,28 @@ class StatusLine(Widget):
     def _tick(self) -> None:
         self._frame = (self._frame + 1) % len(SPINNER)
         self._show_ticker()
+        self._count_down()
+
+    def _retry_note(self) -> str:
+        """ "retrying in 12 s (Esc gives up): <why>", counting down to the engine's resume time."""
+        assert self._retry is not None
+        resume_at, reason = self._retry
+        left = max(0, round(resume_at - self.clock()))
+        return f"retrying in {left} s (Esc gives up): {reason}"
+
+    def _count_down(self) -> None:
+        """Redraw the retry wait when its whole seconds change (once a second, not at every tick)."""
+        if self._retry is not None:
+            note = self._retry_note()
+            if note != self.note:
+                self.set_fields(note=note)
 
     def on_resize(self) -> None:
         self.refresh_line()
 
     def refresh_line(self) -> None:
         """Redraw; below the full line's width, fall back to short labels, then leave out the endpoint, the
-        chain state and the tokens in turn (80-column SSH sessions keep the model, meter and cost)."""
+        tokens and the chain state in turn (80-column SSH sessions keep the model, meter and cost)."""
         ticker = self._show_ticker()
         fields = self._fields(compact=False)
         room = self.size.width - 2 - ticker
@@ -196,15 +224,15 @@ class StatusLine(Widget):
         return text.cell_length
 
     def _fields(self, *, compact: bool, drop: int = 0) -> Content:
-        """The fields as one line; `drop` leaves out that many of the least needed (endpoint, chain, tokens)."""
+        """The fields as one line; `drop` leaves out that many of the least needed (endpoint, tokens, chain)."""
         parts: list[tuple[str, str]] = [(one_line(self.model, 40), "$text-primary")]
         if self.api == "chat":
             parts.append((API_LABEL, "$text-secondary"))
         if drop < 1:
             parts.append((one_line(self.endpoint, 24 if compact else 40), ""))
-        if drop < 2:
+        if drop < 3:  # kept longer than the tokens (each answer shows its own): it says "private"
             parts.append((self.chain_text(compact), "$text-secondary"))
-        if self.turn_tokens is not None and drop < 3:
+        if self.turn_tokens is not None and drop < 2:
             if compact:
                 tokens = format_tokens(self.turn_tokens)
                 if self.conversation_tokens is not None:
