@@ -18,7 +18,7 @@ from textual.driver import Driver
 from textual.screen import Screen
 from textual.widget import Widget
 
-from tui.app import START_DEMO
+from tui.app import START_DEMO, textual_fixes
 from tui.app.engine_host import EngineFactory, EngineHost, EngineReady
 from tui.app.keys import BindingGroup, Command, keymap_problems, live_key
 from tui.app.reporting import Problem
@@ -68,6 +68,7 @@ class QwenApp(SpanSkippingApp[int]):
         open_conversation: int | None = None,
     ) -> None:
         super().__init__()
+        textual_fixes.apply()
         self.settings = settings
         #: The conversation to show once the engine is ready (`qwen-tui -c`).
         self.open_at_start = open_conversation

@@ -7,6 +7,7 @@ Each widget subscribed to the screen's `turn_updates` signal picks the updates i
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
@@ -23,13 +24,31 @@ if TYPE_CHECKING:
 
 TurnKind = Literal["send", "edit", "regenerate", "summarise"]
 
-#: While an answer streams, a full garbage collection this often (~20 ms each; see `TurnFeed.stream`).
+#: While an answer streams, a full garbage collection this often (~20 ms each; see `TurnFeed.stream`);
+#: and one when a turn ends, unless there was one this recently (`collect_if_due`).
 FULL_COLLECTION_SECONDS = 5.0
+#: `time.monotonic()` of the last full collection made here.
+_collected_at = 0.0
 
 
 def _collect_garbage() -> None:
     """`gc.collect` for a Textual timer (which cannot inspect a built-in function's signature)."""
+    global _collected_at
     gc.collect()
+    _collected_at = time.monotonic()
+
+
+def collect_if_due() -> None:
+    """A full collection unless one ran in the last `FULL_COLLECTION_SECONDS`.
+
+    Each turn leaves the widgets it unmounted (the transcript's window moves on) as cyclic garbage
+    that only a full collection frees, and with the thresholds of `tui.collector` full collections
+    come every few hundred turns: 200 turns grew the app by ~50 MB of it (bench/soak_probe.py). Run once
+    the turn's last frame is drawn, while the person reads; a fast run of turns collects at most
+    this often.
+    """
+    if time.monotonic() - _collected_at >= FULL_COLLECTION_SECONDS:
+        _collect_garbage()
 
 
 class TurnFeed:
@@ -90,6 +109,7 @@ class TurnFeed:
             await self.view.end_stream(finished.message)
             self.pane.replace_message(finished.message)
         self.updates.publish(finished)
+        self.pane.call_after_refresh(collect_if_due)
 
     async def _start_views(self, started: TurnStarted) -> MessageView:
         """Mount the question (for send/edit) and an empty answer that the stream will fill."""
