@@ -6,14 +6,16 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Select, TextArea
 
 from tui.app.screens.dialogs import Dialog
 from tui.app.widgets.steady_input import SteadyInput
 from tui.config import KNOWN_TOOLS
+from tui.config import THEMES as config_themes
 
-THEMES = ("textual-dark", "textual-light", "ansi-dark", "ansi-light", "nord", "gruvbox")
+#: Every theme the config accepts (Textual's built-ins); one set by hand that is not among them is kept.
+THEMES = config_themes
 
 
 @dataclass
@@ -32,13 +34,19 @@ class SettingsChoice:
 class SettingsScreen(Dialog[SettingsChoice | None]):
     """A form; ctrl+s saves, Escape leaves without saving."""
 
+    #: The form scrolls between a fixed title and fixed buttons, so Save and Cancel are always on screen
+    #: (80x24 too). Each section is a few compose lines; a new one is one more line in `sections`.
     DEFAULT_CSS = """
     #settings-form {
         width: 76;
+        height: auto;
+        max-height: 100%;
+        & #settings-sections { height: auto; max-height: 1fr; scrollbar-size-vertical: 1; }
         & Label { margin: 1 0 0 0; color: $text-muted; }
+        & .dialog-title { margin: 0; color: $text; }
         & TextArea { height: 4; }
-        & .settings-row { height: auto; }
-        & Checkbox { margin: 0 2 0 0; }
+        & #tools-grid { grid-size: 3; grid-gutter: 0 1; height: auto; grid-rows: 1; }
+        & .dialog-buttons { margin: 0; }
     }
     """
 
@@ -53,41 +61,41 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
         self.regions = regions
 
     def compose(self):
-        current = self.current
-        with VerticalScroll(classes="dialog-box", id="settings-form"):
+        with Vertical(classes="dialog-box", id="settings-form"):
             yield Label("Settings", classes="dialog-title")
-            yield Label("Model")
-            yield SteadyInput(current.model, id="model", compact=True)
-            yield Label("Region")
-            yield Select(
-                [(name, name) for name in self.regions],
-                value=current.region if current.region in self.regions else Select.NULL,
-                id="region", compact=True, allow_blank=False,
-            )
-            yield Label("Base URL (overrides the region when set)")
-            yield SteadyInput(
-                current.base_url or "", id="base-url", placeholder="https://…/compatible-mode/v1", compact=True
-            )
-            yield Label("Tools")
-            with Horizontal(classes="settings-row"):
-                for tool in KNOWN_TOOLS:
-                    yield Checkbox(tool.replace("_", " "), tool in current.tools, id=f"tool-{tool}", compact=True)
-            yield Checkbox("Thinking (reasoning summary)", current.thinking, id="thinking", compact=True)
-            yield Label("System prompt")
-            prompt = TextArea(current.system_prompt or "", id="system-prompt", compact=True)
-            prompt.cursor_blink = False
-            yield prompt
-            yield Label("Theme")
-            yield Select(
-                [(name, name) for name in THEMES],
-                value=current.theme if current.theme in THEMES else "textual-dark",
-                id="theme",
-                compact=True,
-                allow_blank=False,
-            )
+            with VerticalScroll(id="settings-sections"):
+                yield from self.sections()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def sections(self):
+        """The form, top to bottom, inside the scrolling part."""
+        current = self.current
+        yield Label("Model")
+        yield SteadyInput(current.model, id="model", compact=True)
+        yield Label("Region")
+        yield Select(
+            [(name, name) for name in self.regions],
+            value=current.region if current.region in self.regions else Select.NULL,
+            id="region", compact=True, allow_blank=False,
+        )
+        yield Label("Base URL (overrides the region when set)")
+        yield SteadyInput(
+            current.base_url or "", id="base-url", placeholder="https://…/compatible-mode/v1", compact=True
+        )
+        yield Label("Tools")
+        with Grid(id="tools-grid"):
+            for tool in KNOWN_TOOLS:
+                yield Checkbox(tool.replace("_", " "), tool in current.tools, id=f"tool-{tool}", compact=True)
+        yield Checkbox("Thinking (reasoning summary)", current.thinking, id="thinking", compact=True)
+        yield Label("System prompt")
+        prompt = TextArea(current.system_prompt or "", id="system-prompt", compact=True)
+        prompt.cursor_blink = False
+        yield prompt
+        yield Label("Theme")
+        themes = list(THEMES) if current.theme in THEMES else [current.theme, *THEMES]
+        yield Select([(name, name) for name in themes], value=current.theme, id="theme", compact=True, allow_blank=False)
 
     def on_mount(self) -> None:
         self.query_one("#model", Input).focus()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import cast
@@ -59,6 +60,8 @@ class StatusLine(Widget):
         self._ticker: Timer | None = None
         #: Cells the spinner and elapsed time took when last shown.
         self._ticker_width = 0
+        #: (when, reason) of a retry being waited for: its note counts down.
+        self._retry: tuple[float, str] | None = None
 
     @property
     def streaming(self) -> bool:
@@ -81,6 +84,8 @@ class StatusLine(Widget):
 
     def set_fields(self, **fields: object) -> None:
         """Update any of model, endpoint, turn_tokens, conversation_tokens, note and redraw once."""
+        if "note" in fields and self._retry is not None and fields["note"] != self._retry_note():
+            self._retry = None  # another note: the retry is over
         for name, value in fields.items():
             setattr(self, name, value)
         self.refresh_line()
@@ -105,7 +110,8 @@ class StatusLine(Widget):
             case ResponseCreated(expires_at=expires_at):
                 self.set_chain("chain", expires_at)
             case Retrying(delay=delay, reason=reason):
-                self.set_fields(note=f"retrying in {delay:.0f}s: {reason}")
+                self._retry = (self.clock() + delay, reason)
+                self.set_fields(note=self._retry_note())
             case ChainFallback():
                 self._turn_note = FALLBACK_NOTE
                 self.note = FALLBACK_NOTE
@@ -136,7 +142,20 @@ class StatusLine(Widget):
 
     def _tick(self) -> None:
         self._frame = (self._frame + 1) % len(SPINNER)
+        if self._retry is not None:  # the countdown counts
+            note = self._retry_note()
+            if note != self.note:
+                self.set_fields(note=note)
+                return
         self._show_ticker()
+
+    def _retry_note(self) -> str:
+        """ "retrying in 4s: reason", counting down to "retrying now"; "" once another note replaced it."""
+        if self._retry is None:
+            return self.note
+        deadline, reason = self._retry
+        left = math.ceil(deadline - self.clock())
+        return f"retrying in {left}s: {reason}" if left > 0 else f"retrying now: {reason}"
 
     def on_resize(self) -> None:
         self.refresh_line()

@@ -8,6 +8,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from tui.app.formatting import plural
 from tui.chat.updates import ToolCall, ToolCallUpdated, TurnFinished, Update, UsageUpdated
 from tui.config import KNOWN_TOOLS
 from tui.store.models import OutputItem, Usage
@@ -123,10 +124,7 @@ class ToolPanel(VerticalScroll):
             self.mount(card)
         else:
             card.update(describe(call))
-        if len(self._cards) == 1:
-            self._summary("1 tool call")
-        else:
-            self._summary(f"{len(self._cards)} tool calls")
+        self._summary(plural(len(self._cards), "tool call"))
 
     def show_usage(self, usage: Usage | None) -> None:
         """Put the server's `x_tools` counts in the header."""
@@ -135,7 +133,7 @@ class ToolPanel(VerticalScroll):
                 self._summary("No tool calls in this answer.")
             return
         counts = ", ".join(f"{one_line(name)} ×{count}" for name, count in sorted(usage.x_tools.items()))
-        self._summary(f"{len(self._cards)} tool calls · billed: {counts}")
+        self._summary(f"{plural(len(self._cards), 'tool call')} · billed: {counts}")
 
     def _summary(self, text: str) -> None:
         self.query_one(".tools-summary", Static).update(text)
