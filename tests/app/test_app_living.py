@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app_helpers import chat, fill, make_app, make_settings, until
+from textual.theme import Theme
 
 from tui.app.formatting import format_tokens, plural
 from tui.app.widgets.composer import Composer
@@ -204,3 +205,50 @@ async def test_the_first_run_screen_names_every_way_to_give_the_key(tmp_path: Pa
         text = str(app.screen.query_one(".first-run-text").content)
         assert "export DASHSCOPE_API_KEY" in text and "key_file" in text and "key_command" in text
         assert str(tmp_path / "config.toml") in text and "never written" in text
+
+
+async def test_settings_keep_a_theme_they_do_not_list_and_save_palette_themes(sim, tmp_path: Path) -> None:
+    """W6: a saved form keeps the current theme; a theme picked elsewhere (the palette) is written."""
+    register = Theme(name="house-blend", primary="#004578", dark=True)
+    settings = make_settings(tmp_path, sim)
+    app = make_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_engine()
+        app.register_theme(register)
+        app.theme = "dracula"  # as the palette's "Change theme" does
+        await pilot.pause()
+        assert 'theme = "dracula"' in settings.config_path.read_text()
+        app.theme = "house-blend"
+        await pilot.press("f2")
+        await pilot.pause()
+        save = app.screen.query_one("#save")
+        assert save.region.bottom <= 24, "Save is on screen at 80x24"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.theme == "house-blend", "an unlisted theme is kept, not reset"
+
+
+async def test_a_failed_save_keeps_the_change_for_the_session_and_says_why(sim, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, sim, config_path=tmp_path / "config-dir-is-a-file" / "config.toml")
+    (tmp_path / "config-dir-is-a-file").write_text("not a directory")
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        await pilot.press("f2")
+        await pilot.pause()
+        app.screen.query_one("#thinking").value = True
+        await pilot.press("ctrl+s")
+        await until(lambda: any("not saved" in n.message for n in app._notifications), pilot)
+        assert app.settings.thinking, "the change holds for this session"
+        assert any("kept for this session" in n.message for n in app._notifications)
+
+
+async def test_unchecked_boxes_are_empty_and_checked_ones_crossed(sim, tmp_path: Path) -> None:
+    """On and off differ by shape, so they stay apart in 16 colours."""
+    app = make_app(make_settings(tmp_path, sim, tools=["web_search"]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        await pilot.press("f2")
+        await pilot.pause()
+        on, off = app.screen.query_one("#tool-web_search"), app.screen.query_one("#tool-file_search")
+        assert "X" in on._button.plain and "X" not in off._button.plain

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual import on
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, Select, TextArea
 
 from tui.app.screens.dialogs import Dialog
@@ -16,6 +17,16 @@ from tui.config import THEMES as config_themes
 
 #: Every theme the config accepts (Textual's built-ins); one set by hand that is not among them is kept.
 THEMES = config_themes
+
+
+class TickBox(Checkbox):
+    """A checkbox whose box is empty when off: on and off differ by shape, not only by colour (in 16
+    colours both states of Textual's "X" came out grey on olive)."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "X" if self.value else " "
+        return super()._button
 
 
 @dataclass
@@ -41,7 +52,7 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
         width: 76;
         height: auto;
         max-height: 100%;
-        & #settings-sections { height: auto; max-height: 1fr; scrollbar-size-vertical: 1; }
+        & #settings-sections { height: auto; max-height: 70vh; scrollbar-size-vertical: 1; }
         & Label { margin: 1 0 0 0; color: $text-muted; }
         & .dialog-title { margin: 0; color: $text; }
         & TextArea { height: 4; }
@@ -87,8 +98,8 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
         yield Label("Tools")
         with Grid(id="tools-grid"):
             for tool in KNOWN_TOOLS:
-                yield Checkbox(tool.replace("_", " "), tool in current.tools, id=f"tool-{tool}", compact=True)
-        yield Checkbox("Thinking (reasoning summary)", current.thinking, id="thinking", compact=True)
+                yield TickBox(tool.replace("_", " "), tool in current.tools, id=f"tool-{tool}", compact=True)
+        yield TickBox("Thinking (reasoning summary)", current.thinking, id="thinking", compact=True)
         yield Label("System prompt")
         prompt = TextArea(current.system_prompt or "", id="system-prompt", compact=True)
         prompt.cursor_blink = False
