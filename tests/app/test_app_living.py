@@ -7,6 +7,7 @@ from pathlib import Path
 
 from app_helpers import chat, fill, make_app, make_settings, until
 from textual.theme import Theme
+from textual.widgets import Input
 
 from tui.app.formatting import format_tokens, plural
 from tui.app.widgets.composer import Composer
@@ -252,3 +253,31 @@ async def test_unchecked_boxes_are_empty_and_checked_ones_crossed(sim, tmp_path:
         await pilot.pause()
         on, off = app.screen.query_one("#tool-web_search"), app.screen.query_one("#tool-file_search")
         assert "X" in on._button.plain and "X" not in off._button.plain
+
+
+async def test_export_and_import_from_the_app(sim, tmp_path: Path) -> None:
+    """Palette: export the open chat to Markdown and JSON at a path asked for; import the JSON back."""
+    settings = make_settings(tmp_path, sim)
+    conversation = await fill(settings, lambda engine: chat(engine, "Tell me about otters"))
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        titles = [command.title for command in app.get_system_commands(app.chat)]
+        assert {"Export chat as Markdown", "Export chat as JSON", "Import chat from JSON"} <= set(titles)
+        await app.chat.open_conversation(conversation)
+        for fmt in ("md", "json"):
+            await app.run_action(f"export_conversation('{fmt}')", app.chat)
+            await pilot.pause()
+            answer = app.screen.query_one("#answer", Input)
+            assert answer.value.endswith(f"qwen-chat-{conversation}.{fmt}")
+            answer.value = str(tmp_path / f"out.{fmt}")
+            await pilot.press("enter")
+            await until(lambda fmt=fmt: (tmp_path / f"out.{fmt}").exists(), pilot)
+        assert "otters" in (tmp_path / "out.md").read_text()
+        await app.run_action("import_conversation", app.chat)
+        await pilot.pause()
+        app.screen.query_one("#answer", Input).value = str(tmp_path / "out.json")
+        await pilot.press("enter")
+        await until(lambda: app.chat.conversation_id not in (None, conversation), pilot)
+        assert app.chat.pane.messages[0].content == "Tell me about otters"
+        assert len(app.chat.conversations.options) == 2

@@ -36,6 +36,14 @@ def _chat_screen() -> Screen[Any]:
     return ChatScreen()
 
 
+#: Palette commands without a key: (title, help, chat-screen action).
+TRANSFER_COMMANDS = (
+    ("Export chat as Markdown", "Write the open conversation to a .md file", "export_conversation('md')"),
+    ("Export chat as JSON", "Write the open conversation to a .json file (import reads it)", "export_conversation('json')"),
+    ("Import chat from JSON", "Add a conversation from a qwen-tui JSON export", "import_conversation"),
+)
+
+
 class QwenApp(SpanSkippingApp[int]):
     """The full-screen chat client; build it with an engine factory and clock for tests."""
 
@@ -183,6 +191,8 @@ class QwenApp(SpanSkippingApp[int]):
             yield SystemCommand(
                 binding.title, f"{binding.tooltip} ({key})", lambda a=binding.action: self.run_action(a, screen)
             )
+        for title, help_text, action in TRANSFER_COMMANDS:  # palette only: no key
+            yield SystemCommand(title, help_text, lambda a=action: self.run_action(a, screen))
 
     # ----------------------------------------------------------------- screens
     def action_help(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from textual import getters, on, work
 from textual.app import ComposeResult
@@ -657,6 +657,41 @@ class ChatScreen(Screen[None]):
     def action_toggle_wrap(self) -> None:
         self.toggle_class("-cut-code")
         self.notify("Code lines are cut at the edge." if self.has_class("-cut-code") else "Long code lines wrap.")
+
+    # ------------------------------------------------ export and import (issue 16)
+    def action_export_conversation(self, fmt: str) -> None:
+        """Ask where, then write the open conversation as Markdown ("md") or JSON ("json")."""
+        from tui.app.screens import TextPrompt
+        from tui.app.transfer import default_path, export_conversation
+
+        conversation_id = self._list_or_current()
+        if conversation_id is None:
+            self.notify("Open a conversation to export first.")
+            return
+        kind: Literal["md", "json"] = "json" if fmt == "json" else "md"
+
+        async def write(path: str | None) -> None:
+            if path and self.engine is not None:
+                with reporting(self, "Not exported"):
+                    self.notify(await export_conversation(self.engine, conversation_id, kind, path.strip()))
+
+        title = f"Export as {'JSON' if kind == 'json' else 'Markdown'} to"
+        self.app.push_screen(TextPrompt(title, default_path(conversation_id, kind)), write)
+
+    def action_import_conversation(self) -> None:
+        """Ask for a JSON export's path, import it as a new conversation and open it."""
+        from tui.app.screens import TextPrompt
+        from tui.app.transfer import import_conversation
+
+        async def read(path: str | None) -> None:
+            if path and self.engine is not None:
+                with reporting(self, "Not imported"):
+                    conversation_id, note = await import_conversation(self.engine, path.strip())
+                    await self.conversations.reload(keep=conversation_id)
+                    await self._opened(ConversationList.Opened(conversation_id))
+                    self.notify(note)
+
+        self.app.push_screen(TextPrompt("Import a qwen-tui JSON export from", ""), read)
 
     def commands(self) -> list[Command]:
         """Every palette command of this screen, the conversation list's included (all run on the screen)."""
