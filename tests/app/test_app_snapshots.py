@@ -108,7 +108,9 @@ def test_help_screen(snap_compare, sim, tmp_path: Path, size) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_first_run_screen(snap_compare, tmp_path: Path, size) -> None:
     """No key and no --demo: how to set DASHSCOPE_API_KEY or start the demo."""
-    assert snap_compare(make_app(make_settings(tmp_path, None)), terminal_size=size)
+    # A fixed config path: the screen names it.
+    settings = make_settings(tmp_path, None, config_path=Path("/home/you/.config/qwen-tui/config.toml"))
+    assert snap_compare(make_app(settings), terminal_size=size)
 
 
 THEMES_16 = [pytest.param(theme, id=theme) for theme in ("textual-dark", "ansi-dark", "ansi-light")]

@@ -10,20 +10,16 @@ from textual.widgets import Footer, Static
 from tui.text_safety import one_line
 
 FIRST_RUN_TEXT = """\
-qwen-tui needs a DashScope API key to talk to Qwen.
-Give it in one of three ways:
+qwen-tui needs a DashScope API key to talk to Qwen. Give it in one of three ways:
 
-  in your shell:     export DASHSCOPE_API_KEY=sk-...
-  from a file:       key_file = "~/.config/qwen-tui/key"   (its first line)
-  from a command:    key_command = "pass show dashscope"   (its output)
+  in your shell    export DASHSCOPE_API_KEY=sk-...
+  from a file      key_file = "~/.config/qwen-tui/key"   (first line)
+  from a command   key_command = "pass show dashscope"   (its output)
 
-The last two go in {config_path};
-the key itself is never written there.
+The last two go in {config_path}; the key itself is never written there.
 Keys come from Alibaba Cloud Model Studio (API keys page).
 
-Or try everything offline against the built-in simulator:
-
-    qwen-tui --demo
+Or try it offline with the built-in simulator: qwen-tui --demo
 
 Press d to start the demo now, or q to quit."""
 
