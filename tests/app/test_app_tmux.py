@@ -34,25 +34,9 @@ def wait_for_screen(socket: Path, predicate, timeout: float = 20.0) -> str:
 
 def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
     assert QWEN_TUI.exists(), f"{QWEN_TUI} missing: install the project into the venv"
-    socket = tmp_path / "tmux.sock"
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-    }
-    command = f"{QWEN_TUI} --demo; echo EXITED-$?; sleep 5"
-    subprocess.run(
-        ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", "100", "-y", "30",
-         command],
-        env=env, check=True, timeout=10,
-    )
+    socket = start_demo(tmp_path)
     try:
         wait_for_screen(socket, lambda s: "Ask Qwen" in s and "demo simulator" in s)
-        time.sleep(0.5)  # let the app finish its start-up terminal queries before typing
         tmux("send-keys", "-t", "qt", "-l", "Tell me about terminal user interfaces", socket=socket)
         wait_for_screen(socket, lambda s: "Tell me about terminal user interfaces" in s)
         tmux("send-keys", "-t", "qt", "Enter", socket=socket)
@@ -123,9 +107,11 @@ def test_every_footer_key_works_in_tmux_with_default_settings(tmp_path: Path) ->
         press(socket, "F3")
         wait_for_screen(socket, lambda s: "Search chats" in s)
         press(socket, "C-f")
+        time.sleep(0.5)  # the focus moves to the search box before the letters come
         press(socket, "-l", "zzqq")
         wait_for_screen(socket, lambda s: "No matches for" in s)
         press(socket, "C-g")
+        time.sleep(0.5)
         press(socket, "-l", "Tell me about otters")
         press(socket, "Enter")
         wait_for_screen(socket, lambda s: "streaming" in s)
