@@ -29,3 +29,9 @@ def sim_factory() -> Iterator[Callable[..., SimServer]]:
 def sim(sim_factory: Callable[..., SimServer]) -> SimServer:
     """A started simulator with default settings (any non-empty Bearer key, as fast as possible)."""
     return sim_factory()
+
+
+@pytest.fixture(params=["live", "openai"])
+def styled_sim(request: pytest.FixtureRequest, sim_factory: Callable[..., SimServer]) -> SimServer:
+    """A simulator in each wire style: like the live DashScope service, and like OpenAI (vLLM, Ollama, ...)."""
+    return sim_factory(style=request.param)

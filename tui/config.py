@@ -24,11 +24,13 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from tui.api.endpoints import DEFAULT_REGION, REGIONS, resolve_base_url
+from tui.catalog import ALL_EFFORTS, Catalog, CatalogError, load_catalog
 from tui.tool_config import BUILTIN_FUNCTIONS, FunctionTool, McpServer, named_tables
 
 APP_NAME = "qwen-tui"
@@ -38,7 +40,8 @@ KEY_ENV = "DASHSCOPE_API_KEY"
 DEMO_KEY = "sk-demo-not-a-real-key"
 CONFIG_ENV = "QWEN_TUI_CONFIG"
 KNOWN_TOOLS = ("web_search", "web_extractor", "code_interpreter", "web_search_image", "image_search", "file_search")
-EFFORTS = ("low", "medium", "high")
+#: Every reasoning effort the service documents; which a model takes is in the model table.
+EFFORTS = ALL_EFFORTS
 #: Textual's built-in themes (config imports no Textual; a test holds this list to Textual's own).
 THEMES = (
     "ansi-dark", "ansi-light", "atom-one-dark", "atom-one-light", "catppuccin-frappe", "catppuccin-latte",
@@ -58,7 +61,11 @@ ENV_VARS: dict[str, str] = {
     "effort": "QWEN_TUI_EFFORT",
     "system_prompt": "QWEN_TUI_SYSTEM_PROMPT",
     "theme": "QWEN_TUI_THEME",
+    "private": "QWEN_TUI_PRIVATE",
+    "session_cache": "QWEN_TUI_SESSION_CACHE",
 }
+#: Settings that are true or false (1/0, true/false, yes/no, on/off in the environment).
+_BOOLEANS = ("thinking", "private", "session_cache")
 #: Keys the TOML file accepts: the settings above plus where the key comes from.
 FILE_KEYS = (*ENV_VARS, "key_file", "key_command")
 #: Tables the TOML file may hold besides those keys: `[models."NAME"]` overrides or adds a model of the
@@ -105,6 +112,9 @@ class Settings(BaseModel):
     region: str = DEFAULT_REGION
     base_url: str | None = None
     model: str = DEFAULT_MODEL
+    #: `[models."NAME"]` tables of the file: overrides of the model table (see tui/catalog.py). Before
+    #: `effort`, which is checked against the model's row.
+    models: dict[str, dict[str, Any]] = Field(default_factory=dict)
     db_path: Path = Field(default_factory=default_db_path)
     tools: list[str] = Field(default_factory=list)
     #: Strict: `thinking = "yes"` in the file is a mistake to report, not a truthy string.
@@ -112,12 +122,14 @@ class Settings(BaseModel):
     effort: str | None = None
     system_prompt: str | None = None
     theme: str | None = None
+    #: New conversations are private: `store: false`, nothing kept on the server, every turn replayed.
+    private: bool = Field(default=False, strict=True)
+    #: Send DashScope's `x-dashscope-session-cache: enable` (cheaper, faster multi-turn input).
+    session_cache: bool = Field(default=True, strict=True)
     demo: bool = Field(default=False, strict=True)
     debug: bool = Field(default=False, strict=True)
     key_file: Path | None = None
     key_command: str | None = None
-    #: `[models."NAME"]` tables of the file: overrides of the model table (see tui/catalog.py).
-    models: dict[str, dict[str, Any]] = Field(default_factory=dict)
     #: MCP servers (`[[mcp]]` or `[mcp.LABEL]`), local function tools (`[[function]]`), the local tools
     #: on by default, the folder read_file/list_dir may read (default: the working directory), and
     #: the knowledge base (vector store) id `file_search` searches.
@@ -209,9 +221,20 @@ class Settings(BaseModel):
 
     @field_validator("effort")
     @classmethod
-    def _known_effort(cls, value: str | None) -> str | None:
-        if value is not None and value not in EFFORTS:
+    def _known_effort(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """An effort the service knows, and (for a model in the table) one this model takes."""
+        if value is None:
+            return value
+        if value not in EFFORTS:
             raise ValueError(f"unknown effort {value!r}; choose from: {', '.join(EFFORTS)}")
+        model = info.data.get("model")
+        try:
+            row = load_catalog(info.data.get("models")).get(model) if model else None
+        except CatalogError:
+            row = None  # reported on `models` itself
+        if row is not None and value != "none" and value not in row.efforts:
+            takes = f"it takes: {', '.join(row.efforts)}" if row.efforts else "it takes no effort setting"
+            raise ValueError(f"model {model!r} does not take effort {value!r}; {takes}")
         return value
 
     @field_validator("models")
@@ -234,6 +257,11 @@ class Settings(BaseModel):
     def endpoint(self) -> str:
         """The base URL requests go to: a custom `base_url`, else the region's preset."""
         return resolve_base_url(self.region, self.base_url)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The model table with this config's `[models."NAME"]` overrides applied."""
+        return load_catalog(self.models)
 
     @property
     def masked_key(self) -> str:
@@ -364,7 +392,7 @@ def _from_env(name: str, raw: str) -> Any:
     """Turn an environment string into the setting's type (lists are comma-separated)."""
     if name == "tools":
         return [part.strip() for part in raw.split(",") if part.strip()]
-    if name == "thinking":
+    if name in _BOOLEANS:
         lowered = raw.strip().lower()
         if lowered in ("1", "true", "yes", "on"):
             return True

@@ -98,7 +98,8 @@ async def test_stream_with_thinking_and_tools_parses_every_event(sim: SimServer)
     assert not any(isinstance(e, t.UnknownEvent) for e in events)
     kinds = {type(e.item) for e in events if isinstance(e, t.OutputItemDoneEvent)}
     assert {t.ReasoningItem, t.WebSearchCallItem, t.MessageItem} <= kinds
-    assert any(isinstance(e, t.ReasoningSummaryTextDeltaEvent) for e in events)
+    # The live style streams DS-ZH's `reasoning_text.*`, OpenAI's the summary events.
+    assert any(isinstance(e, (t.ReasoningSummaryTextDeltaEvent, t.ReasoningTextDeltaEvent)) for e in events)
     assert events[-1].response.usage.x_tools
 
 
@@ -117,7 +118,7 @@ async def test_wrong_key_is_an_auth_error_that_does_not_show_the_key(sim_factory
         with pytest.raises(AuthError) as info:
             await collect(client, request())
     error = info.value
-    assert error.status == 401 and error.code == "invalid_api_key" and error.request_id
+    assert error.status == 401 and error.code in ("InvalidApiKey", "invalid_api_key") and error.request_id
     assert KEY not in str(error) and KEY not in repr(error)
     assert "\n" not in str(error) and "API key" in str(error)
     assert len(sim.requests) == 1  # auth errors are not retried
@@ -138,7 +139,7 @@ async def test_rate_limit_waits_retry_after_then_succeeds(sim: SimServer) -> Non
     [(attempt, delay, error)] = retries.calls
     assert attempt == 1 and delay == pytest.approx(0.2)
     assert isinstance(error, RateLimitError) and error.retry_after == pytest.approx(0.2)
-    assert error.code == "limit_requests"
+    assert error.code in ("Throttling.RateQuota", "rate_limit_exceeded")
     assert len(sim.requests) == 2
 
 
@@ -230,12 +231,21 @@ async def test_malformed_create_body_raises_protocol_error(sim: SimServer) -> No
             await client.create(request())
 
 
-async def test_unknown_previous_id_is_previous_response_not_found(sim: SimServer) -> None:
+async def test_unknown_previous_id_is_previous_response_not_found(styled_sim: SimServer) -> None:
+    """Live: HTTP 200 + `response.failed` with InvalidParameter (B1); OpenAI: a 400 with its own code."""
+    sim = styled_sim
     async with client_for(sim.base_url) as client:
         with pytest.raises(PreviousResponseNotFound) as info:
             await collect(client, request(previous_response_id="resp_does_not_exist"))
-    assert info.value.status == 400 and info.value.code == "previous_response_not_found"
-    assert len(sim.requests) == 1
+        with pytest.raises(PreviousResponseNotFound) as unstreamed:
+            await client.create(request(previous_response_id="resp_does_not_exist"))
+    if sim.style == "live":
+        assert (info.value.status, info.value.code) == (None, "InvalidParameter")
+        assert "Not found previous_response_id: resp_does_not_exist" in str(info.value)
+    else:
+        assert (info.value.status, info.value.code) == (400, "previous_response_not_found")
+    assert unstreamed.value.status == 400
+    assert len(sim.requests) == 2
 
 
 async def test_forgotten_previous_id_is_previous_response_not_found(sim: SimServer) -> None:

@@ -132,12 +132,28 @@ async def test_error_event_then_end_raises_the_servers_error(raw_server: Any) ->
     assert "model overloaded" in str(info.value) and info.value.code == "internal_error"
 
 
-async def test_failed_response_is_a_terminal_event_not_an_exception(raw_server: Any) -> None:
+async def test_failed_response_after_the_answer_started_is_a_terminal_event(raw_server: Any) -> None:
     failed = {**RESPONSE, "status": "failed", "error": {"code": "server_error", "message": "boom"}}
-    raw_server.add(raw_server.sse_reply(raw_server.sse_event({"type": "response.failed", "response": failed, "sequence_number": 0})))
+    created = {"type": "response.created", "response": {**RESPONSE, "status": "in_progress"}, "sequence_number": 0}
+    item = {"type": "response.output_item.added", "output_index": 0, "sequence_number": 1,
+            "item": {"type": "message", "id": "m", "role": "assistant", "content": []}}
+    raw_server.add(raw_server.sse_reply(b"".join(raw_server.sse_event(e) for e in (
+        created, item, {"type": "response.failed", "response": failed, "sequence_number": 2}))))
     async with client_for(raw_server) as client:
-        [event] = await collect(client)
-    assert isinstance(event, t.ResponseFailedEvent) and event.response.error.message == "boom"
+        events = await collect(client)
+    assert isinstance(events[-1], t.ResponseFailedEvent) and events[-1].response.error.message == "boom"
+
+
+async def test_failed_response_before_any_output_is_the_typed_refusal(raw_server: Any) -> None:
+    """DashScope refuses a streamed request with HTTP 200 and a first `response.failed` (audit B1), no id (B3)."""
+    created = {"type": "response.created", "response": {**RESPONSE, "status": "queued"}, "sequence_number": 0}
+    failed = {"type": "response.failed", "sequence_number": 1, "response": {
+        "status": "failed", "error": {"code": "InvalidParameter", "message": "Not found previous_response_id: resp_1"}}}
+    raw_server.add(raw_server.sse_reply(raw_server.sse_event(created) + raw_server.sse_event(failed)))
+    async with client_for(raw_server) as client:
+        with pytest.raises(PreviousResponseNotFound) as info:
+            await collect(client)
+    assert info.value.code == "InvalidParameter" and "resp_1" in str(info.value)
 
 
 async def test_dashscope_native_error_body(raw_server: Any) -> None:
@@ -211,12 +227,13 @@ async def test_retry_after_forms(raw_server: Any, headers: dict[str, str], low: 
 
 
 async def test_retry_after_longer_than_the_cap_is_raised_at_once(raw_server: Any) -> None:
-    raw_server.add(raw_server.http_reply(429, {"error": {"message": "quota", "code": "Throttling.AllocationQuota"}},
+    raw_server.add(raw_server.http_reply(429, {"error": {"message": "slow down", "code": "Throttling.RateQuota"}},
                                          headers={"retry-after": str(int(MAX_RETRY_AFTER) + 60)}))
     async with client_for(raw_server) as client:
         with pytest.raises(RateLimitError) as info:
             await client.create(request())
     assert info.value.retry_after == MAX_RETRY_AFTER + 60
+    assert f"asks to wait {int(MAX_RETRY_AFTER) + 60} s" in str(info.value)  # reported with its length
     assert len(raw_server.requests) == 1
 
 
@@ -243,7 +260,7 @@ async def test_api_key_echoed_by_the_server_is_redacted_in_errors_and_logs(
         with pytest.raises(ApiError) as info:
             await client.create(request())
     assert KEY not in str(info.value) and KEY not in repr(info.value) and "***" in str(info.value)
-    assert "retry 1/2" in caplog.text and "over its quota" in caplog.text
+    assert "retry 1 in" in caplog.text and "over its quota" in caplog.text
     assert KEY not in caplog.text
 
 

@@ -51,8 +51,8 @@ def test_crlf_split_across_chunks_is_one_line_end() -> None:
     decoder = SSEDecoder()
     assert decoder.feed(b"data: x\r") == []
     assert decoder.feed(b"\n") == []
-    assert decoder.feed(b"\r") == []
-    assert decoder.feed(b"\n") == [ServerSentEvent(None, "x")]
+    assert decoder.feed(b"\r") == [ServerSentEvent(None, "x")]  # the blank line ends at its CR
+    assert decoder.feed(b"\n") == []
 
 
 def test_comment_only_block_dispatches_nothing() -> None:

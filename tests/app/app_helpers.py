@@ -89,6 +89,22 @@ async def stream_in(
                 after_flush(index)
 
 
+def opened(conversation_id: int, *keys: str):
+    """A `run_before` that waits for the engine, opens a conversation and presses `keys`."""
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await app.wait_for_engine()
+        await app.chat.open_conversation(conversation_id)
+        await pilot.pause()
+        for key in keys:  # one at a time: each may scroll or re-layout the transcript
+            await pilot.press(key)
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause()
+
+    return run_before
+
+
 class SixteenColours(LineFilter):
     """What a 16-colour terminal gets (`TEXTUAL_COLOR_SYSTEM=standard`, TERM=linux): Rich's downgrade of
     every colour to the 16 ANSI ones, applied to the screen a snapshot records (which otherwise keeps

@@ -6,27 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_helpers import chat, in_sixteen_colours, make_app, make_settings, populate, until
+from app_helpers import chat, in_sixteen_colours, make_app, make_settings, opened, populate, until
 
 from tui.app.widgets.conversation_list import ConversationList
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
-
-
-def opened(conversation_id: int, *keys: str):
-    """A `run_before` that waits for the engine, opens a conversation and presses `keys`."""
-
-    async def run_before(pilot) -> None:
-        app = pilot.app
-        await app.wait_for_engine()
-        await app.chat.open_conversation(conversation_id)
-        await pilot.pause()
-        for key in keys:  # one at a time: each may scroll or re-layout the transcript
-            await pilot.press(key)
-            await pilot.wait_for_scheduled_animations()
-            await pilot.pause()
-
-    return run_before
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -10,26 +10,24 @@ import time
 from pathlib import Path
 
 import pytest
+from terminals import tmux, wait_for_screen
 
 QWEN_TUI = Path(sys.executable).parent / "qwen-tui"
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
-def tmux(*args: str, socket: Path) -> str:
-    done = subprocess.run(["tmux", "-S", str(socket), *args], capture_output=True, text=True, timeout=10)
-    return done.stdout
-
-
-def wait_for_screen(socket: Path, predicate, timeout: float = 20.0) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = tmux("capture-pane", "-p", "-t", "qt", socket=socket)
-        if predicate(screen):
-            return screen
-        time.sleep(0.1)
-    raise AssertionError(f"the screen never showed what was expected:\n{screen}")
+def tmux_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of an app in tmux: config, data and state under tmp_path, a UTF-8 xterm."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+    }
 
 
 def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
@@ -52,15 +50,7 @@ def test_demo_in_tmux_streams_an_answer_and_quits(tmp_path: Path) -> None:
 def start_demo(tmp_path: Path, width: int = 100, height: int = 30, args: str = "--demo", name: str = "tmux") -> Path:
     """`qwen-tui ARGS` in a tmux with default settings (prefix ctrl+b); its socket, once ready for keys."""
     socket = tmp_path / f"{name}.sock"
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-    }
+    env = tmux_env(tmp_path)
     subprocess.run(
         ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", str(width),
          "-y", str(height), f"{QWEN_TUI} {args}; echo EXITED-$?; sleep 5"],

@@ -7,7 +7,7 @@ from chat_support import MakeEngine, ask
 from tui.chat.engine import ChatEngine
 from tui.chat.updates import ChainFallback, ResponseCreated, TurnFinished, TurnStarted
 from tui.sim import SimServer
-from tui.store.models import RESPONSE_TTL_SECONDS
+from tui.chat.chain import RESPONSE_TTL_SECONDS
 
 WEEK_AND_A_SECOND = RESPONSE_TTL_SECONDS + 1
 

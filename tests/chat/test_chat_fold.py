@@ -59,7 +59,6 @@ def test_plain_stream_folds_text_usage_and_id() -> None:
         ev(7, "response.completed", response=response("completed", output=[message_item("Hello, John")], usage=usage)),
     ])
     assert fold.response_id == "resp_1"
-    assert fold.created_at == 1000.0
     assert fold.text == "Hello, John"
     assert streamed_text(updates) == "Hello, John"
     assert fold.terminal == "complete"

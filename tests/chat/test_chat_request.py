@@ -33,10 +33,16 @@ def test_replay_sends_system_prompt_then_every_message_with_text() -> None:
     assert replay_input(PATH[:1], "   ")[0]["role"] == "user"
 
 
-def test_chain_sends_only_the_last_message_without_system_prompt() -> None:
+def test_chain_sends_only_what_the_server_lacks_without_system_prompt() -> None:
+    """After a failed turn (W12) the chain resumes on the last completed answer, with every user message since."""
     options = TurnOptions(model="m", endpoint=REGIONS["singapore"], system_prompt="Be brief.")
     body = build_request(options, PATH, mode="chain", previous_response_id="r2").to_body()
-    assert body["input"] == [{"role": "user", "content": "Do you remember my name?"}]
+    assert body["input"] == [
+        {"role": "user", "content": "Still there?"},
+        {"role": "user", "content": "Do you remember my name?"},
+    ]
+    body = build_request(options, PATH[:3], mode="chain", previous_response_id="r2").to_body()
+    assert body["input"] == [{"role": "user", "content": "Still there?"}]
     assert body["previous_response_id"] == "r2" and body["stream"] is True
     with pytest.raises(ValueError):
         build_request(options, PATH, mode="chain")
@@ -61,7 +67,8 @@ def test_effort_is_sent_only_where_it_applies(region: str, thinking: bool, effor
     options = TurnOptions(model="m", endpoint=REGIONS[region], tools=("web_search",), thinking=thinking, effort=effort, store=False)
     body = build_request(options, PATH, mode="replay").to_body()
     assert body.get("reasoning") == expected
-    assert body["enable_thinking"] is thinking
+    # No enable_thinking beside an effort (the service drops the flag in favour of reasoning.effort).
+    assert body.get("enable_thinking") is (None if expected else thinking)
     assert body["tools"] == [{"type": "web_search"}] and body["store"] is False
 
 
@@ -76,3 +83,39 @@ def test_tools_bring_what_dashscope_requires_with_them() -> None:
 
     other_model = TurnOptions(model="qwen-plus", endpoint=REGIONS["singapore"], tools=("code_interpreter",))
     assert build_request(other_model, PATH, mode="replay").to_body()["enable_thinking"] is False
+
+
+@pytest.mark.parametrize(
+    ("model", "thinking", "effort", "fields"),
+    [
+        # Current models turn thinking off with reasoning.effort = "none" (their table row says effort_none).
+        ("qwen3.8-flash", False, None, {"reasoning": {"effort": "none"}}),
+        ("qwen3.8-flash", True, "xhigh", {"reasoning": {"effort": "xhigh"}}),
+        ("qwen3.8-flash", True, None, {"enable_thinking": True}),
+        ("qwen3.8-flash", True, "none", {"reasoning": {"effort": "none"}}),  # effort none is thinking off
+        # Older models turn it off with enable_thinking = false, and take only low/medium/high.
+        ("qwen3-max", False, "high", {"enable_thinking": False}),
+        ("qwen3-max", True, "high", {"reasoning": {"effort": "high"}}),
+        ("qwen3-max", True, "max", {"enable_thinking": True}),  # not an effort this model takes
+        # A model that always thinks gets no switch at all unless an effort is chosen.
+        ("qwen3.8-max", False, None, {}),
+        ("qwen3.8-max", False, "low", {"reasoning": {"effort": "low"}}),
+    ],
+)
+def test_thinking_and_effort_follow_the_model_table(
+    model: str, thinking: bool, effort: str | None, fields: dict
+) -> None:
+    options = TurnOptions(model=model, endpoint=REGIONS["singapore"], thinking=thinking, effort=effort)
+    body = build_request(options, PATH, mode="replay").to_body()
+    assert {key: body[key] for key in ("enable_thinking", "reasoning") if key in body} == fields
+
+
+def test_tools_that_need_thinking_come_from_the_table_and_its_overrides() -> None:
+    from tui.catalog import load_catalog
+
+    # qwen3.8-flash runs code_interpreter only while thinking (DS-ZH): the table says so, not its name.
+    flash = TurnOptions(model="qwen3.8-flash", endpoint=REGIONS["singapore"], tools=("code_interpreter",))
+    assert build_request(flash, PATH, mode="replay").to_body().get("enable_thinking") is True
+    relaxed = load_catalog({"qwen3.8-flash": {"tools_need_thinking": []}}).lookup("qwen3.8-flash")
+    overridden = TurnOptions(model="qwen3.8-flash", endpoint=REGIONS["singapore"], tools=("code_interpreter",), info=relaxed)
+    assert build_request(overridden, PATH, mode="replay").to_body()["reasoning"] == {"effort": "none"}

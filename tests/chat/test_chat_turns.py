@@ -70,7 +70,7 @@ async def test_conversation_options_override_engine_defaults(sim: SimServer, eng
     updates = await ask(engine, searching.id, "What is Rust?")
     body = sim.requests[-1]
     assert body["tools"] == [{"type": "web_search"}]
-    assert body["reasoning"] == {"effort": "high"} and body["enable_thinking"] is True
+    assert body["reasoning"] == {"effort": "high"} and "enable_thinking" not in body  # effort wins (B4)
     assert any(isinstance(u, ToolCallUpdated) and u.call.type == "web_search_call" for u in updates)
 
     await engine.set_options(searching.id, tools=None, thinking=False)

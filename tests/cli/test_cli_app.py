@@ -2,63 +2,11 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
-import re
-import select
-import struct
 import subprocess
 import sys
-import termios
-import time
 
 from cli_process import PROCESS_TIMEOUT, Cli
-
-_ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-class Terminal:
-    """A child process on an 80x24 pseudo-terminal; `wait_for` reads its screen output until text shows up."""
-
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        self.master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        self.process = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env={**env, "TERM": "xterm-256color"},
-            start_new_session=True,
-            # The pty is its controlling terminal (as under ssh): if the test run dies, the hang-up ends the app.
-            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
-        )
-        os.close(slave)
-        self.output = b""
-
-    def wait_for(self, text: str) -> None:
-        deadline = time.monotonic() + PROCESS_TIMEOUT
-        while text.encode() not in _ESCAPES.sub(b"", self.output):
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"{text!r} never appeared on the screen"
-            if select.select([self.master], [], [], min(remaining, 0.5))[0]:
-                self.output += os.read(self.master, 65536)
-
-    def type(self, keys: str) -> None:
-        os.write(self.master, keys.encode())
-
-    def __enter__(self) -> Terminal:
-        return self
-
-    def __exit__(self, failed: type[BaseException] | None, *_: object) -> None:
-        """A failed test kills the app (the passing path waits for it with `close()`)."""
-        if failed is not None:
-            self.close(kill=True)
-
-    def close(self, *, kill: bool = False) -> int:
-        """Wait for the process to end (kill it first when the test already failed)."""
-        try:
-            if kill:
-                self.process.kill()
-            return self.process.wait(timeout=PROCESS_TIMEOUT)
-        finally:
-            os.close(self.master)
+from terminals import Terminal
 
 
 def test_demo_opens_the_app_answers_and_keeps_the_chat_in_the_demo_database(cli: Cli) -> None:

@@ -132,10 +132,10 @@ def test_a_conversation_keeps_its_model_until_model_is_given_again(cli: Cli, sim
     assert first["model"] == "qwen-plus" and sim.requests[-1]["model"] == "qwen-plus"
     ask_json(cli, sim, "-c", "And about beavers")  # the default model does not take over
     assert sim.requests[-1]["model"] == "qwen-plus"
-    moved = ask_json(cli, sim, "-c", "--model", "qwen-max", "And about otters again")
-    assert moved["model"] == "qwen-max" and sim.requests[-1]["model"] == "qwen-max"
+    moved = ask_json(cli, sim, "-c", "--model", "qwen3.5-plus", "And about otters again")
+    assert moved["model"] == "qwen3.5-plus" and sim.requests[-1]["model"] == "qwen3.5-plus"
     ask_json(cli, sim, "-c", "One more about otters")
-    assert sim.requests[-1]["model"] == "qwen-max"  # the explicit choice stays with the conversation
+    assert sim.requests[-1]["model"] == "qwen3.5-plus"  # the explicit choice stays with the conversation
 
 
 def test_dropped_stream_fails_with_one_line_and_keeps_the_partial_answer(cli: Cli, sim_factory) -> None:

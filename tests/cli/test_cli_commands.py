@@ -170,7 +170,7 @@ def test_the_collector_is_off_only_while_the_command_imports(cli: Cli, sim) -> N
         "import gc; import tui.__main__; import tui.app.app as app; from tui.app import run_app\n"
         "class Probe:\n"
         "    return_code = 0\n"
-        "    def __init__(self, settings): pass\n"
+        "    def __init__(self, settings, **options): pass\n"
         "    def run(self): print('on' if gc.isenabled() else 'off')\n"
         "app.QwenApp = Probe; run_app(None)"
     )

@@ -45,7 +45,7 @@ def test_a_full_disk_mid_answer_keeps_what_fit_and_history_stays_readable(tmp_pa
             assert listed.returncode == 0 and "write at length" in listed.stdout, (folder_state, listed.stderr)
             assert cli.run("show", "1").stdout == shown.stdout
             found = cli.run("search", "length")
-            assert found.returncode == 0 and found.stdout.startswith("1  #1"), (folder_state, found.stderr)
+            assert found.returncode == 0 and "\n1  #1  user" in "\n" + found.stdout, (folder_state, found.stderr)
             exported = cli.run("export", "1", "--format", "json")
             assert exported.returncode == 0, (folder_state, exported.stderr)
             assert json.loads(exported.stdout)["messages"][1]["status"] == "incomplete"

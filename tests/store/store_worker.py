@@ -3,6 +3,7 @@
 Usage: store_worker.py write DB TAG TURNS START_FILE   (opens DB, prints "ready", waits for START_FILE,
                                                         then writes TURNS turns)
        store_worker.py stream DB                        (prints ids, then streams a search and text until killed)
+       store_worker.py open DB                          (opens DB; prints the StoreError and exits 1 if refused)
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from tui.store import OutputItem, Store, Usage
+from tui.store import OutputItem, Store, StoreError, Usage
 
 #: The tool call the streaming worker has under way when it is killed.
 SEARCH = OutputItem("ws_1", "web_search_call", "searching", {"query": "capital of France"})
@@ -52,8 +53,20 @@ async def stream(db: str) -> None:
         await asyncio.sleep(0.005)
 
 
+async def open_only(db: str) -> int:
+    try:
+        store = await Store.open(db)
+    except StoreError as exc:
+        print(exc, flush=True)
+        return 1
+    await store.close()
+    return 0
+
+
 if __name__ == "__main__":
     mode, *args = sys.argv[1:]
+    if mode == "open":
+        sys.exit(asyncio.run(open_only(args[0])))
     if mode == "write":
         asyncio.run(write(args[0], args[1], int(args[2]), args[3]))
     else:

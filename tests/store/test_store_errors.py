@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from store_support import OpenStore
+from store_support import WORKER, OpenStore
 
 from tui.store import StoreError
 from tui.store.schema import SCHEMA_VERSION
@@ -63,17 +66,62 @@ async def test_a_path_that_cannot_be_created_is_refused(open_store: OpenStore, t
     assert blocker.read_text() == "a file where a folder should be"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write read-only files")
+#: Root ignores file permissions through these two capabilities; without them it meets them like anyone.
+_DROP_ROOT_POWERS = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
+
+
+def _open_as_a_user(path: Path) -> subprocess.CompletedProcess[str]:
+    """`Store.open(path)` in a child process that file permissions apply to, even when the tests run as root.
+
+    As root (CI runs as root) the child is still root but has lost CAP_DAC_OVERRIDE and
+    CAP_DAC_READ_SEARCH (setpriv, util-linux), so a chmod 444 file is really read-only to it.
+    """
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        probe = subprocess.run([*_DROP_ROOT_POWERS, "true"], capture_output=True, check=False) if shutil.which("setpriv") else None
+        if probe is None or probe.returncode != 0:
+            pytest.skip("running as root, and setpriv cannot drop CAP_DAC_OVERRIDE here (needs util-linux and CAP_SETPCAP)")
+        prefix = _DROP_ROOT_POWERS
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    return subprocess.run(
+        [*prefix, sys.executable, str(WORKER), "open", str(path)], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+
+
 async def test_read_only_file_is_refused(open_store: OpenStore, tmp_path: Path) -> None:
     path = tmp_path / "chats.db"
     store = await open_store(path)
     await store.close()
     path.chmod(0o444)
-    before = path.read_bytes()
-    with pytest.raises(StoreError) as caught:
-        await open_store(path)
-    assert "not writable" in _one_line(caught)
-    assert path.read_bytes() == before
+    before = _snapshot(tmp_path)
+    refused = _open_as_a_user(path)
+    assert refused.returncode == 1, refused.stderr
+    assert refused.stdout == f"the database {path} is not writable; check its permissions or choose another path\n"
+    assert _snapshot(tmp_path) == before
+
+
+async def test_a_database_in_a_read_only_folder_is_refused(open_store: OpenStore, tmp_path: Path) -> None:
+    folder = tmp_path / "locked"
+    path = folder / "chats.db"
+    store = await open_store(path)
+    await store.close()
+    folder.chmod(0o555)  # the file is writable, but SQLite could not create its journal beside it
+    try:
+        before = _snapshot(folder)
+        refused = _open_as_a_user(path)
+        assert refused.returncode == 1, refused.stderr
+        assert "not writable" in refused.stdout
+        assert _snapshot(folder) == before
+    finally:
+        folder.chmod(0o755)
+
+
+async def test_the_permission_check_lets_a_writable_file_open(open_store: OpenStore, tmp_path: Path) -> None:
+    path = tmp_path / "chats.db"
+    store = await open_store(path)
+    await store.close()
+    opened = _open_as_a_user(path)
+    assert opened.returncode == 0, opened.stdout + opened.stderr
 
 
 async def test_another_programs_database_is_not_adopted(open_store: OpenStore, tmp_path: Path) -> None:

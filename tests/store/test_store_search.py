@@ -55,6 +55,19 @@ async def test_a_single_letter_matches_only_that_word(store: Store) -> None:
     assert [h.message_id for h in await store.search("au")] == [ids["café"]]
 
 
+async def test_two_letters_are_enough_to_find_a_word_while_typing(store: Store) -> None:
+    ids = await _seed(store)
+    assert [h.message_id for h in await store.search("pa")] == [ids["risotto"]]  # "patience"
+    assert await store.search("p") == []  # one letter is the word "p" only, and there is none
+    assert [h.message_id for h in await store.search("a pa")] == [ids["risotto"]]  # it is the last word that counts
+    assert await store.search("risotto p") == []
+
+
+async def test_a_nul_in_the_query_separates_words_like_a_space(store: Store) -> None:
+    ids = await _seed(store)
+    assert [h.message_id for h in await store.search("risotto\x00patience")] == [ids["risotto"]]
+
+
 async def test_case_and_accents_do_not_matter(store: Store) -> None:
     ids = await _seed(store)
     assert [h.message_id for h in await store.search("CAFE")] == [ids["café"]]

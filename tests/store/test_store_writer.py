@@ -13,7 +13,7 @@ import pytest
 
 from store_support import FakeClock, OpenStore, StatementLog, dead_pid, raw_execute, raw_rows
 
-from tui.store import INTERRUPTED, RESPONSE_TTL_SECONDS, OutputItem, Store, TurnWriter, Usage
+from tui.store import INTERRUPTED, OutputItem, Store, TurnWriter, Usage
 from tui.store.search import SNIPPET_CLOSE, SNIPPET_OPEN
 
 
@@ -104,11 +104,11 @@ async def test_text_is_batched_not_written_per_delta(store: Store, db_path: Path
 async def test_response_id_gets_a_seven_day_expiry(store: Store) -> None:
     _, _, turn = await _turn(store)
     writer = store.turn_writer(turn)
-    await writer.set_response("resp_abc", "resp_prev", 1_800_000_100)
+    await writer.set_response("resp_abc", "resp_prev", 1_800_000_100, 1_800_604_900)  # the chat layer's expiry
     message = await store.get_message(turn)
     assert (message.response_id, message.previous_response_id) == ("resp_abc", "resp_prev")
     assert message.response_created_at == 1_800_000_100
-    assert message.expires_at == 1_800_000_100 + RESPONSE_TTL_SECONDS
+    assert message.expires_at == 1_800_604_900
     assert message.status == "streaming"
     await writer.finish("complete")
 

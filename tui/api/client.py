@@ -1,8 +1,9 @@
 """`ResponsesClient`: `POST {base_url}/responses` over httpx, as one response or a stream of typed events.
 
-Retries 429, 5xx and connection failures with bounded exponential backoff (honouring Retry-After),
-but only before the first byte of an answer: once a stream has started, a failure is raised to the
-caller (`StreamDropped`, `ProtocolError`) so nothing is ever shown twice.
+Retries 5xx and connection failures with bounded exponential backoff, and rate limits (429) for up
+to about a minute (honouring Retry-After), but only before the first byte of an answer: once a
+stream has started, a failure is raised to the caller (`StreamDropped`, `ProtocolError`) so nothing
+is ever shown twice. Quota, billing and content refusals are never retried.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import email.utils
 import json
 import logging
 import random
+import socket
 import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
@@ -31,12 +33,16 @@ from tui.api.errors import (
     RateLimitError,
     ServerError,
     StreamDropped,
+    documented_error,
 )
 from tui.api.sse import DONE, ServerSentEvent, SSEDecoder
 from tui.api.types import (
     TERMINAL_EVENT_TYPES,
     ErrorEvent,
+    OutputItemAddedEvent,
+    OutputItemDoneEvent,
     Response,
+    ResponseFailedEvent,
     ResponseRequest,
     StreamEvent,
     parse_event,
@@ -44,8 +50,26 @@ from tui.api.types import (
 
 log = logging.getLogger(__name__)
 
-#: A Retry-After longer than this is not waited for; the person sees the rate limit instead.
+#: A Retry-After longer than this is not waited for; the person sees the rate limit (and the wait) instead.
 MAX_RETRY_AFTER = 60.0
+#: How long rate-limited requests keep being retried in all: DashScope's limits recover "within one minute" (RL).
+RATE_LIMIT_BUDGET = 60.0
+#: Silence allowed on a stream while a tool item is open: DS examples show web_extractor / image search
+#: runs with no events between output_item.added and .done, and code runs can be long (B11).
+TOOL_IDLE_TIMEOUT = 300.0
+#: Lifecycle events that carry no answer; a `response.failed` after only these is a refused request (B1).
+_LIFECYCLE = frozenset({"response.created", "response.in_progress", "response.queued"})
+#: Output items that are not tool runs (everything else may run silently on the server).
+_NOT_TOOLS = frozenset({"message", "reasoning"})
+
+
+def keepalive_options() -> list[tuple[int, int, int]]:
+    """TCP keepalive on the socket, probing after 30 s of silence, so a dead peer is found during a long tool run."""
+    options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+    for name, value in (("TCP_KEEPIDLE", 30), ("TCP_KEEPINTVL", 10), ("TCP_KEEPCNT", 3)):
+        if hasattr(socket, name):  # Linux; macOS lacks TCP_KEEPIDLE, Windows most of them
+            options.append((socket.IPPROTO_TCP, getattr(socket, name), value))
+    return options
 
 RetryCallback = Callable[[int, float, ApiError], None]
 
@@ -65,10 +89,19 @@ class ResponsesClient:
         max_backoff: float = 8.0,
         transport: httpx.AsyncBaseTransport | None = None,
         headers: dict[str, str] | None = None,
+        tool_timeout: float = TOOL_IDLE_TIMEOUT,
+        rate_limit_budget: float = RATE_LIMIT_BUDGET,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url + "/responses"
+        #: Longest silence on a stream (or wait for a reply) before it counts as dropped.
         self.timeout = timeout
+        #: Longest silence while a tool item is open (its run may send nothing for minutes).
+        self.tool_timeout = max(timeout, tool_timeout)
+        self.rate_limit_budget = rate_limit_budget
+        # A stream's socket reads may wait the tool limit; the stream enforces the shorter one itself
+        # when no tool runs, and the wait for the reply's head is bounded by `timeout` in `_open`.
+        self._stream_timeout = httpx.Timeout(timeout, connect=connect_timeout, read=self.tool_timeout)
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -76,13 +109,16 @@ class ResponsesClient:
         all_headers = {"Accept": "application/json", **(headers or {})}
         if api_key:
             all_headers["Authorization"] = f"Bearer {api_key}"
+        verify = not self.base_url.startswith("http://")
+        if transport is None:
+            transport = httpx.AsyncHTTPTransport(verify=verify, socket_options=keepalive_options())
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             transport=transport,
             headers=all_headers,
             # Only this base URL is ever requested (no redirects): a plain-http one (the demo
             # simulator, a local proxy) never uses TLS, so skip loading the CA bundle (~35 ms).
-            verify=not self.base_url.startswith("http://"),
+            verify=verify,
         )
 
     def __repr__(self) -> str:
@@ -136,12 +172,26 @@ class ResponsesClient:
             if "json" in response.headers.get("content-type", ""):
                 raise self._json_instead_of_stream(response, await response.aread())
             error_event: ErrorEvent | None = None
-            async with aclosing(self._sse_batches(response)) as batches:
+            # Lifecycle events are held back until the answer starts: DashScope refuses a streamed request
+            # with HTTP 200 and a `response.failed`, which must become the same typed error as a 4xx (B1).
+            held: list[StreamEvent] | None = []
+            tools: set[str] = set()
+            async with aclosing(self._sse_batches(response, lambda: self.tool_timeout if tools else self.timeout)) as batches:
                 async for batch in batches:
                     for sse in batch:
                         if sse.data == DONE:
                             raise self._unfinished(error_event, "the server ended the stream early")
                         event = parse_event(sse.data, sse.event)
+                        if held is not None:
+                            if event.type in _LIFECYCLE:
+                                held.append(event)
+                                continue
+                            if isinstance(event, ResponseFailedEvent):
+                                raise self._refused(event, response)
+                            for early in held:
+                                yield early
+                            held = None
+                        _track_tools(event, tools)
                         yield event
                         if event.type in TERMINAL_EVENT_TYPES:
                             return
@@ -160,25 +210,36 @@ class ResponsesClient:
         try:
             if "json" in response.headers.get("content-type", ""):
                 raise self._json_instead_of_stream(response, await response.aread())
-            async with aclosing(self._sse_batches(response)) as batches:
+            async with aclosing(self._sse_batches(response, lambda: self.timeout)) as batches:
                 async for batch in batches:
                     for sse in batch:
                         yield sse
         finally:
             await response.aclose()
 
-    async def _sse_batches(self, response: httpx.Response) -> AsyncGenerator[list[ServerSentEvent], None]:
-        """The SSE events of `response`, one list per chunk; transport failures become StreamDropped."""
+    async def _sse_batches(
+        self, response: httpx.Response, idle_limit: Callable[[], float]
+    ) -> AsyncGenerator[list[ServerSentEvent], None]:
+        """The SSE events of `response`, one list per chunk; transport failures become StreamDropped.
+
+        `idle_limit()` is the silence allowed before the next chunk (longer while a tool runs).
+        """
         decoder = SSEDecoder()
+        chunks = response.aiter_bytes()
+        limit = idle_limit()
         try:
-            async for chunk in response.aiter_bytes():
+            while True:
+                limit = idle_limit()
+                try:
+                    async with asyncio.timeout(limit):
+                        chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    break
                 batch = decoder.feed(chunk)
                 if batch:
                     yield batch
-        except httpx.TimeoutException:
-            raise StreamDropped(
-                f"no data from the server for {self.timeout:g} s", status=response.status_code
-            ) from None
+        except (httpx.TimeoutException, TimeoutError):
+            raise StreamDropped(f"no data from the server for {limit:g} s", status=response.status_code) from None
         except httpx.HTTPError as exc:
             raise StreamDropped(
                 self._redact(f"the connection was lost: {_reason(exc)}"), status=response.status_code
@@ -197,15 +258,21 @@ class ResponsesClient:
         if body.get("stream"):
             headers["Accept"] = "text/event-stream"
         attempt = 0
+        waited = 0.0
         while True:
             try:
-                request = self._http.build_request("POST", url or self.url, content=content, headers=headers)
-                response = await self._http.send(request, stream=True)
+                streamed = bool(body.get("stream"))
+                request = self._http.build_request(
+                    "POST", url or self.url, content=content, headers=headers,
+                    timeout=self._stream_timeout if streamed else httpx.USE_CLIENT_DEFAULT,
+                )
+                async with asyncio.timeout(self.timeout if streamed else None):
+                    response = await self._http.send(request, stream=True)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
                 # Nothing reached the model (or a pooled connection was stale): safe to retry.
                 error: ApiError = NetworkError(self._redact(f"cannot reach {self.base_url}: {_reason(exc)}"))
                 retry_after = None
-            except httpx.TimeoutException:
+            except (httpx.TimeoutException, TimeoutError):
                 raise NetworkError(f"no reply from the server within {self.timeout:g} s") from None
             except httpx.HTTPError as exc:
                 raise NetworkError(self._redact(f"the request failed: {_reason(exc)}")) from None
@@ -222,15 +289,24 @@ class ResponsesClient:
                 if not isinstance(error, (RateLimitError, ServerError)):
                     raise error
                 retry_after = error.retry_after if isinstance(error, RateLimitError) else None
-            if attempt >= self.max_retries or (retry_after or 0) > MAX_RETRY_AFTER:
+            if retry_after is not None and retry_after > MAX_RETRY_AFTER:
+                error.message += f" (the server asks to wait {retry_after:.0f} s)"
                 raise error
-            attempt += 1
             if retry_after is not None:
                 delay = retry_after
             else:
-                delay = min(self.backoff * 2 ** (attempt - 1), self.max_backoff)
+                delay = min(self.backoff * 2**attempt, self.max_backoff)
                 delay *= 1 - 0.25 * random.random()
-            log.warning("retry %d/%d in %.2f s after: %s", attempt, self.max_retries, delay, error)
+            if isinstance(error, RateLimitError):
+                # Rate limits recover within a minute: keep trying while the waits fit in the budget
+                # (a Retry-After of exactly MAX_RETRY_AFTER fits; a budget of 0 turns these retries off).
+                if self.rate_limit_budget <= 0 or waited + delay > self.rate_limit_budget:
+                    raise error
+            elif attempt >= self.max_retries:
+                raise error
+            attempt += 1
+            waited += delay
+            log.warning("retry %d in %.2f s after: %s", attempt, delay, error)
             if on_retry is not None:
                 on_retry(attempt, delay, error)
             await asyncio.sleep(delay)
@@ -241,6 +317,43 @@ class ResponsesClient:
         error.message = self._redact(error.message)
         log.info("error reply: %s", error)
         return error
+
+    def _refused(self, event: ResponseFailedEvent, response: httpx.Response) -> ApiError:
+        """The typed error for a stream whose answer is a `response.failed` before any output (HTTP 200)."""
+        failure = event.response.error
+        code = failure.code if failure is not None else None
+        message = self._redact(failure.message if failure is not None and failure.message else "the request failed")
+        error = _classify(None, code, message, _request_id(response.headers, None), None)
+        log.info("refused in the stream: %s", error)
+        return error
+
+    async def delete_response(self, response_id: str) -> bool:
+        """`DELETE {base}/responses/{id}`: True if deleted, False if the server no longer had it."""
+        return await self._stored("DELETE", response_id) is not None
+
+    async def get_response(self, response_id: str) -> Response | None:
+        """`GET {base}/responses/{id}`: the stored response, or None if the server no longer has it."""
+        raw = await self._stored("GET", response_id)
+        if raw is None:
+            return None
+        try:
+            return Response.model_validate_json(raw)
+        except ValidationError as exc:
+            raise ProtocolError(f"the reply is not a valid response ({exc.error_count()} problems)") from None
+
+    async def _stored(self, method: str, response_id: str) -> bytes | None:
+        """One request on a stored response; its body, or None for 404. Not retried (best effort)."""
+        try:
+            response = await self._http.request(method, f"{self.url}/{response_id}")
+        except httpx.TimeoutException:
+            raise NetworkError(f"no reply from the server within {self.timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise NetworkError(self._redact(f"cannot reach {self.base_url}: {_reason(exc)}")) from None
+        if response.status_code == 404:
+            return None
+        if not response.is_success:
+            raise self._error(response, response.content)
+        return response.content
 
     def _json_instead_of_stream(self, response: httpx.Response, raw: bytes) -> ApiError:
         """The error for a stream request answered with a plain JSON body (gateways do this for errors)."""
@@ -309,6 +422,9 @@ def _classify(
         and any(w in lowered for w in ("not found", "expired", "not exist", "invalid", "unknown"))
     ):
         return PreviousResponseNotFound(message, **kwargs)
+    documented = documented_error(code, message)
+    if documented is not None:
+        return documented(message, **kwargs)
     if status in (401, 403) or (code or "").lower() in ("invalidapikey", "invalid_api_key"):
         return AuthError(message, **kwargs)
     if status == 429 or (status is None and code and ("rate" in code.lower() or "limit" in code.lower())):
@@ -342,6 +458,20 @@ def _retry_after(headers: httpx.Headers | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def _track_tools(event: StreamEvent, open_tools: set[str]) -> None:
+    """Keep the set of tool items that are running (added, not yet done), by item id or output index."""
+    if not isinstance(event, (OutputItemAddedEvent, OutputItemDoneEvent)):
+        return
+    item = event.item
+    if item.type in _NOT_TOOLS:
+        return
+    key = getattr(item, "id", None) or f"#{event.output_index}"
+    if isinstance(event, OutputItemAddedEvent):
+        open_tools.add(key)
+    else:
+        open_tools.discard(key)
 
 
 def _request_id(headers: httpx.Headers, fallback: str | None) -> str | None:

@@ -8,6 +8,8 @@ class ApiError(Exception):
 
     #: What a person should read before the server's own message.
     summary = "The API request failed"
+    #: What a person can do about it (empty: nothing specific); front ends show it after the message.
+    advice = ""
 
     def __init__(
         self,
@@ -92,3 +94,62 @@ class ProtocolError(ApiError):
     """The server sent something that is not a valid Responses API body or event."""
 
     summary = "The server sent an invalid reply"
+
+
+# --- refusals that waiting does not cure (B12): never retried, each with what to do ----------------
+
+
+class QuotaExceeded(ApiError):
+    """`Throttling.AllocationQuota` / `insufficient_quota` (HTTP 429): the quota is used up, not a burst limit."""
+
+    summary = "The quota for this model is used up"
+    advice = "check your plan and free quota in the Model Studio console, or choose another model"
+
+
+class BillingError(ApiError):
+    """`Arrearage`: the Alibaba Cloud account has an overdue payment."""
+
+    summary = "The account has an overdue payment"
+    advice = "settle the bill in the Alibaba Cloud console, then try again"
+
+
+class ContentRejected(BadRequestError):
+    """`DataInspectionFailed`: the service's content inspection refused the input or the output."""
+
+    summary = "The service's content inspection refused the message"
+    advice = "rephrase the message and send it again"
+
+
+class ModelNotFound(BadRequestError):
+    """`ModelNotFound` / `model_not_found`: the service does not offer the model (here, or to this key)."""
+
+    summary = "The service does not offer this model"
+    advice = "check the model name and --region; 'qwen-tui models' lists the models"
+
+
+#: Documented codes (lower-cased) of both error styles -> the error they mean (ERR page, PROBE, OpenAI).
+_CODE_ERRORS: dict[str, type[ApiError]] = {
+    "throttling.allocationquota": QuotaExceeded,
+    "insufficient_quota": QuotaExceeded,
+    "arrearage": BillingError,
+    "datainspectionfailed": ContentRejected,
+    "data_inspection_failed": ContentRejected,
+    "modelnotfound": ModelNotFound,
+    "model_not_found": ModelNotFound,
+}
+
+
+def documented_error(code: str | None, message: str) -> type[ApiError] | None:
+    """The error class a documented code (or a quota message without one) stands for, else None."""
+    found = _CODE_ERRORS.get((code or "").lower())
+    if found is None and "exceeded your current quota" in message.lower():
+        found = QuotaExceeded
+    return found
+
+
+def advice_for(error_text: str) -> str:
+    """What to do about a stored turn error (its text starts with the error's summary), or ""."""
+    for kind in (QuotaExceeded, BillingError, ContentRejected, ModelNotFound):
+        if error_text.startswith(kind.summary):
+            return kind.advice
+    return ""

@@ -26,11 +26,12 @@ class ServerSentEvent:
 class SSEDecoder:
     """Feed it chunks as they arrive; it returns the events each chunk completes."""
 
-    __slots__ = ("_parts", "_started", "_data", "_event", "_last_id", "_retry")
+    __slots__ = ("_after_cr", "_data", "_event", "_last_id", "_parts", "_retry", "_started")
 
     def __init__(self) -> None:
         self._parts: list[bytes] = []  # the unfinished last line, in pieces (no quadratic re-joining)
         self._started = False  # whether the BOM check at the start of the stream is done
+        self._after_cr = False  # whether the last chunk ended on a CR (a LF next would be its CRLF)
         self._data: list[bytes] = []
         self._event: bytes | None = None
         self._last_id: str | None = None
@@ -38,28 +39,23 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Decode `chunk` and return the events it completes (possibly none)."""
+        if self._after_cr and chunk:
+            self._after_cr = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]  # the LF of a CRLF whose CR ended the previous chunk
         parts = self._parts
-        if self._started and b"\n" not in chunk and b"\r" not in chunk and not (parts and parts[-1][-1:] == b"\r"):
-            parts.append(chunk)  # the middle of a long line: nothing can complete yet
+        if b"\n" not in chunk and b"\r" not in chunk:
+            parts.append(chunk)  # the middle of a long line (or of a BOM): nothing can complete yet
             return []
-        buf = b"".join(parts) + chunk if parts else chunk
-        if not self._started:
-            if len(buf) < 3 and _BOM.startswith(buf):
-                self._parts = [buf]  # could still be the start of a BOM
-                return []
-            self._started = True
-            if buf.startswith(_BOM):
-                buf = buf[3:]
+        buf = self._begin(b"".join(parts) + chunk if parts else chunk)
         if b"\r" in buf:
-            # A trailing CR may be the first half of a CRLF: keep it for the next chunk.
-            held = buf.endswith(b"\r")
-            if held:
-                buf = buf[:-1]
+            # A CR ends its line at once (CR-only servers stream live); should the chunk end on
+            # it, a LF opening the next chunk is the rest of a CRLF and is dropped there.
+            self._after_cr = buf.endswith(b"\r")
             lines = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-            rest = lines.pop() + (b"\r" if held else b"")
         else:
             lines = buf.split(b"\n")
-            rest = lines.pop()
+        rest = lines.pop()
         self._parts = [rest] if rest else []
         return self._lines(lines)
 
@@ -69,16 +65,16 @@ class SSEDecoder:
         WHATWG discards an unterminated last event; we keep it because some servers omit the
         final blank line. (A connection that breaks mid-event is the client's to report.)
         """
-        rest = b"".join(self._parts)
+        rest = self._begin(b"".join(self._parts))  # holds no line end: feed() split on them all
         self._parts = []
-        if not self._started and _BOM.startswith(rest):
-            rest = b""
+        return self._lines([rest, b""])
+
+    def _begin(self, buf: bytes) -> bytes:
+        """`buf` without the BOM that may open the stream (looked for once, in its first full line)."""
+        if self._started:
+            return buf
         self._started = True
-        lines = rest.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n") if rest else []
-        if lines and lines[-1] == b"":
-            lines.pop()
-        lines.append(b"")
-        return self._lines(lines)
+        return buf[3:] if buf.startswith(_BOM) else buf
 
     def _lines(self, lines: list[bytes]) -> list[ServerSentEvent]:
         """Apply complete lines to the pending event; return the events blank lines dispatched.
@@ -101,9 +97,7 @@ class SSEDecoder:
                     data = []
                 event = retry = None
                 continue
-            first = line[0]
-            if first == 58:  # b":" starts a comment (DashScope sends ":HTTP_STATUS/200")
-                continue
+            # A comment (":HTTP_STATUS/200" from DashScope, ":" keep-alives) has an empty field name: ignored below.
             field, colon, value = line.partition(b":")
             if colon and value[:1] == b" ":
                 value = value[1:]

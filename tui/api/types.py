@@ -286,9 +286,12 @@ class ResponseError(_Wire):
 
 
 class Response(_Wire):
-    """A response object, as returned by `create()` and carried by `response.*` lifecycle events."""
+    """A response object, as returned by `create()` and carried by `response.*` lifecycle events.
 
-    id: str
+    `id` may be missing on a terminal event: DashScope's refusal of a streamed request never became a response (B3).
+    """
+
+    id: str | None = None
     object: str = "response"
     created_at: float | None = None
     model: str | None = None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
@@ -12,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -20,6 +24,7 @@ from tui.app.engine_host import EngineFactory, EngineHost, EngineReady
 from tui.app.keys import BindingGroup, Command, keymap_problems, live_key
 from tui.app.reporting import Problem
 from tui.app.sent_spans import SpanSkippingApp
+from tui.app.terminal_driver import TerminalDriver, TerminalLost
 
 if TYPE_CHECKING:
     from tui.app.screens.chat import ChatScreen
@@ -107,6 +112,7 @@ class QwenApp(SpanSkippingApp[int]):
 
     def on_mount(self) -> None:
         self._started = True  # from now on a theme change is the person's (watch_theme saves it)
+        self._handle_signals()
         problems = keymap_problems(self.settings.keys, self.binding_scopes())
         if problems:
             self.notify(f"[keys] in config.toml: {'; '.join(problems)}", severity="warning", markup=False, timeout=10)
@@ -121,7 +127,40 @@ class QwenApp(SpanSkippingApp[int]):
         """Quitting mid-answer stops it (stored as cancelled) before the store closes."""
         if self.screen_stack:
             await self.chat.stop_turn()
+            await self.chat.save_draft_quietly()
         await self.engine_host.close()
+
+    # ------------------------------------------------------ signals and terminal
+    def get_driver_class(self) -> type[Driver]:
+        """Our `TerminalDriver` on POSIX terminals (pastes kept whole, a lost terminal noticed)."""
+        if sys.platform == "win32":
+            return super().get_driver_class()
+        return TerminalDriver
+
+    def _handle_signals(self) -> None:
+        """SIGTERM and SIGHUP quit as ctrl+q does: the answer is stored as cancelled, the terminal restored.
+
+        A SIGHUP that was ignored when we started (nohup) stays ignored; a lost terminal is then
+        noticed by `TerminalDriver` instead.
+        """
+        loop = asyncio.get_running_loop()
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)  # Windows has no SIGHUP
+            if number is None or signal.getsignal(number) is signal.SIG_IGN:
+                continue
+            try:
+                loop.add_signal_handler(number, self._quit_on_signal, number)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no such signal
+                pass
+
+    def _quit_on_signal(self, number: int) -> None:
+        log.info("quitting on signal %s", number)
+        self.exit(return_code=128 + number)
+
+    def on_terminal_lost(self, _event: TerminalLost) -> None:
+        """Nobody can see or type any more: quit (saving the answer as cancelled) instead of spinning."""
+        log.info("the terminal has gone; quitting")
+        self.exit(return_code=128 + signal.SIGHUP)
 
     # ------------------------------------------------------------------ engine
     @property
@@ -155,6 +194,10 @@ class QwenApp(SpanSkippingApp[int]):
         chat = app + _bindings(ChatScreen.BINDINGS)
         widgets: list[type[Widget]] = [Composer, MessagePane, ConversationList]
         dialogs: list[type[Screen[Any]]] = [FirstRunScreen, HelpScreen, SettingsScreen, TextPrompt, Confirm]
+        from tui.app.screens.consent import ConsentDialog
+        from tui.app.screens.tools_dialog import ToolsDialog
+
+        dialogs += [ConsentDialog, ToolsDialog]
         return [chat + _bindings(w.BINDINGS) for w in widgets] + [app + _bindings(d.BINDINGS) for d in dialogs]
 
     def binding_groups(self) -> list[BindingGroup]:

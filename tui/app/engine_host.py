@@ -12,6 +12,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from tui.chat.engine import ChatEngine
+    from tui.chat.functions import Consent
     from tui.config import Settings
 
 EngineFactory = Callable[["Settings"], AbstractAsyncContextManager["ChatEngine"]]
@@ -33,6 +34,8 @@ class EngineHost:
         self._stack: AsyncExitStack | None = None
         #: Set once opening the engine finished (whether or not it worked), so early sends can wait.
         self._settled = asyncio.Event()
+        #: Asked before a local function runs, on every engine this host opens (see `ask_with`).
+        self.consent: Consent | None = None
 
     async def open(self, settings: Settings) -> ChatEngine:
         """Close any engine and open one for `settings`; raises what opening raised."""
@@ -42,6 +45,7 @@ class EngineHost:
             stack = AsyncExitStack()
             try:
                 self.engine = await stack.enter_async_context(self.factory(settings))
+                self.engine.consent = self.consent
             except BaseException:
                 await stack.aclose()
                 raise
@@ -49,6 +53,13 @@ class EngineHost:
             return self.engine
         finally:
             self._settled.set()
+
+    def ask_with(self, consent: Consent) -> None:
+        """Ask `consent` before any local function runs, on the open engine and on every one opened later
+        (without it the engine denies every call)."""
+        self.consent = consent
+        if self.engine is not None:
+            self.engine.consent = consent
 
     async def close(self) -> None:
         stack, self._stack, self.engine = self._stack, None, None

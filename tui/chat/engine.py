@@ -6,6 +6,7 @@ Shared by the headless CLI and the Textual app, so it holds no UI and imports no
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -13,19 +14,25 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tui.api.client import ResponsesClient
+from tui.api.errors import ApiError
 from tui.api.mcp import McpTool, list_tools
 from tui.catalog import Catalog, shipped_catalog
 from tui.chat.agent_tools import AgentTools, builtin_entries
-from tui.chat.chain import EXPIRY_MARGIN_SECONDS, ChainState, TurnOptions, chain_state, turn_options
+from tui.chat.chain import ChainState, TurnOptions, chain_state, plan_chain, turn_options
 from tui.chat.cost import Cost, total_cost, turn_cost
 from tui.chat.errors import EngineError
 from tui.chat.functions import Consent, FunctionLoop, FunctionRunner, function_specs
 from tui.chat.images import Attachment, DataUrlCache
 from tui.chat.meter import ContextMeter, meter_for
 from tui.chat.turn import Turn, TurnPlan
+from tui.chat.updates import RemoteCleanup
 from tui.store import Store
 from tui.store.export import data_url
-from tui.store.models import ChainMode, Conversation, Message, SearchHit, Usage
+from tui.store.models import Conversation, Message, SearchHit, Usage
+
+log = logging.getLogger("tui.chat")
+#: How long deleting a conversation waits for the server to drop each stored response (best effort).
+REMOTE_DELETE_TIMEOUT = 5.0
 
 #: Title a conversation has until its first message names it.
 DEFAULT_TITLE = "New chat"
@@ -43,6 +50,8 @@ class EngineSettings:
     effort: str | None = None
     system_prompt: str | None = None
     store_responses: bool = True
+    #: New conversations are private (`store: false`, always replayed) unless their own option says not.
+    private: bool = False
     #: The model table (shipped, with config's overrides): windows, vision, endpoints, prices.
     catalog: Catalog = field(default_factory=shipped_catalog)
     #: The currency prices are shown in, following the region (catalog.currency).
@@ -120,6 +129,15 @@ class ChatEngine:
         merged = {**conversation.options, **options}
         merged = {name: value for name, value in merged.items() if value is not None}
         return await self.store.update_conversation(conversation_id, options=merged)
+
+    async def set_private(self, conversation_id: int, private: bool) -> Conversation:
+        """Make a conversation private (`store: false`: nothing kept on the server, every turn replayed) or not."""
+        return await self.set_options(conversation_id, private=private)
+
+    def is_private(self, conversation: Conversation) -> bool:
+        """Whether turns of `conversation` go with `store: false` (its own option, else the default)."""
+        own = conversation.options or {}
+        return not self.settings.store_responses or bool(own.get("private", self.settings.private))
 
     async def set_model(self, conversation_id: int, model: str) -> Conversation:
         """The model the conversation's next turns use (a conversation keeps its model otherwise)."""
@@ -234,12 +252,9 @@ class ChatEngine:
         if store is not None:
             options = replace(options, store=store)
         path = path if path is not None else await self.store.path_to(user.id)
-        info = self.settings.catalog.lookup(options.model)
         api = self.api_for(options.model)
-        parent = path[-2] if len(path) > 1 else None
-        chainable = api == "responses" and parent is not None and options.store and self._chainable(parent)
-        previous = parent.response_id if chainable and parent is not None else None
-        mode: ChainMode = "chain" if previous else "replay"
+        # Chat Completions keeps nothing on the server: those turns always replay.
+        mode, previous = plan_chain(path, self._clock(), store=options.store and api == "responses")
         assistant = await self.store.start_assistant(
             conversation.id, parent_id=user.id, model=options.model, mode=mode, stored=options.store,
             api="chat" if api == "chat" else None,
@@ -255,7 +270,7 @@ class ChatEngine:
             head_before=head_before,
             question_is_new=question_is_new,
             api=api,
-            model_info=info,
+            model_info=options.model_info,
             images=await self._image_urls(path),
         )
         turn = Turn(
@@ -357,6 +372,8 @@ class ChatEngine:
             thinking=self.settings.thinking,
             effort=self.settings.effort,
             store=self.settings.store_responses,
+            private=self.settings.private,
+            models=self.settings.catalog,
         )
         agent = self.settings.agent
         builtin_entries(options.tools, agent.knowledge_base)  # file_search without a knowledge base fails here
@@ -430,15 +447,6 @@ class ChatEngine:
             remember=remember,
         )
 
-    def _chainable(self, message: Message | None) -> bool:
-        """Whether a new turn after `message` can ride on its server-side response (local clock, with margin)."""
-        return (
-            message is not None
-            and message.role == "assistant"
-            and message.api != "chat"  # a chat completion id is no previous_response_id
-            and self.store.response_valid(message, self._clock() + EXPIRY_MARGIN_SECONDS)
-        )
-
     async def _member(self, conversation_id: int, message_id: int) -> Message:
         message = await self.store.get_message(message_id)
         if message is None or message.conversation_id != conversation_id:
@@ -477,10 +485,10 @@ class ChatEngine:
         """
         if isinstance(conversation, int):
             conversation = await self.conversation(conversation)
-        head = None
+        path: list[Message] = []
         if conversation.head_message_id is not None:
-            head = await self.store.get_message(conversation.head_message_id)
-        return chain_state(head, chainable=self.settings.store_responses and self._chainable(head))
+            path = await self.store.path_to(conversation.head_message_id)
+        return chain_state(path, self._clock(), store=not self.is_private(conversation))
 
     # --- reading and managing (thin passthroughs so front ends never touch the store) --------
 
@@ -515,12 +523,50 @@ class ChatEngine:
     async def set_archived(self, conversation_id: int, archived: bool) -> Conversation:
         return await self.store.update_conversation(conversation_id, archived=archived)
 
-    async def delete(self, conversation_id: int) -> None:
-        """Delete a conversation; refused while an answer streams into it, here or in another process."""
+    async def draft(self, conversation_id: int | None) -> str:
+        """The unsent text kept for a conversation (None: the new one)."""
+        return await self.store.draft(conversation_id)
+
+    async def save_draft(self, conversation_id: int | None, text: str) -> None:
+        """Keep the unsent text of a conversation across restarts (blank forgets it)."""
+        await self.store.set_draft(conversation_id, text)
+
+    async def data_version(self) -> int:
+        """Changes when another process wrote to the database (see `Store.data_version`)."""
+        return await self.store.data_version()
+
+    async def delete(self, conversation_id: int, *, remote: bool = True) -> RemoteCleanup:
+        """Delete a conversation here, then (best effort) its responses stored on the server.
+
+        The local delete never waits on the server and never fails because of it; the returned
+        `RemoteCleanup` says what happened there, for the front end to report. Refused while an
+        answer streams into it, here or in another process.
+        """
         running = self._running.get(conversation_id)
         if running is not None and not running.done:
             raise EngineError("an answer is still streaming into this conversation; stop it first, then delete")
+        messages = await self.store.conversation_messages(conversation_id)
+        stored = [m.response_id for m in messages if m.response_id and m.stored and m.api != "chat"]
         await self.store.delete_conversation(conversation_id)
+        if not remote or not stored:
+            return RemoteCleanup()
+        return await self._delete_remote(stored)
+
+    async def _delete_remote(self, response_ids: list[str]) -> RemoteCleanup:
+        deleted = gone = 0
+        for done, response_id in enumerate(response_ids):
+            try:
+                async with asyncio.timeout(REMOTE_DELETE_TIMEOUT):
+                    if await self.client.delete_response(response_id):
+                        deleted += 1
+                    else:
+                        gone += 1
+            except (ApiError, TimeoutError) as exc:
+                # One failure is enough to report: the server (or the way to it) is not answering.
+                log.info("could not delete stored response %s: %s", response_id, exc)
+                why = " ".join(str(exc).split()) or f"no reply within {REMOTE_DELETE_TIMEOUT:g} s"
+                return RemoteCleanup(deleted, gone, len(response_ids) - done, why)
+        return RemoteCleanup(deleted, gone)
 
     async def export_markdown(self, conversation_id: int, image_links: dict[str, str] | None = None) -> str:
         """The head branch as Markdown; `image_links` (sha256 -> relative path) links images written beside it."""

@@ -34,6 +34,7 @@ def engine_settings(settings: Settings) -> EngineSettings:
         thinking=settings.thinking,
         effort=settings.effort,
         system_prompt=settings.system_prompt,
+        private=settings.private,
         agent=AgentTools(
             mcp=tuple(settings.mcp),
             functions=tuple(settings.function),
@@ -43,6 +44,11 @@ def engine_settings(settings: Settings) -> EngineSettings:
             secret_env=(KEY_ENV,),
         ),
     )
+
+
+def client_headers(settings: Settings) -> dict[str, str]:
+    """Extra request headers: DashScope's session cache unless switched off (other servers ignore it)."""
+    return {"x-dashscope-session-cache": "enable"} if settings.session_cache else {}
 
 
 @asynccontextmanager
@@ -68,7 +74,7 @@ async def open_engine(
         )
     store = await Store.open(settings.db_path, clock=clock, read_only_fallback=read_only_fallback)
     try:
-        async with ResponsesClient(settings.endpoint, key) as client:
+        async with ResponsesClient(settings.endpoint, key, headers=client_headers(settings)) as client:
             engine = ChatEngine(store, client, settings=engine_settings(settings), clock=clock)
             try:
                 yield engine

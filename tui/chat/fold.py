@@ -72,7 +72,6 @@ class TurnFold:
     """The state of one assistant turn as its stream events arrive; `apply()` returns what changed."""
 
     response_id: str | None = None
-    created_at: float | None = None
     usage: Usage | None = None
     #: Set by a terminal event: "complete", "incomplete" or "failed".
     terminal: MessageStatus | None = None
@@ -136,7 +135,6 @@ class TurnFold:
 
     def _on_created(self, event: Any) -> list[Update]:
         self.response_id = event.response.id
-        self.created_at = event.response.created_at
         return []
 
     def _on_terminal(self, event: Any) -> list[Update]:
@@ -180,16 +178,18 @@ class TurnFold:
         key = self._part_key(event)
         return self._settle_text(key, event.output_index, event.content_index, event.text)
 
+    # `reasoning_summary_text.*` (OpenAI, DashScope's legacy path) and `reasoning_text.*` (DashScope's
+    # newer spelling, no summary_index) both fold into the item's summary parts, so both stream live.
     def _on_summary_delta(self, event: Any) -> list[Update]:
         item_id = event.item_id or f"reasoning-{event.output_index}"
         entry = self._reasoning_entry(item_id, event.output_index)
-        entry.parts.setdefault(event.summary_index, []).append(event.delta)
+        entry.parts.setdefault(getattr(event, "summary_index", 0), []).append(event.delta)
         return [ReasoningDelta(item_id, event.delta)] if event.delta else []
 
     def _on_summary_done(self, event: Any) -> list[Update]:
         item_id = event.item_id or f"reasoning-{event.output_index}"
         text = event.text if event.type.endswith("text.done") else event.part.text
-        return self._settle_summary(item_id, event.output_index, event.summary_index, text)
+        return self._settle_summary(item_id, event.output_index, getattr(event, "summary_index", 0), text)
 
     # Arguments and code are concatenated, not chunked: every delta's update carries a snapshot of the
     # whole text so far, so joining chunks on each read would copy just as much.
@@ -381,6 +381,8 @@ _HANDLERS = {
     "response.reasoning_summary_text.delta": TurnFold._on_summary_delta,
     "response.reasoning_summary_text.done": TurnFold._on_summary_done,
     "response.reasoning_summary_part.done": TurnFold._on_summary_done,
+    "response.reasoning_text.delta": TurnFold._on_summary_delta,
+    "response.reasoning_text.done": TurnFold._on_summary_done,
     "response.function_call_arguments.delta": TurnFold._on_arguments_delta,
     "response.function_call_arguments.done": TurnFold._on_arguments_done,
     "response.code_interpreter_call_code.delta": TurnFold._on_code_delta,

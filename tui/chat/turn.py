@@ -17,7 +17,7 @@ from tui.api.chat_completions import stream_chat
 from tui.api.client import ResponsesClient
 from tui.api.errors import ApiError, PreviousResponseNotFound
 from tui.catalog import ModelInfo
-from tui.chat.chain import ImageUrls, TurnOptions, build_request
+from tui.chat.chain import ImageUrls, TurnOptions, build_request, expiry
 from tui.chat.chat_request import chat_body
 from tui.chat.functions import FunctionLoop
 from tui.chat.meter import meter_for
@@ -34,7 +34,7 @@ from tui.chat.updates import (
     Update,
 )
 from tui.store import Store, TurnWriter
-from tui.store.models import RESPONSE_TTL_SECONDS, ChainMode, Message, MessageStatus, OutputItem
+from tui.store.models import ChainMode, Message, MessageStatus, OutputItem
 
 log = logging.getLogger("tui.chat")
 
@@ -146,7 +146,7 @@ class Turn:
         self._queue.put_nowait(update)
 
     def _on_retry(self, attempt: int, delay: float, error: ApiError) -> None:
-        self._push(Retrying(attempt, delay, str(error)))
+        self._push(Retrying(attempt, delay, str(error), resume_at=self._clock() + delay))
 
     async def _run(self) -> None:
         plan = self._plan
@@ -257,9 +257,12 @@ class Turn:
             async for event in events:
                 updates = fold.apply(event)
                 if event.type == "response.created" and fold.response_id:
+                    # The expiry is computed once, here, by the chain policy; the store only records it.
                     created = self._clock()
-                    await writer.set_response(fold.response_id, previous, created)
-                    self._push(ResponseCreated(fold.response_id, created + RESPONSE_TTL_SECONDS))
+                    chainable = self._plan.options.store and self._plan.api != "chat"
+                    expires_at = expiry(created) if chainable else None
+                    await writer.set_response(fold.response_id, previous, created, expires_at)
+                    self._push(ResponseCreated(fold.response_id, expires_at))
                 for update in updates:
                     if isinstance(update, TextDelta):
                         writer.append(update.text)

@@ -27,18 +27,52 @@ class TurnStarted:
 
 @dataclass(frozen=True, slots=True)
 class Retrying:
-    """A retryable failure before the first byte; the engine waits `delay` seconds."""
+    """A retryable failure before the first byte; the engine waits `delay` seconds, until `resume_at`.
+
+    A rate limit is retried for up to about a minute: a front end counts down to `resume_at` (on the
+    engine's clock) and cancelling the turn gives up the wait.
+    """
 
     attempt: int
     delay: float
     reason: str
+    resume_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ChainFallback:
-    """The server no longer knows the chained id; the turn is re-sent as a local replay."""
+    """The server no longer knows the chained id; the turn is re-sent as a local replay (once per turn).
+
+    Front ends say so once: the status line, and one stderr line in `ask`.
+    """
 
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteCleanup:
+    """What deleting a conversation did to its responses stored on the server (best effort).
+
+    Not a turn update: `ChatEngine.delete` returns it, for the front end to report in one line.
+    """
+
+    deleted: int = 0
+    already_gone: int = 0
+    failed: int = 0
+    #: The first failure, as one line (None if none failed).
+    error: str | None = None
+
+    def summary(self) -> str:
+        """One line for a person: what happened on the server."""
+        total = self.deleted + self.already_gone + self.failed
+        if total == 0:
+            return "nothing was stored on the server"
+        parts = [f"deleted {self.deleted} of {total} stored responses on the server"]
+        if self.already_gone:
+            parts.append(f"{self.already_gone} had already expired")
+        if self.failed:
+            parts.append(f"{self.failed} could not be deleted ({self.error}); the server drops them after 7 days")
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

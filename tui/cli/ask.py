@@ -85,9 +85,10 @@ class TurnPrinter:
         elif isinstance(update, ToolCallUpdated):
             self._tool(update.call)
         elif isinstance(update, Retrying):
+            # One line per wait: a rate limit may be retried for about a minute (Ctrl+C gives up).
             log.info("retrying (attempt %s) in %.1f s: %s", update.attempt, update.delay, update.reason)
             summary = update.reason.split(": ", 1)[0]
-            self._note(f"{summary}; retrying in {update.delay:.1f} s (attempt {update.attempt})")
+            self._note(f"{summary}; retrying in {update.delay:.1f} s (attempt {update.attempt}; Ctrl+C gives up)")
         elif isinstance(update, ChainFallback):
             log.info("chain fallback: %s", update.reason)
             self._note("the server no longer has this conversation's context; resending it in full")
@@ -282,6 +283,8 @@ async def _target_conversation(engine: ChatEngine, args: argparse.Namespace, set
     (--tools, --thinking, --effort, --model)."""
     chosen = {"tools": settings.tools, "thinking": settings.thinking, "effort": settings.effort}
     options = {name: value for name, value in chosen.items() if value is not None}
+    if settings.private:
+        options["private"] = True
     if args.continue_ is None:
         conversation = await engine.new_conversation(system_prompt=settings.system_prompt, options=options)
         return conversation.id
@@ -297,7 +300,7 @@ async def _target_conversation(engine: ChatEngine, args: argparse.Namespace, set
     else:
         conversation_id = int(args.continue_)
         await find_conversation(engine, conversation_id)
-    given = {"tools": args.tools, "thinking": args.thinking, "effort": args.effort}
+    given = {"tools": args.tools, "thinking": args.thinking, "effort": args.effort, "private": args.private}
     changes = {name: value for name, value in given.items() if value is not None}
     if changes:
         await engine.set_options(conversation_id, **changes)

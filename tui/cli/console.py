@@ -6,7 +6,18 @@ import os
 import sys
 from typing import Literal, TextIO
 
-from tui.api.errors import ApiError, AuthError, NetworkError, RateLimitError, ServerError, StreamDropped
+from tui.api.errors import (
+    ApiError,
+    AuthError,
+    BillingError,
+    ContentRejected,
+    ModelNotFound,
+    NetworkError,
+    QuotaExceeded,
+    RateLimitError,
+    ServerError,
+    StreamDropped,
+)
 from tui.config import KEY_ENV
 from tui.text_safety import terminal_safe
 
@@ -28,6 +39,7 @@ class CliError(Exception):
 
 #: What to do about each kind of API failure (most specific first).
 _API_HINTS: tuple[tuple[type[ApiError], str], ...] = (
+    *((kind, kind.advice) for kind in (QuotaExceeded, BillingError, ContentRejected, ModelNotFound)),
     (AuthError, f"check {KEY_ENV} (or run with --demo)"),
     (RateLimitError, "wait a moment and try again"),
     (StreamDropped, "run the command again to retry"),

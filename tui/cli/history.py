@@ -1,4 +1,4 @@
-"""The commands over saved conversations: list, show, export, import, search (nothing is sent)."""
+"""The commands over saved conversations: list, show, export, import, search (nothing is sent), delete."""
 
 from __future__ import annotations
 
@@ -65,8 +65,9 @@ async def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         messages = await engine.transcript(conversation.id)
         usage = await engine.conversation_usage(conversation.id)
     out(f"#{conversation.id} {conversation.title}\n")
+    cached = f" ({usage.cached_tokens} cached)" if usage.cached_tokens else ""
     out(f"model {conversation.model} · {conversation.endpoint} · {len(messages)} messages · "
-         f"tokens {usage.input_tokens} in / {usage.output_tokens} out\n")
+         f"tokens {usage.input_tokens} in{cached} / {usage.output_tokens} out\n")
     if conversation.system_prompt:
         out(f"system: {conversation.system_prompt}\n")
     for message in messages:
@@ -169,6 +170,24 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             log.info("import failed", exc_info=True)
             raise CliError(f"{args.file} is not a qwen-tui JSON export ({type(exc).__name__}: {exc})") from None
     out(f"{conversation.id}  {one_line(conversation.title, 80)}\n")
+    return EXIT_OK
+
+
+async def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
+    """Delete a conversation here, then (best effort, with a key) its responses stored on the server.
+
+    The local delete never waits on the server; what happened there is one line on stderr.
+    """
+    # A demo simulator lives only as long as its command: there is no server copy to delete.
+    remote = not args.local_only and settings.api_key is not None and not settings.demo
+    async with open_engine(settings, require_key=False) as engine:
+        conversation = await find_conversation(engine, args.id)
+        cleanup = await engine.delete(conversation.id, remote=remote)
+    say(f"deleted conversation {conversation.id} ({one_line(conversation.title, 60)})")
+    if remote:
+        say(cleanup.summary())
+    elif not args.local_only and not settings.demo:
+        say("no API key, so its responses stay on the server until they expire (7 days)")
     return EXIT_OK
 
 

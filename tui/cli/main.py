@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tui import __version__, collector
+from tui.api.endpoints import legacy_note
 from tui.api.errors import ApiError
 from tui.chat import EngineError
 from tui.cli.ask import cmd_ask
@@ -25,7 +26,7 @@ from tui.cli.console import (
     set_output_mode,
     silence_stdout,
 )
-from tui.cli.history import cmd_export, cmd_import, cmd_list, cmd_search, cmd_show, latest_conversation_id
+from tui.cli.history import cmd_delete, cmd_export, cmd_import, cmd_list, cmd_search, cmd_show, latest_conversation_id
 from tui.cli.models import cmd_models
 from tui.cli.parser import KEYED_COMMANDS, flags, parse_args
 from tui.cli.simulator import cmd_sim, demo
@@ -80,6 +81,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return cmd_sim(args)
     if settings.demo and settings.source("db_path") == "default":
         settings = settings.updated("demo", db_path=demo_db_path())
+    note = legacy_note(settings.region, settings.base_url)
+    if note and args.command in ("ask", "config", None):
+        say(f"note: {note}")
     if args.command == "config":
         return _cmd_config(settings)
     if args.command is None:
@@ -91,6 +95,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "export": cmd_export,
         "import": cmd_import,
         "search": cmd_search,
+        "delete": cmd_delete,
         "models": cmd_models,
         "usage": cmd_usage,
         "tools": cmd_tools,

@@ -26,7 +26,10 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     default: Any = None if top else argparse.SUPPRESS
     group = parser.add_argument_group("common options")
     group.add_argument("--base-url", metavar="URL", default=default, help="custom Responses API base URL")
-    group.add_argument("--region", metavar="NAME", default=default, help="singapore (default), beijing, *-legacy")
+    group.add_argument(
+        "--region", metavar="NAME", default=default,
+        help="singapore (default), beijing, virginia, hongkong; *-legacy (deprecated)",
+    )
     group.add_argument("--model", metavar="NAME", default=default, help="model name (default qwen3-max-2026-01-23)")
     group.add_argument("--db", metavar="PATH", default=default, help="the SQLite file with your conversations")
     group.add_argument(
@@ -102,7 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--thinking", action=argparse.BooleanOptionalAction, default=None,
         help="let the model think first (reasoning goes to stderr); --no-thinking turns it off",
     )
-    ask.add_argument("--effort", choices=EFFORTS, default=None, help="reasoning effort")
+    ask.add_argument(
+        "--effort", choices=EFFORTS, default=None,
+        help="reasoning effort, where the model takes it ('qwen-tui models'); none turns thinking off",
+    )
+    ask.add_argument(
+        "--private", action=argparse.BooleanOptionalAction, default=None,
+        help="keep nothing on the server (store: false; every turn resends the conversation)",
+    )
     ask.add_argument(
         "--tool", action="append", dest="tools", metavar="NAME", default=None,
         help=f"enable a built-in tool (repeatable): {', '.join(KNOWN_TOOLS)}",
@@ -163,6 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("-n", "--limit", type=int, default=50, help="how many hits (default 50)")
     _add_output(search)
 
+    delete = command("delete", "delete a conversation, here and (best effort) its responses stored on the server")
+    delete.add_argument("id", type=int, metavar="ID")
+    delete.add_argument("--local-only", action="store_true", help="do not ask the server to delete its copies")
+
     command("config", "show the effective settings and where each came from (key masked)")
 
     tools = command("tools", "list the MCP servers and local tools of the config, or the tools one MCP server offers")
@@ -174,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--speed", type=_positive(float), default=None, help="text deltas per second (default: as fast as possible)"
     )
     sim.add_argument("--long", type=_positive(int), default=None, metavar="N", help="answer with long Markdown of N deltas")
+    sim.add_argument(
+        "--style", choices=("live", "openai"), default="live",
+        help="answer like the live DashScope service (default) or like OpenAI's Responses API",
+    )
     return parser
 
 
@@ -220,7 +238,7 @@ def _check_demo_speed(args: argparse.Namespace) -> None:
 
 
 #: Commands that need the API key (None = the app); the others never run a key_command.
-KEYED_COMMANDS = (None, "ask", "config", "models")
+KEYED_COMMANDS = (None, "ask", "config", "models", "delete")
 
 
 def flags(args: argparse.Namespace) -> dict[str, Any]:
@@ -234,5 +252,7 @@ def flags(args: argparse.Namespace) -> dict[str, Any]:
         "debug": args.debug or None,
     }
     if args.command == "ask":
-        flags.update(tools=args.tools, thinking=args.thinking, effort=args.effort, system_prompt=args.system)
+        flags.update(
+            tools=args.tools, thinking=args.thinking, effort=args.effort, system_prompt=args.system, private=args.private
+        )
     return flags

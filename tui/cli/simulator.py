@@ -18,7 +18,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
     from tui.sim import serve_forever
 
     try:
-        serve_forever("127.0.0.1", args.port, speed=args.speed, long_answer=args.long)
+        serve_forever("127.0.0.1", args.port, speed=args.speed, long_answer=args.long, style=args.style)
     except OSError as exc:
         raise CliError(
             f"cannot start the simulator on 127.0.0.1:{args.port}: {exc.strerror or exc}; try another --port"

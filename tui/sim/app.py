@@ -13,7 +13,7 @@ from typing import Any
 from tui.sim.agent import AgentRequestError, agent_reply, agent_tools
 from tui.sim.clock import SimClock
 from tui.sim.context import input_messages, is_valid_input
-from tui.sim.events import RequestEcho, build_stream, compact_response, usage_for
+from tui.sim.events import EventScript, RequestEcho, build_stream, cap_reply, compact_response, context_tokens, usage_for
 from tui.sim.faults import ANSWER_FAULTS, REFUSALS, Fault, FaultQueue, make_fault
 from tui.sim.framing import batches, frame
 from tui.sim.images import BadImage, image_sizes, with_images
@@ -21,6 +21,20 @@ from tui.sim.mcp_server import McpDouble
 from tui.sim.memory import ResponseMemory, Turn
 from tui.sim.pace import HumanPace, Pacer, choose_pacer
 from tui.sim.script import BUILTIN_TOOLS, _topic, compose_reply
+from tui.sim.style import (
+    DEFAULT_STYLE,
+    ERRORS,
+    SESSION_CACHE_HEADER,
+    SESSION_CACHE_MIN_TOKENS,
+    STYLES,
+    Style,
+    error_body,
+    failed_event,
+    previous_not_found_message,
+    reasoning_spelling,
+    response_id,
+    streams_error,
+)
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -30,10 +44,18 @@ NEW_PREFIX = "/compatible-mode/v1"
 LEGACY_PREFIX = "/api/v2/apps/protocols/compatible-mode/v1"
 #: POST paths that answer, and whether each is the legacy one (which ignores `instructions`).
 RESPONSES_PATHS = {NEW_PREFIX + "/responses": False, LEGACY_PREFIX + "/responses": True}
+_STORED_PREFIXES = tuple(prefix + "/responses/" for prefix in (NEW_PREFIX, LEGACY_PREFIX))
+
+
+def _stored_response_id(path: str) -> str | None:
+    """The id in `{base}/responses/{id}` (GET / DELETE of a stored response), else None."""
+    for prefix in _STORED_PREFIXES:
+        if path.startswith(prefix) and "/" not in path[len(prefix):] and path[len(prefix):]:
+            return path[len(prefix):]
+    return None
 #: Compatible-mode Chat Completions and the model list (sim/chat_completions.py).
 CHAT_PATH = NEW_PREFIX + "/chat/completions"
 MODELS_PATH = NEW_PREFIX + "/models"
-_DOCS = "https://www.alibabacloud.com/help/en/model-studio/error-code"
 
 
 class AbruptClose(Exception):
@@ -50,19 +72,20 @@ class _QuietAbruptClose(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_QuietAbruptClose())
 
 
-def error_body(message: str, type_: str, *, param: str | None = None, code: str | None = None) -> dict:
-    """The OpenAI-style error envelope DashScope's compatible mode returns."""
-    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
-
-
 class HttpError(Exception):
-    """An error answer: status, JSON body and extra headers."""
+    """An error answer, rendered in the server's style: a documented error kind, its text and extra headers."""
 
-    def __init__(self, status: int, body: dict, headers: dict[str, str] | None = None) -> None:
-        super().__init__(body["error"]["message"])
-        self.status = status
-        self.body = body
+    def __init__(
+        self, kind: str, message: str | None = None, *, param: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        self.kind = ERRORS[kind]
+        super().__init__(message or self.kind.message)
+        #: None: the kind's own text in the server's style.
+        self.message = message
+        self.param = param
         self.headers = headers or {}
+        #: Set when the request asked for a stream (the live style then answers 200 + `response.failed`).
+        self.streamed = False
 
 
 class SimState:
@@ -75,8 +98,12 @@ class SimState:
         speed: float | None = None,
         long_answer: int | None = None,
         api_key: str | None = None,
+        style: Style = DEFAULT_STYLE,
+        models: frozenset[str] | None = None,
         pace: HumanPace | None = None,
     ) -> None:
+        if style not in STYLES:
+            raise ValueError(f"unknown style {style!r}; expected one of {', '.join(STYLES)}")
         self.clock = clock or SimClock()
         self.memory = ResponseMemory(self.clock)
         self.faults = FaultQueue()
@@ -86,6 +113,10 @@ class SimState:
         self.pace = pace
         self.long_answer = long_answer
         self.api_key = api_key
+        #: "live" answers like DashScope, "openai" like OpenAI's Responses API (see `tui.sim.style`).
+        self.style: Style = style
+        #: The model names served (None: any name), so an unknown one gets the documented "model not found".
+        self.models = models
 
     def inject(self, kind: str, **options: Any) -> None:
         """Queue a fault for the next requests; "forget" acts at once."""
@@ -138,8 +169,10 @@ class SimApp:
         try:
             if path in RESPONSES_PATHS:
                 if method != "POST":
-                    raise HttpError(405, error_body(f"Method {method} not allowed.", "invalid_request_error"))
+                    raise HttpError("method_not_allowed", f"Method {method} not allowed.")
                 await self._responses(scope, receive, send, request_id, legacy=RESPONSES_PATHS[path])
+            elif _stored_response_id(path) is not None:
+                await self._stored(scope, method, _stored_response_id(path) or "", send, request_id)
             elif path in (CHAT_PATH, MODELS_PATH):
                 # Imported here: that module uses this one's helpers.
                 from tui.sim.chat_completions import serve_chat, serve_models
@@ -149,7 +182,7 @@ class SimApp:
                     await serve_models(send, request_id)
                     return
                 if method != "POST":
-                    raise HttpError(405, error_body(f"Method {method} not allowed.", "invalid_request_error"))
+                    raise HttpError("method_not_allowed", f"Method {method} not allowed.")
                 try:
                     self._check_key(scope)
                     key_ok = True
@@ -161,9 +194,38 @@ class SimApp:
             elif path.startswith("/_sim/"):
                 await self._control(path, method, receive, send)
             else:
-                raise HttpError(404, error_body(f"Unknown path {path}.", "invalid_request_error", code="not_found"))
+                raise HttpError("not_found", f"Unknown path {path}.")
         except HttpError as exc:
-            await _send_json(send, exc.status, {**exc.body, "request_id": request_id}, {"x-request-id": request_id, **exc.headers})
+            await self._send_error(send, exc, request_id)
+
+    async def _send_error(self, send: Send, exc: HttpError, request_id: str) -> None:
+        """The error as the style answers it: its HTTP status and body, or 200 + one `response.failed` event."""
+        style = self.state.style
+        headers = {"x-request-id": request_id, **exc.headers}
+        if exc.streamed and streams_error(style, exc.kind):
+            event = failed_event(style, exc.kind, message=exc.message)
+            raw = [(b"content-type", b"text/event-stream;charset=UTF-8"), *((k.encode(), v.encode()) for k, v in headers.items())]
+            await send({"type": "http.response.start", "status": 200, "headers": raw})
+            await send({"type": "http.response.body", "body": frame(0, "response.failed", json.dumps(event, ensure_ascii=False))})
+            return
+        body = error_body(style, exc.kind, request_id, message=exc.message, param=exc.param)
+        await _send_json(send, exc.kind.status, body, headers)
+
+    async def _stored(self, scope: Scope, method: str, response_id: str, send: Send, request_id: str) -> None:
+        """`GET` / `DELETE {base}/responses/{id}` for stored (store=true) responses."""
+        self._check_key(scope)
+        memory = self.state.memory
+        if method == "GET":
+            body = memory.body(response_id)
+            if body is None:
+                raise HttpError("not_found", f"Response with id '{response_id}' not found.")
+            await _send_json(send, 200, body, {"x-request-id": request_id})
+        elif method == "DELETE":
+            if not memory.delete(response_id):
+                raise HttpError("not_found", f"Response with id '{response_id}' not found.")
+            await _send_json(send, 200, {"id": response_id, "object": "response", "deleted": True}, {"x-request-id": request_id})
+        else:
+            raise HttpError("method_not_allowed", f"Method {method} not allowed.")
 
     async def _control(self, path: str, method: str, receive: Receive, send: Send) -> None:
         """Out-of-process test hooks: inject faults, move the clock, read the received bodies."""
@@ -172,7 +234,7 @@ class SimApp:
             await _send_json(send, 200, state.requests)
             return
         if method != "POST" or path not in ("/_sim/inject", "/_sim/advance"):
-            raise HttpError(404, error_body(f"Unknown control {method} {path}.", "invalid_request_error"))
+            raise HttpError("not_found", f"Unknown control {method} {path}.")
         try:
             body = json.loads(await _read_body(receive) or b"{}")
             if path == "/_sim/inject":
@@ -183,107 +245,110 @@ class SimApp:
                 state.clock.advance(float(body["seconds"]))
                 await _send_json(send, 200, {"ok": True, "now": state.clock.now()})
         except (ValueError, KeyError, TypeError) as exc:
-            raise HttpError(400, error_body(f"Bad control request: {exc}", "invalid_request_error")) from exc
+            raise HttpError("invalid_parameter", f"Bad control request: {exc}") from exc
 
     async def _responses(self, scope: Scope, receive: Receive, send: Send, request_id: str, *, legacy: bool) -> None:
-        state = self.state
         try:
             body = json.loads(await _read_body(receive))
         except ValueError as exc:
-            raise HttpError(400, error_body("We could not parse the JSON body of your request.", "invalid_request_error")) from exc
+            raise HttpError("invalid_parameter", "We could not parse the JSON body of your request.") from exc
         if not isinstance(body, dict):
-            raise HttpError(400, error_body("The request body must be a JSON object.", "invalid_request_error"))
-        state.requests.append(body)
+            raise HttpError("invalid_parameter", "The request body must be a JSON object.")
+        self.state.requests.append(body)
+        try:
+            await self._answer(scope, receive, send, request_id, body, legacy=legacy)
+        except HttpError as exc:
+            exc.streamed = body.get("stream") is True
+            raise
+
+    async def _answer(
+        self, scope: Scope, receive: Receive, send: Send, request_id: str, body: dict, *, legacy: bool
+    ) -> None:
+        state = self.state
         self._check_key(scope)
         fault = state.faults.take(REFUSALS)
         if fault and fault.kind == "rate_limit":
-            raise HttpError(
-                429,
-                error_body(
-                    f"You have exceeded your current request limit. For details, see: {_DOCS}#rate-limit",
-                    "limit_requests",
-                    code="limit_requests",
-                ),
-                {"retry-after": f"{fault.retry_after:g}"},
-            )
+            raise HttpError("rate_quota", headers={"retry-after": f"{fault.retry_after:g}"})
         if fault and fault.kind == "server_error":
-            raise HttpError(
-                500,
-                error_body("The server had an error while processing your request. Please retry.", "internal_error", code="internal_error"),
-            )
+            raise HttpError("server_error")
+        if fault and fault.kind == "refuse" and fault.code:
+            raise HttpError(fault.code, headers={"retry-after": f"{fault.retry_after:g}"} if fault.code == "rate_quota" else None)
         turn_input, echo, context, parent = self._prepare(body, legacy)
         try:
             agent = agent_tools(body)
         except AgentRequestError as exc:
-            raise HttpError(400, error_body(str(exc), "invalid_request_error", param=exc.param, code="InvalidParameter")) from exc
+            raise HttpError("invalid_parameter", str(exc), param=exc.param) from exc
         fault = state.faults.take(ANSWER_FAULTS)
         thinking = _thinking(body)
         tools = _requested_tools(body)
+        if fault and fault.kind == "silent_tool" and not tools:
+            tools = ("web_extractor",)  # the tool whose runs DS examples show without any events
         try:
             images = image_sizes(body["input"])
         except BadImage as exc:
-            raise HttpError(400, error_body(str(exc), "invalid_request_error", param="input", code="invalid_value")) from None
+            raise HttpError("invalid_parameter", str(exc), param="input") from None
         reply = with_images(compose_reply(context, tools=tools, thinking=thinking, long_deltas=state.long_answer), images)
         prompt = next((text for role, text in reversed(context) if role == "user"), "")
         reply = agent_reply(reply, agent, context, _topic(prompt) or "your question")
-        usage = usage_for(context, reply)
-        script = build_stream(echo, reply, usage)
+        reply, cut = cap_reply(reply, body.get("max_output_tokens") if isinstance(body.get("max_output_tokens"), int) else None)
+        incomplete = "max_output_tokens" if cut else None
+        usage = usage_for(context, reply, cached=self._cached_tokens(scope, parent))
+        spelling = reasoning_spelling(state.style, legacy=legacy)
+        script = build_stream(echo, reply, usage, reasoning=spelling, incomplete_reason=incomplete)
         stored = Turn(parent, (*turn_input, ("assistant", reply.text)))
         headers = [(b"x-request-id", request_id.encode())]
+        final = compact_response(echo, output=script.output, usage=usage, incomplete_reason=incomplete)
 
         def complete() -> None:
             """Store the id before the client can see it complete, so it can chain at once."""
             if body.get("store", True) is not False:
-                state.memory.remember(echo.response_id, stored, echo.created_at)
+                state.memory.remember(echo.response_id, stored, echo.created_at, final)
 
         if body.get("stream") is True:
             pacer = choose_pacer(state.pace, state.speed, zlib.crc32(reply.text.encode()))
-            await _stream(send, receive, script.events, script.text_delta_positions, fault, pacer, headers, complete)
+            await _stream(send, receive, script, fault, pacer, headers, complete, state.style)
         else:
             complete()
-            await _respond(send, receive, compact_response(echo, output=script.output, usage=usage), fault, headers)
+            await _respond(send, receive, final, fault, headers)
+
+    def _cached_tokens(self, scope: Scope, parent: Turn | None) -> int:
+        """Input tokens DashScope's session cache serves: the chained context, when asked for and long enough."""
+        if self.state.style != "live" or parent is None:
+            return 0
+        if (_header(scope, SESSION_CACHE_HEADER) or "").strip().lower() != "enable":
+            return 0
+        tokens = context_tokens(parent.context())
+        return tokens if tokens >= SESSION_CACHE_MIN_TOKENS else 0
 
     def _check_key(self, scope: Scope) -> None:
         auth = _header(scope, b"authorization") or ""
         scheme, _, key = auth.partition(" ")
         key = key.strip()
         if scheme.lower() != "bearer" or not key or (self.state.api_key is not None and key != self.state.api_key):
-            raise HttpError(
-                401,
-                error_body(
-                    f"Incorrect API key provided. For details, see: {_DOCS}#apikey-error",
-                    "invalid_request_error",
-                    code="invalid_api_key",
-                ),
-            )
+            raise HttpError("invalid_api_key")
 
     def _prepare(self, body: dict, legacy: bool) -> tuple[list[tuple[str, str]], RequestEcho, list[tuple[str, str]], Turn | None]:
         """Validate the request; return this turn's input, the echo, the model's full context and the parent turn."""
         model = body.get("model")
         if not isinstance(model, str) or not model:
-            raise HttpError(400, error_body("Missing required parameter: 'model'.", "invalid_request_error", param="model", code="missing_required_parameter"))
+            raise HttpError("invalid_parameter", "Missing required parameter: 'model'.", param="model")
+        if self.state.models is not None and model not in self.state.models:
+            raise HttpError("model_not_found", f"The model `{model}` does not exist or you do not have access to it.", param="model")
         if not is_valid_input(body.get("input")):
-            raise HttpError(400, error_body("Missing required parameter: 'input'.", "invalid_request_error", param="input", code="missing_required_parameter"))
+            raise HttpError("invalid_parameter", "Missing required parameter: 'input'.", param="input")
         previous = body.get("previous_response_id")
         parent = None
         if previous is not None:
             parent = self.state.memory.recall(str(previous))
             if parent is None:
-                raise HttpError(
-                    400,
-                    error_body(
-                        f"Previous response with id '{previous}' not found.",
-                        "invalid_request_error",
-                        param="previous_response_id",
-                        code="previous_response_not_found",
-                    ),
-                )
+                message = previous_not_found_message(self.state.style, str(previous))
+                raise HttpError("previous_not_found", message, param="previous_response_id")
         instructions = body.get("instructions") if not legacy and isinstance(body.get("instructions"), str) else None
         turn_input = input_messages(body["input"])
         context = (parent.context() if parent else []) + ([("system", instructions)] if instructions else []) + turn_input
         metadata = body.get("metadata")
         echo = RequestEcho(
-            response_id=str(uuid.uuid4()),
+            response_id=response_id(self.state.style),
             created_at=float(int(self.state.clock.now())),
             model=model,
             previous_response_id=previous,
@@ -336,14 +401,14 @@ async def _pause(gone: asyncio.Event, seconds: float) -> None:
 async def _stream(
     send: Send,
     receive: Receive,
-    events: list[tuple[str, str]],
-    positions: list[int],
+    script: EventScript,
     fault: Fault | None,
     pacer: Pacer | None,
     headers: list[tuple[bytes, bytes]],
     on_complete: Callable[[], None],
+    style: Style,
 ) -> None:
-    """Send the stream with its fault, if any; `on_complete` runs just before `response.completed` goes out."""
+    """Send the stream with its fault, if any; `on_complete` runs just before the terminal event goes out."""
     await send(
         {
             "type": "http.response.start",
@@ -351,11 +416,17 @@ async def _stream(
             "headers": [(b"content-type", b"text/event-stream;charset=UTF-8"), (b"cache-control", b"no-cache"), *headers],
         }
     )
+    events = script.events
     gone = asyncio.Event()
     watcher = asyncio.create_task(_watch_disconnect(receive, gone))
     try:
-        last = len(events) - 1  # response.completed
-        cut = _cut_index(positions, fault.after_deltas) if fault and positions else last  # no text: calls only
+        last = len(events) - 1  # response.completed (or .incomplete)
+        positions = script.text_delta_positions
+        cut = last
+        if fault and fault.kind == "silent_tool" and script.tool_added_positions:
+            cut = script.tool_added_positions[0] + 1  # just after the tool's output_item.added
+        elif fault and positions:  # no text: calls only
+            cut = _cut_index(positions, fault.after_deltas)
         if fault and fault.kind == "malformed":
             event_type, data = events[cut]
             events = [*events[:cut], (event_type, data[: len(data) // 2]), *events[cut + 1 :]]
@@ -363,8 +434,14 @@ async def _stream(
         await _send_range(send, events, 0, cut, pacer, gone)
         if fault and fault.kind == "drop" and not gone.is_set():
             raise AbruptClose("drop fault")
-        if fault and fault.kind == "stall":
+        if fault and fault.kind in ("stall", "silent_tool"):
             await _pause(gone, fault.seconds)
+        if fault and fault.kind in ("fail", "error_event"):
+            if not gone.is_set():
+                event_type, data = _failure(fault.kind, events[last][1], cut, style)
+                await send({"type": "http.response.body", "body": frame(cut, event_type, data), "more_body": True})
+                await send({"type": "http.response.body", "body": b""})
+            return
         await _send_range(send, events, cut, last, pacer, gone)
         if gone.is_set():
             return
@@ -373,6 +450,18 @@ async def _stream(
         await send({"type": "http.response.body", "body": b""})
     finally:
         watcher.cancel()
+
+
+def _failure(kind: str, final_data: str, seq: int, style: Style) -> tuple[str, str]:
+    """A mid-stream failure: `response.failed` (the response, with an error) or a bare `error` event."""
+    server = ERRORS["server_error"]
+    code = server.live_code if style == "live" else server.openai_code
+    if kind == "error_event":
+        return "error", json.dumps({"type": "error", "code": code, "message": server.message, "param": None, "sequence_number": seq})
+    payload = json.loads(final_data)
+    payload.update(type="response.failed", sequence_number=seq)
+    payload["response"].update(status="failed", error={"code": code, "message": server.message}, usage=None)
+    return "response.failed", json.dumps(payload, ensure_ascii=False)
 
 
 async def _send_range(

@@ -69,26 +69,59 @@ def full_response(echo: RequestEcho, *, status: str, model: str, output: list[di
     }
 
 
-def compact_response(echo: RequestEcho, *, output: list[dict], usage: dict) -> dict:
+def compact_response(
+    echo: RequestEcho, *, output: list[dict], usage: dict, incomplete_reason: str | None = None
+) -> dict:
     """The non-streaming body, exactly the fields DashScope's page shows."""
-    return {
+    body = {
         "id": echo.response_id,
         "created_at": echo.created_at,
         "model": echo.model,
         "object": "response",
-        "status": "completed",
+        "status": "incomplete" if incomplete_reason else "completed",
         "output": output,
         "usage": usage,
     }
+    if incomplete_reason:
+        body["incomplete_details"] = {"reason": incomplete_reason}
+    return body
 
 
 def _tokens(text: str) -> int:
     return (len(text) + 3) // 4
 
 
-def usage_for(context: list[tuple[str, str]], reply: Reply) -> dict:
-    """Token usage estimated from text lengths, with DashScope's `x_tools` counts when tools ran."""
-    input_tokens = 25 + sum(4 + _tokens(text) for _, text in context)
+def context_tokens(context: list[tuple[str, str]]) -> int:
+    """The input tokens a context costs (estimated from text lengths)."""
+    return 25 + sum(4 + _tokens(text) for _, text in context)
+
+
+def cap_reply(reply: Reply, max_output_tokens: int | None) -> tuple[Reply, bool]:
+    """The reply cut to `max_output_tokens` (reasoning counts too), and whether it was cut."""
+    if not max_output_tokens:
+        return reply, False
+    reasoning = sum(_tokens(step.text) for step in reply.steps if isinstance(step, Reasoning))
+    if _tokens(reply.text) + reasoning <= max_output_tokens:
+        return reply, False
+    room = max(0, max_output_tokens - reasoning) * 4
+    deltas: list[str] = []
+    used = 0
+    for delta in reply.deltas:
+        if used + len(delta) > room:
+            deltas.append(delta[: room - used])
+            break
+        deltas.append(delta)
+        used += len(delta)
+    deltas = [delta for delta in deltas if delta] or [""]
+    return Reply(steps=reply.steps, text="".join(deltas), deltas=tuple(deltas)), True
+
+
+def usage_for(context: list[tuple[str, str]], reply: Reply, *, cached: int = 0) -> dict:
+    """Token usage estimated from text lengths, with DashScope's `x_tools` counts when tools ran.
+
+    `cached`: input tokens the session cache served (DashScope's `x-dashscope-session-cache`).
+    """
+    input_tokens = context_tokens(context)
     reasoning_tokens = sum(_tokens(step.text) for step in reply.steps if isinstance(step, Reasoning))
     x_tools: dict[str, dict[str, int]] = {}
     for step in reply.steps:
@@ -100,7 +133,7 @@ def usage_for(context: list[tuple[str, str]], reply: Reply) -> dict:
     output_tokens = _tokens(reply.text) + reasoning_tokens
     usage: dict[str, Any] = {
         "input_tokens": input_tokens,
-        "input_tokens_details": {"cached_tokens": 0},
+        "input_tokens_details": {"cached_tokens": min(cached, input_tokens)},
         "output_tokens": output_tokens,
         "output_tokens_details": {"reasoning_tokens": reasoning_tokens},
         "total_tokens": input_tokens + output_tokens,
@@ -121,6 +154,10 @@ class EventScript:
     events: list[tuple[str, str]] = field(default_factory=list)
     text_delta_positions: list[int] = field(default_factory=list)
     output: list[dict] = field(default_factory=list)
+    #: Index of each tool item's `output_item.added` event (where a silent tool run pauses).
+    tool_added_positions: list[int] = field(default_factory=list)
+    #: `reasoning_summary_text` (OpenAI, DashScope's legacy path) or `reasoning_text` (DashScope's new path).
+    reasoning: str = "reasoning_summary_text"
 
     def add(self, event_type: str, payload: dict) -> None:
         payload["sequence_number"] = len(self.events)
@@ -130,6 +167,8 @@ class EventScript:
     def add_item(self, item_added: dict, item_done: dict, between: Sequence[tuple[str, dict]] = ()) -> None:
         """An output item: added (skeleton), the events in between, done (full item)."""
         index = len(self.output)
+        if item_added.get("type") not in ("reasoning", "message"):
+            self.tool_added_positions.append(len(self.events))
         self.add("response.output_item.added", {"item": item_added, "output_index": index})
         for event_type, payload in between:
             payload.setdefault("output_index", index)
@@ -141,13 +180,13 @@ class EventScript:
 def _reasoning(script: EventScript, step: Reasoning) -> None:
     item_id = _item_id()
     index = len(script.output)
-    between: list[tuple[str, dict]] = [
-        ("response.reasoning_summary_text.delta", {"delta": delta, "item_id": item_id, "output_index": index, "summary_index": 0})
-        for delta in split_deltas(step.text)
-    ]
-    between.append(
-        ("response.reasoning_summary_text.done", {"item_id": item_id, "output_index": index, "summary_index": 0, "text": step.text})
-    )
+    # DS-ZH's newer spelling has no summary_index (nor content_index); the item still carries `summary`.
+    where = {"item_id": item_id, "output_index": index}
+    if script.reasoning == "reasoning_summary_text":
+        where["summary_index"] = 0
+    kind = f"response.{script.reasoning}"
+    between: list[tuple[str, dict]] = [(f"{kind}.delta", {"delta": delta, **where}) for delta in split_deltas(step.text)]
+    between.append((f"{kind}.done", {**where, "text": step.text}))
     done = {"id": item_id, "summary": [{"type": "summary_text", "text": step.text}], "type": "reasoning"}
     script.add_item({"id": item_id, "summary": [], "type": "reasoning"}, done, between)
 
@@ -211,9 +250,19 @@ def _message(script: EventScript, reply: Reply) -> None:
     script.output.append(done)
 
 
-def build_stream(echo: RequestEcho, reply: Reply, usage: dict) -> EventScript:
-    """The whole stream: created (queued), in_progress, every item's events, completed with usage."""
-    script = EventScript()
+def build_stream(
+    echo: RequestEcho,
+    reply: Reply,
+    usage: dict,
+    *,
+    reasoning: str = "reasoning_summary_text",
+    incomplete_reason: str | None = None,
+) -> EventScript:
+    """The whole stream: created (queued), in_progress, every item's events, completed with usage.
+
+    With `incomplete_reason` the last event is `response.incomplete` (e.g. max_output_tokens reached).
+    """
+    script = EventScript(reasoning=reasoning)
     for status, event_type in (("queued", "response.created"), ("in_progress", "response.in_progress")):
         script.add(event_type, {"response": full_response(echo, status=status, model="", output=[], usage=None)})
     for step in reply.steps:
@@ -224,6 +273,9 @@ def build_stream(echo: RequestEcho, reply: Reply, usage: dict) -> EventScript:
             cast(Any, step).write(script)
     if reply.message:
         _message(script, reply)
-    final = full_response(echo, status="completed", model=echo.model, output=script.output, usage=usage)
-    script.add("response.completed", {"response": final})
+    status = "incomplete" if incomplete_reason else "completed"
+    final = full_response(echo, status=status, model=echo.model, output=script.output, usage=usage)
+    if incomplete_reason:
+        final["incomplete_details"] = {"reason": incomplete_reason}
+    script.add(f"response.{status}", {"response": final})
     return script

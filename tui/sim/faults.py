@@ -5,12 +5,21 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 
-FAULT_KINDS = ("rate_limit", "server_error", "drop", "stall", "malformed", "forget")
-REFUSALS = frozenset({"rate_limit", "server_error"})  # hit any request with a valid key, before validation
-ANSWER_FAULTS = frozenset({"drop", "stall", "malformed"})  # hit only a request that gets an answer
+from tui.sim.style import error_name
+
+FAULT_KINDS = (
+    "rate_limit", "server_error", "refuse", "drop", "stall", "malformed", "fail", "error_event", "silent_tool", "forget"
+)
+# hit any request with a valid key, before validation; `refuse` answers with the documented error `code` names
+REFUSALS = frozenset({"rate_limit", "server_error", "refuse"})
+# hit only a request that gets an answer: cut or garble it, fail it mid-stream (`fail` sends
+# `response.failed`, `error_event` an `error` event then the end), or keep a tool run silent for `seconds`
+ANSWER_FAULTS = frozenset({"drop", "stall", "malformed", "fail", "error_event", "silent_tool"})
 DEFAULT_RETRY_AFTER = 1.0
 DEFAULT_AFTER_DELTAS = 1
 DEFAULT_STALL_SECONDS = 10.0
+#: How long a silent tool run lasts unless told: DS examples show web_extractor runs with no events this long.
+DEFAULT_SILENT_TOOL_SECONDS = 90.0
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,8 @@ class Fault:
     retry_after: float = DEFAULT_RETRY_AFTER
     after_deltas: int = DEFAULT_AFTER_DELTAS
     seconds: float = DEFAULT_STALL_SECONDS
+    #: For `refuse`: which documented error (a `tui.sim.style.ERRORS` name or a live code).
+    code: str | None = None
 
 
 def make_fault(
@@ -31,6 +42,7 @@ def make_fault(
     retry_after: float | None = None,
     after_deltas: int | None = None,
     seconds: float | None = None,
+    code: str | None = None,
 ) -> Fault:
     """Validate the arguments of `SimServer.inject` and fill in defaults."""
     if kind not in FAULT_KINDS:
@@ -42,8 +54,20 @@ def make_fault(
         times=times,
         retry_after=DEFAULT_RETRY_AFTER if retry_after is None else float(retry_after),
         after_deltas=DEFAULT_AFTER_DELTAS if after_deltas is None else max(0, int(after_deltas)),
-        seconds=DEFAULT_STALL_SECONDS if seconds is None else float(seconds),
+        seconds=float(seconds) if seconds is not None else (
+            DEFAULT_SILENT_TOOL_SECONDS if kind == "silent_tool" else DEFAULT_STALL_SECONDS
+        ),
+        code=_refusal_code(kind, code),
     )
+
+
+def _refusal_code(kind: str, code: str | None) -> str | None:
+    """The checked error name of a `refuse` fault (which must name one)."""
+    if kind != "refuse":
+        return None
+    if not code:
+        raise ValueError("a refuse fault needs a code, e.g. Throttling.AllocationQuota")
+    return error_name(code)
 
 
 class FaultQueue:

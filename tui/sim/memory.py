@@ -34,11 +34,30 @@ class ResponseMemory:
         self._clock = clock
         self._ttl = ttl
         self._turns: dict[str, tuple[Turn, float]] = {}
+        #: The finished response body of each stored id, for `GET /responses/{id}`.
+        self._bodies: dict[str, dict] = {}
         self._lock = threading.Lock()
 
-    def remember(self, response_id: str, turn: Turn, created_at: float) -> None:
+    def remember(self, response_id: str, turn: Turn, created_at: float, body: dict | None = None) -> None:
         with self._lock:
             self._turns[response_id] = (turn, created_at + self._ttl)
+            if body is not None:
+                self._bodies[response_id] = body
+
+    def body(self, response_id: str) -> dict | None:
+        """The stored response `response_id` (None when unknown, expired or deleted)."""
+        if self.recall(response_id) is None:
+            return None
+        with self._lock:
+            return self._bodies.get(response_id)
+
+    def delete(self, response_id: str) -> bool:
+        """Drop a stored response (`DELETE /responses/{id}`); False if it was unknown or expired."""
+        known = self.recall(response_id) is not None
+        with self._lock:
+            self._turns.pop(response_id, None)
+            self._bodies.pop(response_id, None)
+        return known
 
     def recall(self, response_id: str) -> Turn | None:
         """The turn stored under `response_id`, or None when unknown or expired."""
@@ -49,6 +68,7 @@ class ResponseMemory:
             turn, expires_at = entry
             if self._clock.now() >= expires_at:
                 del self._turns[response_id]
+                self._bodies.pop(response_id, None)
                 return None
             return turn
 
@@ -56,3 +76,4 @@ class ResponseMemory:
         """Lose every stored id, as a server would after expiry or a reset."""
         with self._lock:
             self._turns.clear()
+            self._bodies.clear()

@@ -13,6 +13,7 @@ from uvicorn.config import LOGGING_CONFIG
 
 from tui.sim.app import LEGACY_PREFIX, NEW_PREFIX, SimApp, SimState
 from tui.sim.clock import SimClock
+from tui.sim.style import DEFAULT_STYLE, Style
 from tui.sim.pace import HumanPace
 
 
@@ -81,11 +82,15 @@ class SimServer:
         speed: float | None = None,
         long_answer: int | None = None,
         api_key: str | None = None,
+        style: Style = DEFAULT_STYLE,
+        models: frozenset[str] | None = None,
         pace: HumanPace | None = None,
     ) -> None:
         self.host = host
         self.port = port
-        self.state = SimState(clock=clock, speed=speed, long_answer=long_answer, api_key=api_key, pace=pace)
+        self.state = SimState(
+            clock=clock, speed=speed, long_answer=long_answer, api_key=api_key, style=style, models=models, pace=pace
+        )
         self._server: _StoppableServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -109,6 +114,11 @@ class SimServer:
     @property
     def legacy_base_url(self) -> str:
         return self.origin + LEGACY_PREFIX
+
+    @property
+    def style(self) -> Style:
+        """"live" (DashScope's wire shapes) or "openai"."""
+        return self.state.style
 
     @property
     def speed(self) -> float | None:
@@ -143,9 +153,12 @@ class SimServer:
         retry_after: float | None = None,
         after_deltas: int | None = None,
         seconds: float | None = None,
+        code: str | None = None,
     ) -> None:
         """Queue a fault for the next `times` requests ("forget" drops every stored id at once)."""
-        self.state.inject(kind, times=times, retry_after=retry_after, after_deltas=after_deltas, seconds=seconds)
+        self.state.inject(
+            kind, times=times, retry_after=retry_after, after_deltas=after_deltas, seconds=seconds, code=code
+        )
 
     def start(self) -> SimServer:
         """Bind, start uvicorn on a daemon thread and wait until it accepts connections."""
@@ -200,9 +213,10 @@ def serve_forever(
     speed: float | None = None,
     long_answer: int | None = None,
     api_key: str | None = None,
+    style: Style = DEFAULT_STYLE,
 ) -> None:
     """Run the simulator in the foreground until interrupted, printing its base URL first."""
-    state = SimState(speed=speed, long_answer=long_answer, api_key=api_key)
+    state = SimState(speed=speed, long_answer=long_answer, api_key=api_key, style=style)
     sock = _bind(host, port)
     bound = sock.getsockname()[1]
     print(f"http://{host}:{bound}{NEW_PREFIX}", flush=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tui.store.errors import AlreadyImported, StoreError
 from tui.store.models import (
-    RESPONSE_TTL_SECONDS,
     Conversation,
     Message,
     OutputItem,
@@ -17,7 +16,6 @@ from tui.store.writer import TurnWriter
 
 __all__ = [
     "INTERRUPTED",
-    "RESPONSE_TTL_SECONDS",
     "AlreadyImported",
     "Conversation",
     "Message",

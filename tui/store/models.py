@@ -12,9 +12,6 @@ Role = Literal["user", "assistant", "system"]
 MessageStatus = Literal["pending", "streaming", "complete", "incomplete", "cancelled", "failed"]
 ChainMode = Literal["chain", "replay"]
 
-#: How long the server keeps a stored response usable as `previous_response_id`.
-RESPONSE_TTL_SECONDS = 7 * 24 * 3600
-
 
 @dataclass(slots=True)
 class Usage:

@@ -152,8 +152,21 @@ END;
 INSERT INTO conversations_fts(conversations_fts) VALUES ('rebuild');
 """
 
+# The unsent text of the composer, per conversation (0: the new conversation not yet started), so
+# a draft survives quitting. Not a foreign key because of slot 0; a trigger drops a deleted chat's draft.
+_V5_DRAFTS = """
+CREATE TABLE drafts (
+    conversation_id INTEGER PRIMARY KEY,
+    text            TEXT    NOT NULL,
+    updated_at      REAL    NOT NULL
+);
+CREATE TRIGGER drafts_gc AFTER DELETE ON conversations BEGIN
+    DELETE FROM drafts WHERE conversation_id = old.id;
+END;
+"""
+
 #: MIGRATIONS[i] brings a database from user_version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3_IMAGES, _V4_TITLES)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3_IMAGES, _V4_TITLES, _V5_DRAFTS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _OUR_TABLES = {"conversations", "messages", "output_items"}

@@ -26,7 +26,6 @@ from tui.store import export, schema
 from tui.store.errors import AlreadyImported, StoreError, translated
 from tui.store.images import IMAGE_REF_SQL, NewImage, insert_images, ref_from_row
 from tui.store.models import (
-    RESPONSE_TTL_SECONDS,
     ChainMode,
     Conversation,
     Message,
@@ -68,7 +67,6 @@ WITH RECURSIVE path(id, parent_id, role, depth) AS (
 
 
 _PATH_CTE = _path_cte()
-_UP_TO_ANSWER_CTE = _path_cte("WHERE path.role <> 'assistant'")
 #: The head branch of conversation `?`, from its head message up.
 _HEAD_PATH_CTE = _path_cte(start="(SELECT head_message_id FROM conversations WHERE id = ?)")
 _QUALIFIED_MESSAGE_COLUMNS = ", ".join(f"m.{name.strip()}" for name in MESSAGE_COLUMNS.split(","))
@@ -417,6 +415,28 @@ class Store:
                 )
             await tx.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 
+    async def draft(self, conversation_id: int | None) -> str:
+        """The unsent composer text kept for a conversation (None: the new conversation), "" if none."""
+        row = await self._row("SELECT text FROM drafts WHERE conversation_id = ?", (conversation_id or 0,))
+        return str(row[0]) if row else ""
+
+    async def set_draft(self, conversation_id: int | None, text: str) -> None:
+        """Keep (or, when blank, forget) the unsent composer text of a conversation."""
+        async with self._write() as tx:
+            if text.strip():
+                await tx.execute(
+                    "INSERT INTO drafts (conversation_id, text, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (conversation_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+                    (conversation_id or 0, text, self.now()),
+                )
+            else:
+                await tx.execute("DELETE FROM drafts WHERE conversation_id = ?", (conversation_id or 0,))
+
+    async def data_version(self) -> int:
+        """SQLite's `PRAGMA data_version`: it changes when another connection commits to the file."""
+        row = await self._row("PRAGMA data_version")
+        return int(row[0]) if row else 0
+
     async def streaming_elsewhere(self, conversation_id: int) -> int | None:
         """The pid of another live process streaming an answer into this conversation, if any."""
         with translated(self.path):
@@ -623,16 +643,21 @@ class Store:
                 await _replace_items(tx, message_id, items)
 
     async def record_response(
-        self, message_id: int, response_id: str, previous_response_id: str | None, created_at: float | None
+        self,
+        message_id: int,
+        response_id: str,
+        previous_response_id: str | None,
+        created_at: float,
+        expires_at: float | None = None,
     ) -> None:
-        """Store the server's response id and its expiry (created + 7 days); the turn is `streaming`."""
-        created = float(created_at) if created_at is not None else self._clock()
+        """Store the server's response id, when it was created and when it expires (the chat layer's
+        policy decides both); the turn is `streaming`."""
         async with self._write() as tx:
             await tx.execute(
                 "UPDATE messages SET response_id = ?, previous_response_id = ?, response_created_at = ?, "
                 "expires_at = ?, status = CASE WHEN status IN ('pending', 'streaming') THEN 'streaming' "
                 "ELSE status END WHERE id = ?",
-                (response_id, previous_response_id, created, created + RESPONSE_TTL_SECONDS, message_id),
+                (response_id, previous_response_id, created_at, expires_at, message_id),
             )
 
     async def set_message_mode(self, message_id: int, mode: ChainMode) -> None:
@@ -693,29 +718,6 @@ class Store:
         return marked, int(row[0]) if row else 0
 
     # ------------------------------------------------------------------ response chain
-
-    async def chain_head(self, conversation_id: int) -> Message | None:
-        """The last assistant message on the conversation's head branch."""
-        conversation = await self.get_conversation(conversation_id)
-        if conversation is None or conversation.head_message_id is None:
-            return None
-        found = await self._messages(
-            f"{_UP_TO_ANSWER_CTE} SELECT {_QUALIFIED_MESSAGE_COLUMNS} FROM path JOIN messages m ON m.id = path.id "
-            "WHERE path.role = 'assistant' ORDER BY path.depth LIMIT 1",
-            (conversation.head_message_id,),
-        )
-        return found[0] if found else None
-
-    def response_valid(self, message: Message, now: float | None = None) -> bool:
-        """Whether the server should still know `message`'s response id (stored, complete, not expired)."""
-        moment = self._clock() if now is None else now
-        return bool(
-            message.response_id
-            and message.stored
-            and message.status == "complete"
-            and message.expires_at is not None
-            and message.expires_at > moment
-        )
 
     async def conversation_usage(self, conversation_id: int) -> Usage:
         """Token usage summed over the head branch, in one walk of it (a branch can hold thousands of turns)."""

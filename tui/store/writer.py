@@ -39,10 +39,10 @@ class TurnWriter:
         self._received = 0
 
     async def set_response(
-        self, response_id: str, previous_response_id: str | None, created_at: float | None
+        self, response_id: str, previous_response_id: str | None, created_at: float, expires_at: float | None = None
     ) -> None:
-        """Record the server's response id (expiry = created_at + 7 days); the turn becomes `streaming`."""
-        await self._store.record_response(self.message_id, response_id, previous_response_id, created_at)
+        """Record the server's response id, its creation and expiry times; the turn becomes `streaming`."""
+        await self._store.record_response(self.message_id, response_id, previous_response_id, created_at, expires_at)
 
     def append(self, text: str) -> None:
         """Buffer streamed text; a timer writes it within `flush_interval`."""

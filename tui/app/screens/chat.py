@@ -6,12 +6,13 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Literal
 
-from textual import getters, on, work
+from textual import events, getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.widget import Widget
 from textual.widgets import Collapsible, Input, Static
 
 from tui.app.engine_host import EngineReady
@@ -23,15 +24,18 @@ from tui.app.widgets.composer import Composer
 from tui.app.widgets.conversation_list import ConversationList, Sidebar
 from tui.app.widgets.key_footer import KeyFooter
 from tui.app.widgets.message_pane import MessagePane
+from tui.app.widgets.queued_line import QueuedLine
 from tui.app.widgets.status_line import StatusLine
 from tui.app.widgets.tool_panel import ToolPanel
-from tui.chat.updates import ToolCallUpdated, Update
+from tui.chat.updates import ToolCallUpdated, TurnFinished, Update
 from tui.store.models import Message
 from tui.text_safety import one_line
 
 if TYPE_CHECKING:
     from tui.app.app import QwenApp
+    from tui.app.screens.tools_dialog import ToolsChoice
     from tui.chat.engine import ChatEngine
+    from tui.chat.functions import Decision, FunctionRequest
     from tui.chat.turn import Turn
 
 log = logging.getLogger("tui.app")
@@ -151,6 +155,10 @@ class ChatScreen(Screen[None]):
             "ctrl+l", "app.redraw", "Redraw", show=False, priority=True, id="app.redraw",
             title="Redraw screen", tooltip="Repaint the whole screen (after garbage from elsewhere)",
         ),
+        Command(
+            "alt+t", "agent_tools", "Tools…", show=False, priority=True, id="chat.agent-tools",
+            title="Tools for this chat", tooltip="MCP servers and local tools this conversation offers the model",
+        ),
     ]
 
     app = getters.app(_qwen_app)
@@ -168,6 +176,7 @@ class ChatScreen(Screen[None]):
         self.turn: Turn | None = None
         self._code_index = 0
         self._busy = False
+        self._init_lost_and_found()
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -198,6 +207,10 @@ class ChatScreen(Screen[None]):
         for widget in (self.status, self.tools):
             self.turn_updates.subscribe(widget, widget.show_update, immediate=True)
         self.turn_updates.subscribe(self, self._follow_tool_activity, immediate=True)
+        self._mount_lost_and_found()
+
+    async def on_unmount(self) -> None:
+        await self.save_draft_quietly()
 
     def on_screen_suspend(self) -> None:
         self.refresh_bindings()  # the footer, still visible under a dialog, keeps only the app's keys
@@ -254,8 +267,8 @@ class ChatScreen(Screen[None]):
         if engine is None:
             return
         messages = await engine.transcript(conversation_id)
+        await self._leave_draft_for(conversation_id)  # an edit belongs to the conversation it started in
         self.conversation_id = conversation_id
-        self.composer.stop_editing()  # an edit belongs to the conversation it started in
         self.conversations.highlight_conversation(conversation_id)
         self._code_index = 0
         labels = await self._branch_labels(messages)
@@ -312,8 +325,7 @@ class ChatScreen(Screen[None]):
     def _submitted(self, event: Composer.Submitted) -> None:
         composer = event.composer
         if self.streaming:
-            composer.restore(event.text)
-            self.notify("An answer is still streaming — press Escape to stop it.", severity="warning")
+            self._queue(event.text)
             return
         if composer.editing_message_id is not None:
             self.start_turn("edit", event.text, composer.editing_message_id)
@@ -332,6 +344,7 @@ class ChatScreen(Screen[None]):
                 await self._run_turn(kind, text, message_id)
         finally:
             self._busy = False
+            self._send_queued()
 
     async def _run_turn(self, kind: TurnKind, text: str | None, message_id: int | None) -> None:
         """Start the turn, stream it through a `TurnFeed`, then refresh what the finished turn changed."""
@@ -347,9 +360,10 @@ class ChatScreen(Screen[None]):
             if created:
                 self.conversation_id = (await engine.new_conversation()).id
             assert self.conversation_id is not None
+            await self._catch_up(sending=True)
             if kind == "send":
                 assert text is not None
-                turn = await engine.send(self.conversation_id, text)
+                turn = await engine.send(self.conversation_id, text, discard_if_unsent=True)
             elif kind == "edit":
                 assert text is not None and message_id is not None
                 turn = await engine.edit(self.conversation_id, message_id, text)
@@ -383,6 +397,9 @@ class ChatScreen(Screen[None]):
             status.stop()
         if finished is None:
             return
+        if finished.discarded:
+            await self._discarded(finished)
+            return
         with self.app.batch_update():  # the final answer, status, tools, list and labels: one frame
             await feed.finish(finished)
             with reporting(self, "Could not refresh the conversation list"):
@@ -401,13 +418,14 @@ class ChatScreen(Screen[None]):
     # ------------------------------------------------------------------ actions
     def action_stop(self) -> None:
         """Escape: stop a streaming answer (keeping it), else leave edit mode, else back to the composer."""
+        if self._take_back_queued():
+            return
         if self.turn is not None:
             self.turn.cancel()
             return
         composer = self.composer
         if composer.editing_message_id is not None:
-            composer.stop_editing()
-            composer.clear()
+            composer.cancel_editing()
             return
         self.pane.set_selected(None)
         self.remove_class("-sidebar-open", "-tools-open")
@@ -416,8 +434,8 @@ class ChatScreen(Screen[None]):
     async def action_new_conversation(self) -> None:
         if self.streaming:
             await self.stop_to_switch()
+        await self._leave_draft_for(None)
         self.conversation_id = None
-        self.composer.stop_editing()
         await self.pane.show([])
         self.tools.clear()
         self._show_tool_activity(None)
@@ -600,7 +618,10 @@ class ChatScreen(Screen[None]):
 
     # ------------------------------------------------- reading (issue 16)
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """PageUp/PageDown scroll the transcript only from the composer; elsewhere the focused widget has them."""
+        """No chat key acts while the terminal is too small (only quitting and help do). PageUp/PageDown
+        scroll the transcript only from the composer; elsewhere the focused widget has them."""
+        if self._tiny:
+            return False
         if action == "page_transcript":
             return isinstance(self.focused, Composer)
         return True
@@ -696,3 +717,239 @@ class ChatScreen(Screen[None]):
     def commands(self) -> list[Command]:
         """Every palette command of this screen, the conversation list's included (all run on the screen)."""
         return [b for b in (*self.BINDINGS, *ConversationList.BINDINGS) if isinstance(b, Command)]
+
+    # ------------------------------------------------------------- agent tools
+    @on(events.Mount)
+    def _ask_before_local_tools(self) -> None:
+        """A local function runs only once the person allows it in the consent dialog (unset, all are denied)."""
+        self.app.engine_host.ask_with(self._ask_consent)
+
+    async def _ask_consent(self, request: FunctionRequest) -> Decision:
+        from tui.app.screens.consent import ask_consent
+
+        return await ask_consent(self.app, request)
+
+    async def action_agent_tools(self) -> None:
+        """The Tools dialog for the open conversation (a new one is made on saving if none is open)."""
+        from tui.app.screens.tools_dialog import ToolOption, ToolsDialog
+        from tui.chat.functions import function_specs
+
+        engine = self._require_engine()
+        if engine is None:
+            return
+        agent = engine.settings.agent
+        title, mcp, functions, always = "New chat", [], list(agent.local_tools), []
+        with reporting(self, "Could not read the conversation's tools"):
+            if self.conversation_id is not None:
+                conversation = await engine.conversation(self.conversation_id)
+                title, mcp = conversation.title, engine.mcp_enabled(conversation)
+                functions = engine.functions_enabled(conversation)
+                always = [str(name) for name in conversation.options.get("allowed_functions") or []]
+        servers = [ToolOption(s.label, f"{s.protocol} · {s.url}", s.label in mcp) for s in agent.mcp]
+        specs = function_specs(agent.functions)
+        locals_ = [
+            ToolOption(name, ("always allowed · " if name in always else "") + spec.description, name in functions)
+            for name, spec in specs.items()
+        ]
+        root = agent.root or "the folder qwen-tui was started in"
+        dialog = ToolsDialog(title, servers, locals_, root, engine.mcp_tools, always=always)
+        self.app.push_screen(dialog, self._save_agent_tools)
+
+    async def _save_agent_tools(self, choice: ToolsChoice | None) -> None:
+        engine = self.engine
+        if choice is None or engine is None:
+            return
+        with reporting(self, "Could not change the tools"):
+            if self.conversation_id is None:
+                self.conversation_id = (await engine.new_conversation()).id
+                await self.conversations.reload(keep=self.conversation_id)
+            await engine.set_mcp(self.conversation_id, choice.mcp)
+            await engine.set_functions(self.conversation_id, choice.functions)
+            if choice.forget_always:
+                await engine.set_options(self.conversation_id, allowed_functions=None)
+            chosen = [*choice.mcp, *choice.functions]
+            self.notify(f"This chat offers: {', '.join(chosen)}." if chosen else "This chat offers no extra tools.")
+
+    # ------------------------------------------- nothing lost (issue 13, app side)
+    # Drafts kept per conversation, a queue for Enter while an answer streams, the "too small"
+    # notice holding input, failed sends given back, and other processes' writes noticed.
+
+    def _init_lost_and_found(self) -> None:
+        #: A message sent while an answer streamed: it goes when that answer ends (Escape takes it back).
+        self._queued: str | None = None
+        #: The conversation the composer's text is the draft of (`_UNLOADED` until one was loaded).
+        self._draft_key: int | None | object = _UNLOADED
+        self._saved_draft: tuple[int | None | object, str] = (_UNLOADED, "")
+        self._data_version: int | None = None
+        #: Where the focus was when the terminal became too small (it goes back there after).
+        self._focus_before_tiny: Widget | None = None
+        self._tiny = False
+
+    def _mount_lost_and_found(self) -> None:
+        #: Kept: quitting reads the draft after the screen's widgets are gone from the DOM.
+        self._composer = self.composer
+        self.query_one("#centre").mount(QueuedLine(id="queued"), before=self._composer)
+        # One cheap timer (a PRAGMA and a string comparison a second) for both.
+        self.set_interval(WATCH_SECONDS, self._watch, name="drafts and other processes")
+
+    # -- the queue (D3, W9)
+    def _queue(self, text: str) -> None:
+        """Enter while an answer streams: hold `text` until it ends (a second one joins it on a new line)."""
+        self._queued = text if self._queued is None else f"{self._queued}\n{text}"
+        self.query_one(QueuedLine).show_queued(self._queued)
+
+    def _take_back_queued(self) -> bool:
+        """Escape: the queued message goes back into the composer, ahead of anything typed since."""
+        if self._queued is None:
+            return False
+        text, self._queued = self._queued, None
+        self.query_one(QueuedLine).show_queued(None)
+        self.composer.restore(text)
+        self.composer.focus()
+        return True
+
+    def _send_queued(self) -> None:
+        """The answer ended: send the queued message (back into the composer if the answer did not complete)."""
+        text, self._queued = self._queued, None
+        if text is None or not self.is_attached:
+            return
+        self.query_one(QueuedLine).show_queued(None)
+        last = self.pane.messages[-1] if self.pane.messages else None
+        if last is not None and last.status != "complete":
+            self.composer.restore(text)
+            self.notify("The answer did not complete, so the queued message is back in the composer.")
+            return
+        self.start_turn("send", text)
+
+    # -- failed before any answer (W8)
+    async def _discarded(self, finished: TurnFinished) -> None:
+        """Nothing of the answer came: the store dropped the turn; show that and give the question back."""
+        if finished.conversation_removed:
+            self.conversation_id = None
+            self._draft_key = None
+            await self.pane.show([])
+        elif self.conversation_id is not None:
+            await self.open_conversation(self.conversation_id)
+        # A message queued meanwhile comes back too, after the failed one (it was written later).
+        self._take_back_queued()
+        if finished.unsent_text:
+            self.composer.restore(finished.unsent_text)
+        with reporting(self, "Could not refresh the conversation list"):
+            await self.conversations.reload(keep=self.conversation_id)
+        self.post_message(Problem(f"Not sent: {finished.error or 'the request failed'}"))
+
+    # -- drafts (D3)
+    def _draft_text(self) -> str:
+        """What must survive a quit: the queued message, and the draft (the one put aside while editing)."""
+        composer = self._composer
+        draft = composer.set_aside if composer.editing_message_id is not None else composer.text
+        return "\n".join(part for part in (self._queued, draft) if part)
+
+    async def _leave_draft_for(self, conversation_id: int | None) -> None:
+        """Switching conversations: keep the draft of the one left, show the draft of `conversation_id`."""
+        composer = self.composer
+        composer.cancel_editing()
+        engine = self.engine
+        if engine is None or (conversation_id == self._draft_key and self._draft_key is not _UNLOADED):
+            return
+        with reporting(self, "Could not keep the draft"):
+            if self._draft_key is not _UNLOADED:
+                await self.save_draft()
+            draft = await engine.draft(conversation_id)
+            if self._draft_key is not _UNLOADED or not composer.text:
+                composer.load_text(draft)
+                composer.move_cursor(composer.document.end)
+            self._draft_key = conversation_id
+            self._saved_draft = (conversation_id, draft)
+
+    async def save_draft(self) -> None:
+        """Store the composer's draft for its conversation (at once; also on a timer and when quitting)."""
+        engine, key = self.engine, self._draft_key
+        if engine is None or key is _UNLOADED or engine.store.read_only:
+            return
+        assert key is None or isinstance(key, int)
+        text = self._draft_text()
+        if self._saved_draft != (key, text):
+            await engine.save_draft(key, text)
+            self._saved_draft = (key, text)
+
+    async def save_draft_quietly(self) -> None:
+        """Quitting: store the draft as it is now (a failure is logged; the last timer's copy stays)."""
+        try:
+            await self.save_draft()
+        except Exception:
+            log.exception("could not keep the draft")
+
+    async def _keep_draft(self) -> None:
+        """Every few seconds: load the first draft once the engine is up, then store the draft as it changes."""
+        if self.engine is None:
+            return
+        with reporting(self, "Could not keep the draft"):
+            if self._draft_key is _UNLOADED:
+                if self.conversation_id is None and not self._busy:
+                    await self._leave_draft_for(None)
+                return
+            if self._draft_key != self.conversation_id and not self._busy:
+                # Sending from a new conversation created it: its draft was sent, the new slot is empty.
+                if self._draft_key is None:
+                    await self.engine.save_draft(None, "")
+                self._draft_key = self.conversation_id
+            await self.save_draft()
+
+    # -- other processes (W11)
+    async def _watch(self) -> None:
+        await self._keep_draft()
+        with reporting(self, "Could not refresh from the database"):
+            await self._catch_up()
+
+    async def _catch_up(self, *, sending: bool = False) -> None:
+        """Show what another process wrote (new turns, chats) since we last looked; cheap when nothing did.
+
+        Also run just before sending (`sending`), so a turn is never sent on a stale view.
+        """
+        engine = self.engine
+        if engine is None or (self._busy and not sending):
+            return
+        version = await engine.data_version()
+        if version == self._data_version:
+            return
+        first, self._data_version = self._data_version is None, version
+        if first:
+            return
+        await self.conversations.reload(keep=self.conversation_id)
+        conversation_id = self.conversation_id
+        if conversation_id is None or self.composer.editing_message_id is not None:
+            return
+        try:
+            stored = await engine.transcript(conversation_id)
+        except Exception:  # deleted elsewhere: start afresh instead of sending into nothing
+            self.conversation_id, self._draft_key = None, None
+            await self.pane.show([])
+            self.notify("This conversation was deleted in another qwen-tui.", severity="warning")
+            return
+        shown = [(m.id, m.status, len(m.content)) for m in self.pane.messages]
+        if shown != [(m.id, m.status, len(m.content)) for m in stored]:
+            await self.open_conversation(conversation_id)
+
+    # -- the "too small" notice (D2, W7)
+    @on(events.Resize)
+    def _hold_input_while_tiny(self, event: events.Resize) -> None:
+        """While the notice shows nothing has focus, so keys go nowhere; the focus comes back after."""
+        tiny = event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT
+        if tiny and not self._tiny:
+            self._tiny = True
+            self._focus_before_tiny = self.focused
+            self.set_focus(None)
+        elif not tiny and self._tiny:
+            self._tiny = False
+            widget, self._focus_before_tiny = self._focus_before_tiny or self.composer, None
+            self.call_after_refresh(widget.focus)
+
+
+
+#: Sentinel: no draft loaded into the composer yet.
+_UNLOADED = object()
+#: Below this size the chat is replaced by the "too small" notice (the -tiny/-short breakpoints).
+MIN_WIDTH, MIN_HEIGHT = 60, 16
+#: How often the draft is stored and the database checked for other processes' writes.
+WATCH_SECONDS = 1.0

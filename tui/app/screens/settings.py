@@ -99,6 +99,7 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
         with Grid(id="tools-grid"):
             for tool in KNOWN_TOOLS:
                 yield TickBox(tool.replace("_", " "), tool in current.tools, id=f"tool-{tool}", compact=True)
+        yield Button("MCP servers and local tools of this chat… (alt+t)", id="agent-tools", compact=True)
         yield TickBox("Thinking (reasoning summary)", current.thinking, id="thinking", compact=True)
         yield Label("System prompt")
         prompt = TextArea(current.system_prompt or "", id="system-prompt", compact=True)
@@ -135,3 +136,8 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
         self.dismiss(None)
+
+    @on(Button.Pressed, "#agent-tools")
+    async def _agent_tools(self) -> None:
+        """The Tools dialog of the open chat, over this one (it saves on its own)."""
+        await self.app.run_action("agent_tools", self.app.screen_stack[0])

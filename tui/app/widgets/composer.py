@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
+
+from tui.text_safety import visible_bidi
+
+#: Controls a paste may carry but the box must not hold raw: C0 but tab and newline, DEL, C1.
+_PASTED_CONTROLS = re.compile(r"[\x01-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class Composer(TextArea):
@@ -64,6 +70,8 @@ class Composer(TextArea):
         self.cursor_blink = cursor_blink
         #: Set while the person edits an earlier question; Enter then forks instead of sending.
         self.editing_message_id: int | None = None
+        #: The unsent draft put aside while an earlier question is edited; it comes back afterwards.
+        self.set_aside = ""
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
@@ -72,6 +80,31 @@ class Composer(TextArea):
             self.action_submit()
             return
         await super()._on_key(event)
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        # Textual runs this, then `TextArea._on_paste` (handlers run down the class hierarchy), which inserts it.
+        event.text = self._inert_paste(event.text)
+
+    @staticmethod
+    def _inert_paste(text: str) -> str:
+        """Pasted text as inert text: CR (and CRLF) become newlines, other controls visible, NUL dropped.
+
+        Controls are shown, not dropped, so the paste stays whole and the person sees (and can delete)
+        what the clipboard held: ESC becomes ␛ and the rest of an escape sequence stays as text. NUL
+        carries nothing to see (Textual drops it from pastes too). C0 controls and DEL become their
+        Unicode control pictures (U+2400 + code, U+2421); C1 controls and bidi overrides `<U+009B>` marks.
+        """
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+        if text.isprintable():
+            return text
+
+        def picture(match: re.Match[str]) -> str:
+            code = ord(match.group())
+            if code < 0x20:
+                return chr(0x2400 + code)
+            return "\u2421" if code == 0x7F else f"<U+{code:04X}>"
+
+        return visible_bidi(_PASTED_CONTROLS.sub(picture, text))
 
     def action_submit(self) -> None:
         """Post the text unless it is blank, and empty the box at once so typing can go on.
@@ -93,7 +126,12 @@ class Composer(TextArea):
         self.insert("\n")
 
     def start_editing(self, message_id: int, text: str) -> None:
-        """Load an earlier question; the next Enter forks a branch from it instead of sending."""
+        """Load an earlier question; the next Enter forks a branch from it instead of sending.
+
+        The draft in the box is put aside (once: editing another question keeps the first draft).
+        """
+        if self.editing_message_id is None:
+            self.set_aside = self.text
         self.load_text(text)
         self.editing_message_id = message_id
         self.border_title = "Editing — Enter forks a new branch, Escape cancels"
@@ -101,7 +139,16 @@ class Composer(TextArea):
         self.move_cursor(self.document.end)
 
     def stop_editing(self) -> None:
-        """Back to sending new messages (the text stays unless the caller clears it)."""
+        """Back to sending new messages; the draft put aside comes back, ahead of any text in the box."""
         self.editing_message_id = None
         self.border_title = None
         self.remove_class("-editing")
+        draft, self.set_aside = self.set_aside, ""
+        if draft:
+            self.restore(draft)
+
+    def cancel_editing(self) -> None:
+        """Drop the edited question and bring back the draft that was there before."""
+        if self.editing_message_id is not None:
+            self.clear()
+        self.stop_editing()
