@@ -10,6 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from rich.color import Color, ColorSystem
+from rich.segment import Segment
+from rich.style import Style as RichStyle
+from textual.filter import LineFilter
 
 from tui.app.app import QwenApp
 from tui.chat import ChatEngine, open_engine
@@ -99,3 +103,26 @@ def opened(conversation_id: int, *keys: str):
             await pilot.pause()
 
     return run_before
+
+
+class SixteenColours(LineFilter):
+    """What a 16-colour terminal gets (`TEXTUAL_COLOR_SYSTEM=standard`, TERM=linux): Rich's downgrade of
+    every colour to the 16 ANSI ones, applied to the screen a snapshot records (which otherwise keeps
+    full colour; Rich downgrades only as it writes to a real terminal)."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        return [Segment(text, _downgraded(style), control) for text, style, control in segments]
+
+
+def _downgraded(style: RichStyle | None) -> RichStyle | None:
+    if style is None:
+        return None
+    colour = style.color.downgrade(ColorSystem.STANDARD) if style.color is not None else None
+    background = style.bgcolor.downgrade(ColorSystem.STANDARD) if style.bgcolor is not None else None
+    return style + RichStyle.from_color(colour, background)
+
+
+def in_sixteen_colours(app: QwenApp) -> QwenApp:
+    """`app`, drawing as a 16-colour terminal shows it (before Textual maps ANSI colours to its theme)."""
+    app._filters.insert(0, SixteenColours())
+    return app

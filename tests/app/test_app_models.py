@@ -61,7 +61,7 @@ async def test_f3_lists_the_table_merged_with_the_service_and_moves_the_open_cha
     async with app.run_test(size=(120, 40)) as pilot:
         await app.wait_for_engine()
         await app.chat.open_conversation(conversation)
-        await pilot.press("f3")
+        await pilot.press("f6")
         picker = app.screen
         assert isinstance(picker, ModelPicker)
         # The service's list arrives in a worker: its models the table lacks are listed, marked unknown.
@@ -300,7 +300,7 @@ async def test_the_palette_opens_the_picker_and_the_attach_prompt(sim, tmp_path:
             lists = app.screen.query(CommandList)
             return [str(option.prompt) for option in lists.first().options] if lists else []
 
-        for title, key, screen in (("Choose model", "(f3)", ModelPicker), ("Attach image", "(alt+i)", ImagePrompt)):
+        for title, key, screen in (("Choose model", "(f6)", ModelPicker), ("Attach image", "(alt+i)", ImagePrompt)):
             await pilot.press("ctrl+p", *title.lower())
             await until(lambda title=title: any(title in hit for hit in hits()), pilot)
             assert any(key in hit for hit in hits() if title in hit)

@@ -39,12 +39,12 @@ async def _asked(engine, *texts: str, images=()) -> int:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_model_picker(snap_compare, sim, tmp_path: Path, size) -> None:
-    """F3: the table's models with window, output, vision, thinking and price; the service's list merged in."""
+    """F6: the table's models with window, output, vision, thinking and price; the service's list merged in."""
     settings = make_settings(tmp_path, sim)
 
     async def run_before(pilot) -> None:
         await opened(None)(pilot)
-        await pilot.press("f3")
+        await pilot.press("f6")
         picker = pilot.app.screen
         assert isinstance(picker, ModelPicker)
         await until(lambda: "qwen3.9-preview" in picker.visible_names(), pilot)

@@ -1,4 +1,4 @@
-"""The real `qwen-tui --demo` in tmux (100x30): F3 picks a model, a pasted path (bracketed paste, as a
+"""The real `qwen-tui --demo` in tmux (100x30): F6 picks a model, a pasted path (bracketed paste, as a
 file dragged onto the terminal) becomes an image chip, and the image reaches the simulator."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def test_f3_picks_a_vision_model_and_a_pasted_path_is_sent_as_an_image(tmp_path:
     try:
         wait_for_screen(socket, lambda s: "Ask Qwen" in s and "demo simulator" in s)
         time.sleep(0.5)  # let the app finish its start-up terminal queries before typing
-        tmux("send-keys", "-t", "qt", "F3", socket=socket)
+        tmux("send-keys", "-t", "qt", "F6", socket=socket)
         wait_for_screen(socket, lambda s: "Models · prices in" in s and "window" in s)
         tmux("send-keys", "-t", "qt", "-l", "qwen3-vl-plus", socket=socket)
         wait_for_screen(socket, lambda s: "Qwen3 VL Plus" in s)

@@ -34,5 +34,5 @@ async def test_brackets_in_a_message_are_shown_as_text_and_only_the_match_is_hig
         await app.workers.wait_for_complete()
         [row] = [option.prompt for option in conversations.options]
         assert isinstance(row, Content)
-        assert row.plain == f"Zoo [draft]\n  {text}"
+        assert row.plain == f"Zoo [draft]\n  You: {text}"
         assert highlighted(row) == ["zebra"]

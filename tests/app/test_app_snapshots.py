@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_helpers import chat, make_app, make_settings, opened, populate, until
+from app_helpers import chat, in_sixteen_colours, make_app, make_settings, opened, populate, until
 
 from tui.app.widgets.conversation_list import ConversationList
 
@@ -92,4 +92,36 @@ def test_help_screen(snap_compare, sim, tmp_path: Path, size) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_first_run_screen(snap_compare, tmp_path: Path, size) -> None:
     """No key and no --demo: how to set DASHSCOPE_API_KEY or start the demo."""
-    assert snap_compare(make_app(make_settings(tmp_path, None)), terminal_size=size)
+    # A fixed config path: the screen names it.
+    settings = make_settings(tmp_path, None, config_path=Path("/home/you/.config/qwen-tui/config.toml"))
+    assert snap_compare(make_app(settings), terminal_size=size)
+
+
+THEMES_16 = [pytest.param(theme, id=theme) for theme in ("textual-dark", "ansi-dark", "ansi-light")]
+
+
+@pytest.mark.parametrize("theme", THEMES_16)
+def test_sixteen_colours_selection_and_warning(snap_compare, sim, tmp_path: Path, theme: str) -> None:
+    """16 colours: a selected question (a bar, not a red or olive block) above a stopped answer whose
+    warning line stays readable."""
+    settings = make_settings(tmp_path, sim, theme=theme)
+
+    async def script(engine) -> int:
+        sim.inject("drop", after_deltas=12)
+        return await chat(engine, "Explain how Markdown streaming works")
+
+    conversation = populate(settings, script)
+    app = in_sixteen_colours(make_app(settings))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=opened(conversation, "alt+up"))
+
+
+@pytest.mark.parametrize("theme", THEMES_16)
+def test_sixteen_colours_settings(snap_compare, sim, tmp_path: Path, theme: str) -> None:
+    """16 colours: unchecked boxes, the focused field and the buttons stay visible."""
+    settings = make_settings(tmp_path, sim, tools=["web_search"], theme=theme)
+
+    async def ready(pilot) -> None:
+        await pilot.app.wait_for_engine()
+
+    app = in_sixteen_colours(make_app(settings))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready, press=["f2"])

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -40,6 +41,14 @@ def _chat_screen() -> Screen[Any]:
     return ChatScreen()
 
 
+#: Palette commands without a key: (title, help, chat-screen action).
+TRANSFER_COMMANDS = (
+    ("Export chat as Markdown", "Write the open conversation to a .md file", "export_conversation('md')"),
+    ("Export chat as JSON", "Write the open conversation to a .json file (import reads it)", "export_conversation('json')"),
+    ("Import chat from JSON", "Add a conversation from a qwen-tui JSON export", "import_conversation"),
+)
+
+
 class QwenApp(SpanSkippingApp[int]):
     """The full-screen chat client; build it with an engine factory and clock for tests."""
 
@@ -56,7 +65,11 @@ class QwenApp(SpanSkippingApp[int]):
             App.COMMAND_PALETTE_BINDING, "command_palette", "palette", show=False, priority=True,
             id="app.palette", tooltip="Command palette (every action by name)",
         ),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit", tooltip="Quit"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit", tooltip="Quit"),
+        Binding(
+            "ctrl+l", "redraw", "Redraw", show=False, priority=True, id="app.redraw",
+            tooltip="Repaint the whole screen (after garbage from elsewhere)",
+        ),
     ]
 
     def __init__(
@@ -73,6 +86,7 @@ class QwenApp(SpanSkippingApp[int]):
         #: The conversation to show once the engine is ready (`qwen-tui -c`).
         self.open_at_start = open_conversation
         self.clock = clock
+        self._started = False
         self.engine_host = EngineHost(engine_factory or self._default_engine_factory)
         if settings.theme and settings.theme in self.available_themes:
             self.theme = settings.theme
@@ -98,6 +112,7 @@ class QwenApp(SpanSkippingApp[int]):
         return self.settings.api_key is None and not self.settings.demo
 
     def on_mount(self) -> None:
+        self._started = True  # from now on a theme change is the person's (watch_theme saves it)
         self._handle_signals()
         problems = keymap_problems(self.settings.keys, self.binding_scopes())
         if problems:
@@ -105,7 +120,7 @@ class QwenApp(SpanSkippingApp[int]):
         if self.needs_first_run:
             from tui.app.screens import FirstRunScreen
 
-            self.push_screen(FirstRunScreen(self.settings.key_problem))
+            self.push_screen(FirstRunScreen(self.settings.key_problem, str(self.settings.config_path)))
         else:
             self._open_engine()
 
@@ -220,6 +235,8 @@ class QwenApp(SpanSkippingApp[int]):
             yield SystemCommand(
                 binding.title, f"{binding.tooltip} ({key})", lambda a=binding.action: self.run_action(a, screen)
             )
+        for title, help_text, action in TRANSFER_COMMANDS:  # palette only: no key
+            yield SystemCommand(title, help_text, lambda a=action: self.run_action(a, screen))
 
     # ----------------------------------------------------------------- screens
     def action_help(self) -> None:
@@ -295,16 +312,14 @@ class QwenApp(SpanSkippingApp[int]):
         """Save the chosen settings to the config file and apply them (reopening the engine if the endpoint moved)."""
         if choice is None:
             return
-        from tui.config import save_settings
-
         old = self.settings
         try:
             new = self._settings_for(choice)
-            path = save_settings(new)
-        except Exception as exc:
-            log.exception("could not save settings")
-            self.chat.post_message(Problem(f"Settings not saved: {exc}"))
+        except Exception as exc:  # invalid: nothing changes
+            log.exception("invalid settings")
+            self.chat.post_message(Problem(f"Settings not applied: {exc}"))
             return
+        path = self._save(new)
         self.settings = new
         self.theme = choice.theme
         await self.chat.settings_changed(model_moved=new.model != old.model)
@@ -316,7 +331,36 @@ class QwenApp(SpanSkippingApp[int]):
             from tui.chat.factory import engine_settings
 
             self.engine.settings = engine_settings(new)
-        self.notify(f"Saved to {path}.", title="Settings")
+        if path is not None:
+            self.notify(f"Saved to {path}.", title="Settings")
+
+    def _save(self, settings: Settings) -> Path | None:
+        """Write settings to the config file; a failure is told (the change still holds for this session)."""
+        from tui.config import save_settings
+
+        try:
+            return save_settings(settings)
+        except Exception as exc:
+            log.exception("could not save settings")
+            self.chat.post_message(Problem(f"Settings kept for this session but not saved: {exc}"))
+            return None
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme chosen anywhere (the palette's "Change theme" too) is saved, so it is there next time."""
+        if not self._started or theme == self.settings.theme:
+            return
+        if self.settings.theme is None and theme == "textual-dark":
+            return  # the default: nothing to write
+        self.settings = self.settings.model_copy(update={"theme": theme})
+        self._save(self.settings)
+
+    def action_redraw(self) -> None:
+        """Repaint every cell: forget what was sent (sent_spans) and mark the whole screen dirty, so the
+        next frame is a full update rather than a partial one that skips cells thought to be on screen."""
+        self._sent_spans.clear()
+        screen = self.screen
+        self.refresh(repaint=True, layout=True)
+        screen.refresh(screen.region)
 
     def action_start_demo(self) -> None:
         """From the first-run screen: leave, asking the CLI to start the app again in demo mode."""

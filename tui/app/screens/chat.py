@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from textual import events, getters, on, work
 from textual.app import ComposeResult
@@ -26,11 +26,11 @@ from tui.app.widgets.composer import IMAGE_COMMAND, Composer, image_lines
 from tui.app.widgets.conversation_list import ConversationList, Sidebar
 from tui.app.widgets.image_chips import ImageChips
 from tui.app.widgets.key_footer import KeyFooter
-from tui.app.widgets.message_pane import WINDOW, MessagePane
+from tui.app.widgets.message_pane import MessagePane
 from tui.app.widgets.queued_line import QueuedLine
 from tui.app.widgets.status_line import StatusLine
 from tui.app.widgets.tool_panel import ToolPanel
-from tui.chat.updates import TurnFinished, Update
+from tui.chat.updates import ToolCallUpdated, TurnFinished, Update
 from tui.store.models import Message
 from tui.text_safety import one_line
 
@@ -76,7 +76,7 @@ class ChatScreen(Screen[None]):
             tooltip="Search all conversations (full text)",
         ),
         Command(
-            "ctrl+l", "focus_list", "Chats list", show=False, priority=True, id="chat.list",
+            "f4", "focus_list", "Chats list", show=False, priority=True, id="chat.list",
             title="Go to chat list", tooltip="Move to the conversation list",
         ),
         Command(
@@ -120,14 +120,14 @@ class ChatScreen(Screen[None]):
             title="Toggle reasoning", tooltip="Show or hide the reasoning of that answer",
         ),
         Command(
-            "ctrl+b", "toggle_sidebar", "Chats", priority=True, id="chat.sidebar",
+            "f3,ctrl+b", "toggle_sidebar", "Chats", priority=True, id="chat.sidebar",
             title="Toggle chat list", tooltip="Show or hide the conversation list",
         ),
         Command(
             "ctrl+t", "toggle_tools", "Tools", priority=True, id="chat.tools",
             title="Toggle tool panel", tooltip="Show or hide the tool-activity panel",
         ),
-        Command("f1", "app.help", "Help", id="app.help", title="Help", tooltip="This help"),
+        Command("f1,ctrl+underscore", "app.help", "Help", id="app.help", title="Help", tooltip="This help"),
         Command(
             "f2", "app.settings", "Settings", id="app.settings", title="Settings",
             tooltip="Model, region, tools, thinking, system prompt, theme",
@@ -138,12 +138,38 @@ class ChatScreen(Screen[None]):
         ),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="chat.next-pane"),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="chat.previous-pane"),
+        # Reading and navigation (issue 16): keys that reach the app in tmux, GNOME Terminal and macOS Terminal.
         Command(
-            "alt+t", "agent_tools", "Tools…", show=False, priority=True, id="chat.agent-tools",
-            title="Tools for this chat", tooltip="MCP servers and local tools this conversation offers the model",
+            "f5", "focus_transcript", "Transcript", show=False, priority=True, id="chat.transcript",
+            title="Go to transcript", tooltip="Move to the transcript (its own keys: p/n, ←/→, c, k, r, w)",
         ),
         Command(
-            "f3", "pick_model", "Model", show=False, id="chat.model", title="Choose model",
+            "pageup", "page_transcript(-1)", "Page up", show=False, priority=True, id="chat.page-up",
+            title="Scroll transcript up", tooltip="Scroll the transcript up a page (from the composer)",
+        ),
+        Command(
+            "pagedown", "page_transcript(1)", "Page down", show=False, priority=True, id="chat.page-down",
+            title="Scroll transcript down", tooltip="Scroll the transcript down a page (from the composer)",
+        ),
+        Command(
+            "f9", "cycle_sidebar", "List width", show=False, priority=True, id="chat.list-width",
+            title="Chat list width", tooltip="Cycle the chat list: wide, narrow, hidden",
+        ),
+        Command(
+            "f8", "toggle_wrap", "Wrap code", show=False, priority=True, id="chat.wrap",
+            title="Wrap code lines", tooltip="Wrap long code lines, or cut them at the edge",
+        ),
+        Command(
+            "ctrl+l", "app.redraw", "Redraw", show=False, priority=True, id="app.redraw",
+            title="Redraw screen", tooltip="Repaint the whole screen (after garbage from elsewhere)",
+        ),
+        Command(
+            "alt+t,f7", "agent_tools", "Tools…", show=False, priority=True, id="chat.agent-tools",
+            title="Tools for this chat", tooltip="MCP servers and local tools this conversation offers the model",
+        ),
+        # f6 and f7 are priority keys: Textual's TextArea (the composer) binds them to select line / all.
+        Command(
+            "f6", "pick_model", "Model", show=False, priority=True, id="chat.model", title="Choose model",
             tooltip="Pick a model (window, output, vision, thinking, price); the open chat moves to it",
         ),
         Command(
@@ -206,6 +232,7 @@ class ChatScreen(Screen[None]):
     def on_mount(self) -> None:
         for widget in (self.status, self.tools):
             self.turn_updates.subscribe(widget, widget.show_update, immediate=True)
+        self.turn_updates.subscribe(self, self._follow_tool_activity, immediate=True)
         self._mount_lost_and_found()
 
     async def on_unmount(self) -> None:
@@ -270,15 +297,13 @@ class ChatScreen(Screen[None]):
         self.conversation_id = conversation_id
         self.conversations.highlight_conversation(conversation_id)
         self._code_index = 0
-        labels = await self._branch_labels(messages[-WINDOW:])
-        pane = self.pane
-        await pane.show(messages, labels)
-        if message_id is not None:
-            for view in pane.views:
-                if view.message.id == message_id:
-                    pane.set_selected(view)
+        labels = await self._branch_labels(messages)
+        found = await self.pane.show(messages, labels, around=message_id)
+        if found is not None and self.conversations.query_text:
+            found.mark_terms(self.conversations.query_text)
         last_answer = next((m for m in reversed(messages) if m.role == "assistant"), None)
         self.tools.show_items(last_answer.items if last_answer else [], last_answer.usage if last_answer else None)
+        self._show_tool_activity(last_answer)
         await self.refresh_status(last_answer)
 
     async def _branch_labels(self, messages: list[Message]) -> dict[int, str]:
@@ -319,8 +344,7 @@ class ChatScreen(Screen[None]):
     @on(ConversationList.Opened)
     async def _opened(self, event: ConversationList.Opened) -> None:
         if self.streaming:
-            self.notify(STREAMING_NOTE, severity="warning")
-            return
+            await self.stop_to_switch()
         with reporting(self, "Could not open the conversation"):
             await self.open_conversation(event.conversation_id, event.message_id)
         self.remove_class("-sidebar-open")
@@ -395,6 +419,7 @@ class ChatScreen(Screen[None]):
             if kind != "regenerate":
                 composer.stop_editing()
             self.tools.clear()
+            self._show_tool_activity(None)
             status.start()
         feed = TurnFeed(
             turn, kind=kind, text=text, message_id=message_id, engine=engine, pane=self.pane,
@@ -443,12 +468,12 @@ class ChatScreen(Screen[None]):
 
     async def action_new_conversation(self) -> None:
         if self.streaming:
-            self.notify(STREAMING_NOTE, severity="warning")
-            return
+            await self.stop_to_switch()
         await self._leave_draft_for(None)
         self.conversation_id = None
         await self.pane.show([])
         self.tools.clear()
+        self._show_tool_activity(None)
         await self.refresh_status(None)
         self.composer.focus()
 
@@ -480,6 +505,8 @@ class ChatScreen(Screen[None]):
         if self.has_class("-narrow"):
             self.remove_class(f"-{other}-open")
             self.toggle_class(f"-{panel}-open")
+        elif self.has_class("-wide") and panel == "tools":
+            self._toggle_wide_tools()
         elif self.has_class("-medium") and panel == "tools":
             self.toggle_class("-tools-open")
         else:
@@ -649,6 +676,104 @@ class ChatScreen(Screen[None]):
             last = next((v.message for v in reversed(self.pane.views) if v.message.role == "assistant"), None)
             await self.refresh_status(last)
             self.notify("Private: nothing of this chat is kept on the server." if private else "No longer private.")
+
+    # ------------------------------------------------- reading (issue 16)
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No chat key acts while the terminal is too small (only quitting and help do). PageUp/PageDown
+        scroll the transcript only from the composer; elsewhere the focused widget has them."""
+        if self._tiny:
+            return False
+        if action == "page_transcript":
+            return isinstance(self.focused, Composer)
+        return True
+
+    async def stop_to_switch(self) -> None:
+        """New chat or another chat while an answer streams: stop it (kept, as cancelled) and say so."""
+        await self.stop_turn()
+        for _ in range(200):  # the turn's worker stores and shows the stopped answer, then lets go
+            if not self._busy:
+                break
+            await asyncio.sleep(0.01)
+        self.notify("The answer was stopped; its partial text is kept (ctrl+r in that chat asks again).")
+
+    def _toggle_wide_tools(self) -> None:
+        """120+ columns: hide the tool panel if it shows (with activity or asked for), else show it."""
+        if self.tools.display:
+            self.remove_class("-tools-open")
+            self.add_class("-tools-closed")
+        else:
+            self.remove_class("-tools-closed")
+            self.add_class("-tools-open")
+
+    def _follow_tool_activity(self, update: Update) -> None:
+        """The tool panel shows at 120+ columns once the streaming answer calls a tool."""
+        if isinstance(update, ToolCallUpdated):
+            self.add_class("-tools-active")
+
+    def _show_tool_activity(self, answer: Message | None) -> None:
+        """The tool panel shows at 120+ columns while the shown answer has tool calls."""
+        active = answer is not None and any(item.type not in ("reasoning", "message") for item in answer.items)
+        self.set_class(active, "-tools-active")
+
+    def action_focus_transcript(self) -> None:
+        self.pane.focus()
+
+    def action_page_transcript(self, step: int) -> None:
+        pane = self.pane
+        if step < 0:
+            pane.action_page_up()
+        else:
+            pane.action_page_down()
+
+    def action_cycle_sidebar(self) -> None:
+        """Wide list, narrow list, no list (then wide again): the answer column gets the room."""
+        if self.has_class("-sidebar-closed") or (self.has_class("-narrow") and not self.has_class("-sidebar-open")):
+            self.remove_class("-sidebar-closed", "-sidebar-slim")
+            self._show_sidebar()
+        elif not self.has_class("-sidebar-slim"):
+            self.add_class("-sidebar-slim")
+        else:
+            self.remove_class("-sidebar-slim", "-sidebar-open")
+            self.add_class("-sidebar-closed")
+
+    def action_toggle_wrap(self) -> None:
+        self.toggle_class("-cut-code")
+        self.notify("Code lines are cut at the edge." if self.has_class("-cut-code") else "Long code lines wrap.")
+
+    # ------------------------------------------------ export and import (issue 16)
+    def action_export_conversation(self, fmt: str) -> None:
+        """Ask where, then write the open conversation as Markdown ("md") or JSON ("json")."""
+        from tui.app.screens import TextPrompt
+        from tui.app.transfer import default_path, export_conversation
+
+        conversation_id = self._list_or_current()
+        if conversation_id is None:
+            self.notify("Open a conversation to export first.")
+            return
+        kind: Literal["md", "json"] = "json" if fmt == "json" else "md"
+
+        async def write(path: str | None) -> None:
+            if path and self.engine is not None:
+                with reporting(self, "Not exported"):
+                    self.notify(await export_conversation(self.engine, conversation_id, kind, path.strip()))
+
+        title = f"Export as {'JSON' if kind == 'json' else 'Markdown'} to"
+        self.app.push_screen(TextPrompt(title, default_path(conversation_id, kind)), write)
+
+    def action_import_conversation(self) -> None:
+        """Ask for a JSON export's path, import it as a new conversation and open it."""
+        from tui.app.screens import TextPrompt
+        from tui.app.transfer import import_conversation
+
+        async def read(path: str | None) -> None:
+            if path and self.engine is not None:
+                with reporting(self, "Not imported"):
+                    conversation_id, note = await import_conversation(self.engine, path.strip())
+                    await self.conversations.reload(keep=conversation_id)
+                    await self._opened(ConversationList.Opened(conversation_id))
+                    self.notify(note)
+
+        self.app.push_screen(TextPrompt("Import a qwen-tui JSON export from", ""), read)
 
     def commands(self) -> list[Command]:
         """Every palette command of this screen, the conversation list's included (all run on the screen)."""
@@ -887,9 +1012,6 @@ class ChatScreen(Screen[None]):
             widget, self._focus_before_tiny = self._focus_before_tiny or self.composer, None
             self.call_after_refresh(widget.focus)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """No chat key acts while the terminal is too small (only quitting and help do)."""
-        return not self._tiny
 
 
     # ------------------------------------------------------------ models, images, context and cost

@@ -10,18 +10,16 @@ from textual.widgets import Footer, Static
 from tui.text_safety import one_line
 
 FIRST_RUN_TEXT = """\
-qwen-tui needs a DashScope API key to talk to Qwen.
+qwen-tui needs a DashScope API key to talk to Qwen. Give it in one of three ways:
 
-Set it in your shell, then start qwen-tui again:
+  in your shell    export DASHSCOPE_API_KEY=sk-...
+  from a file      key_file = "~/.config/qwen-tui/key"   (first line)
+  from a command   key_command = "pass show dashscope"   (its output)
 
-    export DASHSCOPE_API_KEY=sk-...
-
+The last two go in {config_path}; the key itself is never written there.
 Keys come from Alibaba Cloud Model Studio (API keys page).
-The key is read from the environment only; it is never written to the config file.
 
-Or try everything offline against the built-in simulator:
-
-    qwen-tui --demo
+Or try it offline with the built-in simulator: qwen-tui --demo
 
 Press d to start the demo now, or q to quit."""
 
@@ -58,9 +56,10 @@ class FirstRunScreen(Screen[None]):
         Binding("f1", "app.help", "Help", id="first-run.help"),
     ]
 
-    def __init__(self, key_problem: str | None = None) -> None:
+    def __init__(self, key_problem: str | None = None, config_path: str = "config.toml") -> None:
         super().__init__()
         self.key_problem = key_problem
+        self.config_path = config_path
 
     def compose(self):
         with Center(id="first-run"):
@@ -69,5 +68,5 @@ class FirstRunScreen(Screen[None]):
                 if self.key_problem:
                     problem = f"The key could not be read: {one_line(self.key_problem, 300)}"
                     yield Static(problem, classes="first-run-problem", markup=False)
-                yield Static(FIRST_RUN_TEXT, markup=False, classes="first-run-text")
+                yield Static(FIRST_RUN_TEXT.format(config_path=self.config_path), markup=False, classes="first-run-text")
         yield Footer()

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, TextArea
 
@@ -15,11 +16,23 @@ from tui.api.endpoints import legacy_note
 from tui.app.screens.dialogs import Dialog
 from tui.app.widgets.steady_input import SteadyInput
 from tui.config import KNOWN_TOOLS
+from tui.config import THEMES as config_themes
 
 #: The effort Select's entry for "no effort sent: the model's own default".
 DEFAULT_EFFORT = "default"
 
-THEMES = ("textual-dark", "textual-light", "ansi-dark", "ansi-light", "nord", "gruvbox")
+#: Every theme the config accepts (Textual's built-ins); one set by hand that is not among them is kept.
+THEMES = config_themes
+
+
+class TickBox(Checkbox):
+    """A checkbox whose box is empty when off: on and off differ by shape, not only by colour (in 16
+    colours both states of Textual's "X" came out grey on olive)."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "X" if self.value else " "
+        return super()._button
 
 
 @dataclass
@@ -42,16 +55,24 @@ class SettingsChoice:
 class SettingsScreen(Dialog[SettingsChoice | None]):
     """A form; ctrl+s saves, Escape leaves without saving."""
 
+    #: The form scrolls between a fixed title and fixed buttons, so Save and Cancel are always on screen
+    #: (80x24 too). Each section is a few compose lines; a new one is one more line in `sections`.
     DEFAULT_CSS = """
     #settings-form {
         width: 76;
+        height: auto;
+        max-height: 100%;
+        & #settings-sections { height: auto; max-height: 70vh; scrollbar-size-vertical: 1; }
         & Label { margin: 1 0 0 0; color: $text-muted; }
+        & .dialog-title { margin: 0; color: $text; }
         & TextArea { height: 4; }
+        & #tools-grid { grid-size: 3; grid-gutter: 0 1; height: auto; grid-rows: 1; }
         & .settings-row { height: auto; }
-        & Checkbox { margin: 0 2 0 0; }
+        & .settings-row Checkbox { margin: 0 2 0 0; }
         & #region-note { margin: 0; width: 1fr; color: $text-warning; }
         & #settings-problem { margin: 1 0 0 0; width: 1fr; color: $text-error; }
         & .-hidden { display: none; }
+        & .dialog-buttons { margin: 0; }
     }
     """
 
@@ -76,46 +97,46 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
         self.problem_with = problem_with
 
     def compose(self):
-        current = self.current
-        with VerticalScroll(classes="dialog-box", id="settings-form"):
+        with Vertical(classes="dialog-box", id="settings-form"):
             yield Label("Settings", classes="dialog-title")
-            yield Label("Model")
-            yield SteadyInput(current.model, id="model", compact=True)
-            yield Button("Model… (window, vision, price)", id="pick-model", compact=True)
-            yield Label("Region")
-            yield Select(
-                [(name, name) for name in self.regions],
-                value=current.region if current.region in self.regions else Select.NULL,
-                id="region", compact=True, allow_blank=False,
-            )
-            yield self._region_note()
-            yield Label("Base URL (overrides the region when set)")
-            yield SteadyInput(
-                current.base_url or "", id="base-url", placeholder="https://…/compatible-mode/v1", compact=True
-            )
-            yield Label("Tools")
-            with Horizontal(classes="settings-row"):
-                for tool in KNOWN_TOOLS:
-                    yield Checkbox(tool.replace("_", " "), tool in current.tools, id=f"tool-{tool}", compact=True)
-            yield Button("MCP servers and local tools of this chat… (alt+t)", id="agent-tools", compact=True)
-            yield Checkbox("Thinking (reasoning summary)", current.thinking, id="thinking", compact=True)
-            yield from self._service_fields()
-            yield Label("System prompt")
-            prompt = TextArea(current.system_prompt or "", id="system-prompt", compact=True)
-            prompt.cursor_blink = False
-            yield prompt
-            yield Label("Theme")
-            yield Select(
-                [(name, name) for name in THEMES],
-                value=current.theme if current.theme in THEMES else "textual-dark",
-                id="theme",
-                compact=True,
-                allow_blank=False,
-            )
+            with VerticalScroll(id="settings-sections"):
+                yield from self.sections()
             yield Label("", id="settings-problem", classes="-hidden")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def sections(self) -> Iterator[Widget]:
+        """The form, top to bottom, inside the scrolling part."""
+        current = self.current
+        yield Label("Model")
+        yield SteadyInput(current.model, id="model", compact=True)
+        yield Button("Model… (window, vision, price)", id="pick-model", compact=True)
+        yield Label("Region")
+        yield Select(
+            [(name, name) for name in self.regions],
+            value=current.region if current.region in self.regions else Select.NULL,
+            id="region", compact=True, allow_blank=False,
+        )
+        yield self._region_note()
+        yield Label("Base URL (overrides the region when set)")
+        yield SteadyInput(
+            current.base_url or "", id="base-url", placeholder="https://…/compatible-mode/v1", compact=True
+        )
+        yield Label("Tools")
+        with Grid(id="tools-grid"):
+            for tool in KNOWN_TOOLS:
+                yield TickBox(tool.replace("_", " "), tool in current.tools, id=f"tool-{tool}", compact=True)
+        yield Button("MCP servers and local tools of this chat… (alt+t or f7)", id="agent-tools", compact=True)
+        yield TickBox("Thinking (reasoning summary)", current.thinking, id="thinking", compact=True)
+        yield from self._service_fields()
+        yield Label("System prompt")
+        prompt = TextArea(current.system_prompt or "", id="system-prompt", compact=True)
+        prompt.cursor_blink = False
+        yield prompt
+        yield Label("Theme")
+        themes = list(THEMES) if current.theme in THEMES else [current.theme, *THEMES]
+        yield Select([(name, name) for name in themes], value=current.theme, id="theme", compact=True, allow_blank=False)
 
     def on_mount(self) -> None:
         self.query_one("#model", Input).focus()
@@ -174,6 +195,7 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
                 field.value = name
 
         self.app.push_screen(picker_for(self.app, field.value.strip() or self.current.model), chosen)
+
     # ------------------------------------------------------ service options (issue 11)
     def _service_fields(self) -> Iterator[Widget]:
         """Effort (what the model takes), new chats private, and the session cache."""
@@ -184,8 +206,8 @@ class SettingsScreen(Dialog[SettingsChoice | None]):
             value=current.effort or DEFAULT_EFFORT, id="effort", compact=True, allow_blank=False,
         )
         with Horizontal(classes="settings-row"):
-            yield Checkbox("New chats private (store: false)", current.private, id="private", compact=True)
-            yield Checkbox("Session cache", current.session_cache, id="session-cache", compact=True)
+            yield TickBox("New chats private (store: false)", current.private, id="private", compact=True)
+            yield TickBox("Session cache", current.session_cache, id="session-cache", compact=True)
 
     def _region_note(self) -> Label:
         """Under the region: the one-line deprecation note of a legacy preset (hidden otherwise)."""

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from textual import on, work
+from textual import events, on, work
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from tui.app.formatting import format_age
 from tui.app.keys import Command
 from tui.app.reporting import reporting
 from tui.app.widgets.steady_input import SteadyInput
@@ -36,21 +39,31 @@ class ConversationSource(Protocol):
 
     async def list_conversations(self, *, limit: int, offset: int) -> list[Conversation]: ...
 
-    async def search(self, query: str, *, limit: int) -> list[SearchHit]: ...
+    async def search(self, query: str, *, limit: int, titles: bool = False) -> list[SearchHit]: ...
 
 
-def conversation_row(conversation: Conversation) -> Content:
-    """A list row: a pin marker and the title on one line."""
-    title = one_line(conversation.title or "Untitled", 80)
-    if conversation.pinned:
-        return Content.assemble(("● ", "$text-accent"), title)
-    return Content.assemble("  ", title)
+def conversation_row(conversation: Conversation, now: float | None = None) -> Content:
+    """A list row: a pin marker and the title, then (dim) how long ago it changed and its model."""
+    title = one_line(conversation.title or "Untitled", 120)
+    marker = ("● ", "$text-accent") if conversation.pinned else "  "
+    if now is None:
+        return Content.assemble(marker, title)
+    detail = f"\n  {format_age(conversation.updated_at, now)} · {one_line(conversation.model, 40)}"
+    return Content.assemble(marker, title, (detail, "$text-muted"))
 
 
 def hit_row(hit: SearchHit) -> Content:
-    """A search result: the conversation title, then the snippet with matched terms highlighted."""
+    """A search result: the conversation title, then the snippet with matched terms highlighted (a
+    title hit: the title with its match highlighted, and "(title)" where a snippet would be)."""
+    if hit.kind == "title":
+        title = [
+            (text, "bold $text-accent") if is_match else (text, "bold")
+            for text, is_match in snippet_parts(one_line(hit.snippet, 120))
+        ]
+        return Content.assemble(*title, ("\n  (title)", "$text-muted"))
     snippet = _MARKUP.sub("", one_line(hit.snippet, 200))
-    parts: list[str | tuple[str, str]] = [(one_line(hit.title or "Untitled", 80), "bold"), "\n  "]
+    who = "You: " if hit.role == "user" else ""
+    parts: list[str | tuple[str, str]] = [(one_line(hit.title or "Untitled", 120), "bold"), "\n  ", who]
     parts += [(text, "bold $text-accent") if is_match else text for text, is_match in snippet_parts(snippet)]
     return Content.assemble(*parts)
 
@@ -113,19 +126,24 @@ class ConversationList(OptionList):
             self.conversations = {conversation.id: conversation for conversation in page}
             self._loaded = len(page)
             self._exhausted = len(page) < PAGE_SIZE
-            self.set_options(Option(conversation_row(c), id=f"c{c.id}") for c in page)
+            now = self._now()
+            self.set_options(Option(conversation_row(c, now), id=f"c{c.id}") for c in page)
             if keep is not None:
                 self.highlight_conversation(keep)
 
+    def _now(self) -> float:
+        clock = getattr(self.app, "clock", None)
+        return float(clock()) if callable(clock) else time.time()
+
     async def _show_search(self, engine: ConversationSource) -> None:
-        hits = await engine.search(self.query_text, limit=100)
-        # One row per conversation: its newest matching message (hits come newest first).
-        newest = {hit.conversation_id: hit for hit in reversed(hits)}
-        hits = [hit for hit in hits if newest[hit.conversation_id] is hit]
-        self.conversations = {}
+        """Every hit, titles included (W10): a title hit opens its conversation, a message hit its message."""
+        hits = await engine.search(self.query_text, limit=200, titles=True)
         self._exhausted = True
         if hits:
-            self.set_options(Option(hit_row(hit), id=f"h{hit.conversation_id}:{hit.message_id}") for hit in hits)
+            self.set_options(
+                Option(hit_row(hit), id=f"h{hit.conversation_id}:{hit.message_id or ''}:{index}")
+                for index, hit in enumerate(hits)
+            )
             self.highlighted = 0
         else:
             nothing = Content(f"No matches for “{one_line(self.query_text, 40)}”")
@@ -148,7 +166,8 @@ class ConversationList(OptionList):
                 self._exhausted = len(page) < PAGE_SIZE
                 fresh = [c for c in page if c.id not in self.conversations]
                 self.conversations.update((c.id, c) for c in fresh)
-                self.add_options(Option(conversation_row(c), id=f"c{c.id}") for c in fresh)
+                now = self._now()
+                self.add_options(Option(conversation_row(c, now), id=f"c{c.id}") for c in fresh)
 
     @on(OptionList.OptionSelected)
     def _opened(self, event: OptionList.OptionSelected) -> None:
@@ -157,8 +176,8 @@ class ConversationList(OptionList):
         if option_id.startswith("c"):
             self.post_message(self.Opened(int(option_id[1:])))
         elif option_id.startswith("h"):
-            conversation, message = option_id[1:].split(":")
-            self.post_message(self.Opened(int(conversation), int(message)))
+            conversation, message, _index = option_id[1:].split(":")
+            self.post_message(self.Opened(int(conversation), int(message) if message else None))
 
     @property
     def highlighted_conversation_id(self) -> int | None:
@@ -166,6 +185,12 @@ class ConversationList(OptionList):
         if option is None or not option.id:
             return None
         return int(option.id[1:].split(":")[0])
+
+    def _on_focus(self, event: events.Focus) -> None:
+        """The list always shows its highlighted row: focusing it with none highlights the first."""
+        super()._on_focus(event)
+        if self.highlighted is None and self.option_count:
+            self.highlighted = 0
 
     def highlight_conversation(self, conversation_id: int) -> None:
         """Move the cursor to a conversation's row if it is loaded."""
@@ -192,6 +217,19 @@ class Sidebar(Vertical):
         margin: 0 0 1 0;
     }
     """
+
+    BINDINGS = [
+        Binding(
+            "down", "into_results", "Results", show=False, id="search.results",
+            tooltip="From the search box down into the list",
+        ),
+    ]
+
+    def action_into_results(self) -> None:
+        conversations = self.query_one(ConversationList)
+        conversations.focus()
+        if conversations.option_count and conversations.highlighted is None:
+            conversations.highlighted = 0
 
     def compose(self):
         yield SteadyInput(placeholder="Search chats (ctrl+f)", id="search", compact=True)

@@ -46,6 +46,8 @@ class KeyFooter(Static):
         #: (key, display, description, enabled) of each key shown; the palette's key, at the right end, apart.
         self.keys: tuple[tuple[str, str, str, bool], ...] = ()
         self.palette_key: tuple[str, str, str, bool] | None = None
+        #: Quit sits at the right end too, so it is shown at 80 columns as well.
+        self.quit_key: tuple[str, str, str, bool] | None = None
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
@@ -58,7 +60,7 @@ class KeyFooter(Static):
             return
         palette = self.app.COMMAND_PALETTE_BINDING if self.app.ENABLE_COMMAND_PALETTE else None
         keys: dict[str, tuple[str, str, str, bool]] = {}  # by action: like Textual's, one key per action
-        palette_key = None
+        palette_key = quit_key = None
         # Under a dialog only the app's own keys still work (the screen's wait for it to close).
         app_ids = {b.id for b in self.app.BINDINGS if isinstance(b, Binding)} if not screen.is_active else None
         for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items():
@@ -67,10 +69,12 @@ class KeyFooter(Static):
             shown = (binding.key, self.app.get_key_display(binding), binding.description, enabled)
             if key == palette:
                 palette_key = shown
+            elif binding.id == "app.quit":
+                quit_key = shown
             elif binding.show:
                 keys.setdefault(binding.action, shown)
-        if (tuple(keys.values()), palette_key) != (self.keys, self.palette_key):
-            self.keys, self.palette_key = tuple(keys.values()), palette_key
+        if (tuple(keys.values()), palette_key, quit_key) != (self.keys, self.palette_key, self.quit_key):
+            self.keys, self.palette_key, self.quit_key = tuple(keys.values()), palette_key, quit_key
             self.refresh()
 
     def _key(self, key: str, display: str, description: str, enabled: bool) -> Content:
@@ -85,8 +89,9 @@ class KeyFooter(Static):
 
     def render(self) -> Content:
         right = Content("")
-        if self.palette_key is not None:
-            right = Content.assemble(("▏", ".key-footer--edge"), self._key(*self.palette_key), " ")
+        ends = [self._key(*shown) for shown in (self.quit_key, self.palette_key) if shown is not None]
+        if ends:
+            right = Content.assemble(("▏", ".key-footer--edge"), Content(" ").join(ends), " ")
         room = self.size.width - right.cell_length
         line = Content("")
         for shown in self.keys:  # whole keys only, as many as fit
@@ -97,7 +102,7 @@ class KeyFooter(Static):
         return line + " " * max(room - line.cell_length, 0) + right
 
     def action_press(self, key: str) -> None:
-        shown = [*self.keys, *([self.palette_key] if self.palette_key else [])]
+        shown = [*self.keys, *(end for end in (self.quit_key, self.palette_key) if end)]
         if any(k == key and not enabled for k, _, _, enabled in shown):
             self.app.bell()
         else:

@@ -42,6 +42,22 @@ def window_start(messages: list[Message], end: int) -> int:
     return start
 
 
+def window_end(messages: list[Message], start: int) -> int:
+    """Index one past the last message to mount so that `messages[start:end]` is one window (as
+    `window_start`, forwards): where a search hit or a branch opens in a long conversation."""
+    shown = 0
+    end = start
+    while end < len(messages) and end - start < WINDOW:
+        size = len(messages[end].content)
+        if messages[end].role == "assistant":
+            size = min(size, (MOUNTED_SEGMENTS + 1) * SEGMENT_CHARS)
+        if end - start >= 2 and shown + size > WINDOW_CHARS:
+            break
+        shown += size
+        end += 1
+    return end
+
+
 class MessagePane(VerticalScroll):
     """Transcript container (stream layout); keeps the full message list but mounts a window of it."""
 
@@ -49,15 +65,18 @@ class MessagePane(VerticalScroll):
     MessagePane {
         layout: stream;
         height: 1fr;
-        margin: 0 1;
+        margin: 0 1 0 0;
         scrollbar-size-vertical: 1;
         scrollbar-gutter: stable;
+        /* the focused pane shows: a bar in the accent colour where a blank column was */
+        border-left: blank;
+        &:focus { border-left: vkey $accent; }
     }
     MessagePane .empty {
         color: $text-muted;
         padding: 1 2;
     }
-    MessagePane .load-earlier {
+    MessagePane .load-earlier, MessagePane .load-later {
         color: $text-muted;
         text-align: center;
     }
@@ -72,14 +91,26 @@ class MessagePane(VerticalScroll):
             "end", "jump_latest", "Latest", show=False, id="transcript.latest",
             tooltip="Jump to the newest message and follow the stream",
         ),
+        # Plain keys for what alt+… does elsewhere: alt never reaches the app in macOS Terminal
+        # without Option-as-Meta (f5 or Tab comes here).
+        Binding("p", "screen.select_message(-1)", "Previous message", show=False, id="transcript.select-up"),
+        Binding("n", "screen.select_message(1)", "Next message", show=False, id="transcript.select-down"),
+        Binding("left", "screen.branch(-1)", "Previous branch", show=False, id="transcript.branch-prev"),
+        Binding("right", "screen.branch(1)", "Next branch", show=False, id="transcript.branch-next"),
+        Binding("c", "screen.copy_answer", "Copy answer", show=False, id="transcript.copy"),
+        Binding("k", "screen.copy_code", "Copy code", show=False, id="transcript.copy-code"),
+        Binding("r", "screen.toggle_reasoning", "Reasoning", show=False, id="transcript.reasoning"),
+        Binding("w", "screen.toggle_wrap", "Wrap code", show=False, id="transcript.wrap"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, can_focus=True)
         self.messages: list[Message] = []
         self.branch_labels: dict[int, str] = {}
-        #: Index into `messages` of the first mounted one.
+        #: Index into `messages` of the first mounted one, and one past the last (less than
+        #: len(messages) only while a search hit's earlier window is shown).
         self.first_mounted = 0
+        self.last_mounted = 0
         self.selected: MessageView | None = None
         #: The person moved the view (scrolled, selected, opened a reasoning box) since the transcript
         #: was shown or last followed its end: layouts that settle later must not pull it back.
@@ -88,28 +119,56 @@ class MessagePane(VerticalScroll):
     def compose(self):
         yield Static("", classes="load-earlier", markup=False)
         yield Static(EMPTY_TEXT, classes="empty", markup=False)
+        yield Static("", classes="load-later", markup=False)
 
     # ---------------------------------------------------------------- contents
     @property
     def views(self) -> list[MessageView]:
         return list(self.query_children(MessageView))
 
-    async def show(self, messages: list[Message], branch_labels: dict[int, str] | None = None) -> None:
-        """Replace the transcript; mount only the newest window of messages and scroll to the end."""
+    async def show(
+        self, messages: list[Message], branch_labels: dict[int, str] | None = None, *, around: int | None = None
+    ) -> MessageView | None:
+        """Replace the transcript; mount only the newest window of messages and scroll to the end.
+
+        With `around` (a message id, e.g. a search hit), mount the window that ends just after that
+        message instead, select it and scroll it into view (W2); its view is returned.
+        """
         self.messages = list(messages)
         self.branch_labels = dict(branch_labels or {})
         self.selected = None
-        self.first_mounted = window_start(self.messages, len(self.messages))
+        index = next((i for i, m in enumerate(self.messages) if m.id == around), None) if around else None
+        self.last_mounted = len(self.messages)
+        self.first_mounted = window_start(self.messages, self.last_mounted)
+        if index is not None and index < self.first_mounted:  # not in the newest window: the one from it on
+            self.last_mounted = window_end(self.messages, index)
+            self.first_mounted = min(window_start(self.messages, self.last_mounted), index)
         with self.app.batch_update():
             await self.remove_children(MessageView)
-            views = [self._view(m) for m in self.messages[self.first_mounted :]]
+            views = [self._view(m) for m in self.messages[self.first_mounted : self.last_mounted]]
             if views:
-                await self.mount_all(views)
+                await self.mount_all(views, before=self.query_one(".load-later"))
             self._update_chrome()
         self.anchor(False)
         self.scroll_to(y=0, animate=False, immediate=True, release_anchor=False)
         self._held = False
-        self.call_after_refresh(self.follow_end)
+        target = next((view for view in views if view.message.id == around), None) if around else None
+        if target is not None:
+            self.set_selected(target)
+            self.call_after_refresh(self.scroll_to_widget, target, animate=False, top=True)
+        else:
+            self.call_after_refresh(self.follow_end)
+        return target
+
+    async def show_latest(self) -> None:
+        """Back to the newest window after a search hit mounted an earlier one (End, a new message)."""
+        if self.last_mounted < len(self.messages):
+            await self.show(self.messages, self.branch_labels)
+
+    @property
+    def holding(self) -> bool:
+        """The person moved the view away from the end; it stays there until End (or a new message)."""
+        return self._held
 
     def release_anchor(self) -> None:
         self._held = True
@@ -124,6 +183,11 @@ class MessagePane(VerticalScroll):
         return MessageView(message, branch_label=self.branch_labels.get(message.id, ""))
 
     def _update_chrome(self) -> None:
+        later = self.query_one(".load-later", Static)
+        hidden_after = len(self.messages) - self.last_mounted
+        later.display = hidden_after > 0
+        if hidden_after:
+            later.update(f"↓ {hidden_after} later messages — press End here to show the latest")
         earlier = self.query_one(".load-earlier", Static)
         earlier.display = self.first_mounted > 0
         if self.first_mounted:
@@ -163,7 +227,10 @@ class MessagePane(VerticalScroll):
 
         self.call_after_refresh(keep_place)
 
-    def action_jump_latest(self) -> None:
+    async def action_jump_latest(self) -> None:
+        """End: the newest messages, following the stream; the selection goes (actions act on the last)."""
+        await self.show_latest()
+        self.set_selected(None)
         self.anchor()
 
     def watch_virtual_size(self) -> None:
@@ -183,9 +250,12 @@ class MessagePane(VerticalScroll):
 
     async def append(self, message: Message, *, live: bool = False) -> MessageView:
         """Add a message at the end (a sent question, or a `live` answer about to stream) and follow it."""
+        await self.show_latest()
+        self.set_selected(None)  # W1: a new message ends any selection; actions act on the last message
         self.messages.append(message)
+        self.last_mounted = len(self.messages)
         view = MessageView(message, branch_label=self.branch_labels.get(message.id, ""), live=live)
-        await self.mount(view)
+        await self.mount(view, before=self.query_one(".load-later"))
         await self._trim_to_window()
         self._update_chrome()
         self._held = False  # a new message: follow it
@@ -218,6 +288,7 @@ class MessagePane(VerticalScroll):
         dropped = [view for view in self.views if view.message.id not in {m.id for m in self.messages[:keep]}]
         self.messages = self.messages[:keep]
         self.first_mounted = min(self.first_mounted, len(self.messages))
+        self.last_mounted = min(self.last_mounted, len(self.messages))
         if self.selected in dropped:
             self.selected = None
         for view in dropped:

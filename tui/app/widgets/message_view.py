@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from functools import cache
 
 from markdown_it import MarkdownIt
@@ -80,9 +81,10 @@ def status_hint(status: str, error: str | None) -> str:
     if status in ("incomplete", "failed"):
         reason = strip_controls(error or "the answer did not finish")
         advice = advice_for(reason)  # quota, billing, content, unknown model: what to do instead of retrying
+        label = "Failed" if status == "failed" else "Incomplete"
         if advice:
-            return f"Incomplete: {reason.rstrip('.')}. {advice[0].upper()}{advice[1:]}."
-        return f"Incomplete: {reason}. Press ctrl+r to retry."
+            return f"{label}: {reason.rstrip('.')}. {advice[0].upper()}{advice[1:]}."
+        return f"{label}: {reason}. Press ctrl+r to retry."
     return ""
 
 
@@ -98,8 +100,13 @@ class MessageView(Vertical):
     MessageView.-user {
         background: $boost;
     }
+    /* Selected: a bar in the primary colour, the text untouched, so it never reads as an error and
+       stays legible in 16 colours (a tinted background turned red, olive or grey there). */
+    MessageView {
+        border-left: blank;
+    }
     MessageView.-selected {
-        background: $accent 20%;
+        border-left: thick $primary;
     }
     MessageView .meta {
         height: 1;
@@ -204,6 +211,15 @@ class MessageView(Vertical):
         if self.branch_label:
             parts.append((f"  {self.branch_label}", "$text-muted"))
         return Content.assemble(*parts)
+
+    def mark_terms(self, query: str) -> None:
+        """Highlight the words of a search in this question (opened from a search hit)."""
+        words = [re.escape(word) for word in re.findall(r"\w+", query)]
+        if not words or self.message.role == "assistant" or not self.is_mounted:
+            return
+        text = Content(strip_controls(self.message.content))
+        marked = text.highlight_regex(f"(?i){'|'.join(words)}", style="reverse")
+        self.query_one(".user-text", Static).update(marked)
 
     def set_branch_label(self, label: str) -> None:
         if label == self.branch_label:
@@ -349,7 +365,10 @@ class MessageView(Vertical):
         await self._trim_segments()
 
     async def _trim_segments(self) -> None:
-        """Unmount the oldest segments beyond `MOUNTED_SEGMENTS` (shown again with Home)."""
+        """Unmount the oldest segments beyond `MOUNTED_SEGMENTS` (shown again with Home); not while
+        the person reads further up (W5: removing what is above the view would move it)."""
+        if getattr(self.parent, "holding", False):
+            return
         mounted = list(self.query(".answer"))
         excess = mounted[: max(len(mounted) - MOUNTED_SEGMENTS, 0)]
         if excess:

@@ -3,6 +3,7 @@ while streaming."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import cast
@@ -109,6 +110,8 @@ class StatusLine(Widget):
     def set_fields(self, **fields: object) -> None:
         """Update any of model, endpoint, api, turn_tokens, conversation_tokens, meter, turn_cost,
         conversation_cost, note, and redraw once."""
+        if "note" in fields and self._retry is not None and fields["note"] != self._retry_note():
+            self._retry = None  # another note: the retry is over
         for name, value in fields.items():
             setattr(self, name, value)
         self.refresh_line()
@@ -180,19 +183,21 @@ class StatusLine(Widget):
         self._show_ticker()
         self._count_down()
 
-    def _retry_note(self) -> str:
-        """ "retrying in 12 s (Esc gives up): <why>", counting down to the engine's resume time."""
-        assert self._retry is not None
-        resume_at, reason = self._retry
-        left = max(0, round(resume_at - self.clock()))
-        return f"retrying in {left} s (Esc gives up): {reason}"
-
     def _count_down(self) -> None:
         """Redraw the retry wait when its whole seconds change (once a second, not at every tick)."""
         if self._retry is not None:
             note = self._retry_note()
             if note != self.note:
                 self.set_fields(note=note)
+
+    def _retry_note(self) -> str:
+        """ "retrying in 12 s (Esc gives up): <why>", counting down to the engine's resume time, then
+        "retrying now"; the current note once another note replaced the retry."""
+        if self._retry is None:
+            return self.note
+        resume_at, reason = self._retry
+        left = math.ceil(resume_at - self.clock())
+        return f"retrying in {left} s (Esc gives up): {reason}" if left > 0 else f"retrying now: {reason}"
 
     def on_resize(self) -> None:
         self.refresh_line()

@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.style import Style
 from textual.widgets import Static
 
+from tui.app.formatting import plural
 from tui.chat.functions import AWAITING, DENIED, RUNNING
 from tui.chat.updates import ToolCall, ToolCallUpdated, TurnFinished, Update, UsageUpdated
 from tui.config import KNOWN_TOOLS
@@ -253,10 +254,7 @@ class ToolPanel(VerticalScroll):
             card.update(describe(call))
         if call.status == AWAITING:
             self.call_after_refresh(self.scroll_to_widget, card, animate=False)
-        if len(self._cards) == 1:
-            self._summary("1 tool call")
-        else:
-            self._summary(f"{len(self._cards)} tool calls")
+        self._summary(plural(len(self._cards), "tool call"))
 
     def show_usage(self, usage: Usage | None) -> None:
         """Put the server's `x_tools` counts in the header."""
@@ -265,7 +263,7 @@ class ToolPanel(VerticalScroll):
                 self._summary("No tool calls in this answer.")
             return
         counts = ", ".join(f"{one_line(name)} ×{count}" for name, count in sorted(usage.x_tools.items()))
-        self._summary(f"{len(self._cards)} tool calls · billed: {counts}")
+        self._summary(f"{plural(len(self._cards), 'tool call')} · billed: {counts}")
 
     def _summary(self, text: str) -> None:
         self.query_one(".tools-summary", Static).update(text)
