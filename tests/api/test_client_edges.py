@@ -7,6 +7,7 @@ Over real loopback HTTP to `raw_server` (tests/api/conftest.py), for the shapes 
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 import pytest
@@ -104,3 +105,19 @@ async def test_a_model_thinking_in_silence_gets_the_ordinary_limit_not_the_tool_
             async for _ in client.stream(request()):
                 pass
     assert "no data from the server for 0.3 s" in str(info.value)
+
+
+async def test_during_a_silent_tool_run_a_dead_peer_is_noticed_within_the_ordinary_silence_limit(
+    raw_server: Any,
+) -> None:
+    """TCP keepalive on the real connection: the first probe and every retry fit in the limit a silent answer gets."""
+    if not hasattr(socket, "TCP_KEEPIDLE"):
+        pytest.skip("this platform has no TCP_KEEPIDLE")
+    raw_server.add(raw_server.http_reply(200, RESPONSE))
+    async with ResponsesClient(raw_server.base_url, KEY) as client:
+        async with client._http.stream("POST", client.url, content=b"{}") as reply:
+            sock = reply.extensions["network_stream"].get_extra_info("socket")
+            idle, interval, count = (sock.getsockopt(socket.IPPROTO_TCP, getattr(socket, name))
+                                     for name in ("TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT"))
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+    assert 0 < idle + interval * count <= client.timeout
