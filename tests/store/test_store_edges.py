@@ -50,3 +50,10 @@ async def test_an_empty_file_opened_read_only_says_it_cannot_be_set_up(tmp_path:
     with pytest.raises(StoreError) as info:
         await Store.open_read_only(empty)
     assert str(info.value) == f"the database {empty} is empty and cannot be set up: it is read-only"
+
+
+async def test_leaving_async_with_closes_the_file_and_folds_its_write_ahead_log_in(db_path: Path) -> None:
+    async with await Store.open(db_path) as store:
+        await store.create_conversation(model="m", endpoint="e")
+        assert db_path.with_name(db_path.name + "-wal").exists()
+    assert not db_path.with_name(db_path.name + "-wal").exists()  # another reader sees everything in the main file
