@@ -3,25 +3,9 @@ final item that leaves out what streamed earlier (the fold never erases what it 
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from test_fold_edges import ev, fold_all
 
-from tui.api.types import parse_event
-from tui.chat.fold import TurnFold
-from tui.chat.updates import ReasoningDelta, Update
-
-
-def ev(seq: int, type_: str, **fields: Any) -> Any:
-    """A typed event exactly as the client would yield it (parsed from its JSON)."""
-    return parse_event(json.dumps({"type": type_, "sequence_number": seq, **fields}))
-
-
-def fold_all(*events: Any) -> tuple[TurnFold, list[Update]]:
-    fold = TurnFold()
-    updates: list[Update] = []
-    for event in events:
-        updates += fold.apply(event)
-    return fold, updates
+from tui.chat.updates import ReasoningDelta
 
 
 def test_a_page_the_search_opened_is_listed_among_its_sources_once() -> None:
