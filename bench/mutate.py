@@ -25,7 +25,7 @@ and the same module text give the same sample; without `--sample` every mutant r
 Running: `--workers` copies of `tui/`, `tests/` and `pyproject.toml` go to a temp dir. First the
 unmutated copy runs the test folder (the control: the run stops if it fails or if `tui` would not
 be imported from the copy); then each mutant is written into a free copy and the folder runs as
-`python -m pytest -x -q -p no:cacheprovider <tests>` with PYTHONPATH at the copy, no bytecode
+`python -m pytest -x -q -n 0 -p no:cacheprovider <tests>` with PYTHONPATH at the copy, no bytecode
 written and a per-mutant timeout (default 3x the control's time + 15 s). A nonzero exit kills the
 mutant (a failing test, or an import error that stops collection); exit 0 means it survived.
 
@@ -298,7 +298,8 @@ def _interrupt(*_: object) -> None:
 
 def _run_tests(copy_dir: Path, tests: str, timeout: float | None) -> tuple[str, float]:
     """('passed' | 'failed' | 'timeout', seconds) for one pytest run of `tests` in `copy_dir`."""
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", tests]
+    # "-n 0": the project runs its suite on two xdist workers; here the parallelism is the worker copies.
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider", tests]
     started = time.monotonic()
     process = subprocess.Popen(
         command,
