@@ -5,28 +5,20 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from test_app_models import png_file
-from test_app_tmux import QWEN_TUI, demo_env, tmux, wait_for_screen
+from test_app_tmux import start_demo, tmux, wait_for_screen
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
-def test_f3_picks_a_vision_model_and_a_pasted_path_is_sent_as_an_image(tmp_path: Path) -> None:
+def test_f6_picks_a_vision_model_and_a_pasted_path_is_sent_as_an_image(tmp_path: Path) -> None:
     picture = png_file(tmp_path / "my cat.png", 40, 30)
-    socket = tmp_path / "tmux.sock"
-    env = demo_env(tmp_path)
-    subprocess.run(
-        ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", "100", "-y", "30",
-         f"{QWEN_TUI} --demo --demo-speed max; echo EXITED-$?; sleep 5"],
-        env=env, check=True, timeout=10,
-    )
+    socket = start_demo(tmp_path, 100, 30, "--demo --demo-speed max")
     try:
         wait_for_screen(socket, lambda s: "Ask Qwen" in s and "demo simulator" in s)
-        time.sleep(0.5)  # let the app finish its start-up terminal queries before typing
         tmux("send-keys", "-t", "qt", "F6", socket=socket)
         wait_for_screen(socket, lambda s: "Models · prices in" in s and "window" in s)
         tmux("send-keys", "-t", "qt", "-l", "qwen3-vl-plus", socket=socket)

@@ -158,6 +158,3 @@ def test_demo_in_tmux_alt_p_makes_the_chat_private(tmp_path: Path) -> None:
     finally:
         subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True, timeout=10)
 
-
-#: The same environment under the name the image tests use.
-demo_env = tmux_env

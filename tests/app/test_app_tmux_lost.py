@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_app_tmux import QWEN_TUI, pytestmark, tmux, tmux_env, wait_for_screen
+from test_app_tmux import pytestmark, start_demo, tmux, wait_for_screen
 
 __all__ = ["pytestmark"]
 
@@ -18,16 +18,9 @@ __all__ = ["pytestmark"]
 @pytest.fixture
 def app_in_tmux(tmp_path: Path) -> Iterator[Path]:
     """`qwen-tui --demo` in a 120x40 tmux session "qt"; yields the tmux socket."""
-    socket = tmp_path / "tmux.sock"
-    env = tmux_env(tmp_path)
-    subprocess.run(
-        ["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "qt", "-x", "120", "-y", "40",
-         f"{QWEN_TUI} --demo; echo EXITED-$?; sleep 5"],
-        env=env, check=True, timeout=10,
-    )
+    socket = start_demo(tmp_path, 120, 40)
     try:
         wait_for_screen(socket, lambda s: "Ask Qwen" in s and "demo simulator" in s)
-        time.sleep(0.5)  # let the app finish its start-up terminal queries before typing
         yield socket
     finally:
         subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True, timeout=10)
