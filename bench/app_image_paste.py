@@ -11,11 +11,8 @@ baseline the ratio is taken against. The issue's bar: no stall above 50 ms.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,8 +27,7 @@ from tui.config import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "chat"))
-from image_attach import StallMeter, start_sim  # noqa: E402
-from image_files import png_bytes  # noqa: E402
+from image_attach import StallMeter, measure  # noqa: E402
 
 
 async def _until(condition: Callable[[], bool], pilot: Any, timeout: float = 30.0) -> None:
@@ -79,24 +75,7 @@ async def one_run(image: Path, base_url: str, folder: Path) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=float, default=5.0, help="image size in MB (default 5)")
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    sim, base_url = start_sim()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            image = folder / "big picture.png"
-            image.write_bytes(png_bytes(800, 600, padding=int(args.mb * 1_000_000)))
-            print(f"image {image.stat().st_size / 1e6:.1f} MB, {args.runs} runs, worst stall per phase (ms):")
-            results = [asyncio.run(one_run(image, base_url, folder)) for _ in range(args.runs)]
-    finally:
-        sim.terminate()
-        sim.wait(5)
-    for phase in results[0]:
-        values = [run[phase] for run in results]
-        print(f"  {phase:<40} max {max(values):7.1f}   runs: {', '.join(f'{v:.1f}' for v in values)}")
+    results = measure(one_run, __doc__.splitlines()[0], "big picture.png")
     image_phases = ("paste a path: read, check, chip", "send, show and stream the answer")
     worst = max(run[phase] for run in results for phase in image_phases)
     baseline = max(run["baseline: a text-only turn"] for run in results)

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from tui.api.client import ResponsesClient
@@ -106,8 +107,11 @@ async def one_run(image: Path, base_url: str, folder: Path) -> dict[str, float]:
     return figures
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def measure(one_run: Callable[[Path, str, Path], Awaitable[dict[str, float]]], description: str,
+            image_name: str) -> list[dict[str, float]]:
+    """Parse --mb/--runs, make the image, run `one_run` against a fresh simulator that many times, and
+    print each phase's worst stall; returns every run's figures (shared by the app-level bench)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--mb", type=float, default=5.0, help="image size in MB (default 5)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
@@ -115,9 +119,9 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            image = folder / "big.png"
-            image.write_bytes(png_bytes(800, 600, padding=int(args.mb * 1_000_000)))
+            image = folder / image_name
             # Random padding would be more realistic for compression, but base64 and hashing cost the same.
+            image.write_bytes(png_bytes(800, 600, padding=int(args.mb * 1_000_000)))
             print(f"image {image.stat().st_size / 1e6:.1f} MB, {args.runs} runs, worst stall per phase (ms):")
             results = [asyncio.run(one_run(image, base_url, folder)) for _ in range(args.runs)]
     finally:
@@ -126,6 +130,11 @@ def main() -> None:
     for phase in results[0]:
         values = [run[phase] for run in results]
         print(f"  {phase:<40} max {max(values):7.1f}   runs: {', '.join(f'{v:.1f}' for v in values)}")
+    return results
+
+
+def main() -> None:
+    results = measure(one_run, __doc__.splitlines()[0], "big.png")
     worst = max(max(v for k, v in run.items() if not k.startswith(("naive", "baseline"))) for run in results)
     baseline = max(run["baseline: a text-only turn"] for run in results)
     naive = max(run["naive: read, hash, base64 on the loop"] for run in results)
