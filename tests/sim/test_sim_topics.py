@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from sim_wire import answer_text, ask, completed, stream
+
 from tui.sim import SimServer
 
 
