@@ -202,6 +202,9 @@ class ChatScreen(Screen[None]):
         self._meter_warned: set[int] = set()
         #: The images of the last send, given back to the composer if it fails before any answer.
         self._sent_images: list[Attachment] = []
+        #: The question an edit forked from, while that edit's answer has not started (W8: a failed
+        #: edit goes back into the composer as an edit of the same question).
+        self._edited_from: int | None = None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -385,6 +388,7 @@ class ChatScreen(Screen[None]):
                 composer.restore(text)
             self.post_message(Problem("Not sent: the chat engine is not running (see the message above)."))
             return
+        self._edited_from = None
         try:
             created = self.conversation_id is None
             if created:
@@ -399,12 +403,13 @@ class ChatScreen(Screen[None]):
                     composer.set_images([])  # sent with this message; a send that fails gives them back
             elif kind == "edit":
                 assert text is not None and message_id is not None
-                turn = await engine.edit(self.conversation_id, message_id, text)
+                turn = await engine.edit(self.conversation_id, message_id, text, discard_if_unsent=True)
+                self._edited_from = message_id
             elif kind == "summarise":
                 turn = await engine.summarise(self.conversation_id)
             else:
                 assert message_id is not None
-                turn = await engine.regenerate(self.conversation_id, message_id)
+                turn = await engine.regenerate(self.conversation_id, message_id, discard_if_unsent=True)
         except Exception as exc:  # nothing was sent; the text goes back into the composer
             log.exception("could not start a turn")
             if text is not None and kind != "regenerate":
@@ -893,7 +898,10 @@ class ChatScreen(Screen[None]):
             await self.open_conversation(self.conversation_id)
         # A message queued meanwhile comes back too, after the failed one (it was written later).
         self._take_back_queued()
-        if finished.unsent_text:
+        edited_from, self._edited_from = self._edited_from, None
+        if finished.unsent_text and edited_from is not None:
+            self.composer.start_editing(edited_from, finished.unsent_text)  # the draft is put aside again
+        elif finished.unsent_text:
             self.composer.restore(finished.unsent_text)
         if self._sent_images and not self.composer.images:
             self.composer.set_images(self._sent_images)
