@@ -31,7 +31,7 @@ from tui.app.widgets.queued_line import QueuedLine
 from tui.app.widgets.status_line import StatusLine
 from tui.app.widgets.tool_panel import ToolPanel
 from tui.chat.updates import ToolCallUpdated, TurnFinished, Update
-from tui.store.models import Message
+from tui.store.models import Conversation, Message
 from tui.text_safety import one_line
 
 if TYPE_CHECKING:
@@ -591,19 +591,21 @@ class ChatScreen(Screen[None]):
             return conversations.highlighted_conversation_id
         return self.conversation_id
 
-    def action_rename_conversation(self) -> None:
+    async def action_rename_conversation(self) -> None:
         from tui.app.screens import TextPrompt
 
         conversation_id = self._list_or_current()
         if conversation_id is None or self._require_engine() is None:
             return
-        known = self.conversations.conversations.get(conversation_id)
+        known = await self._conversation_for(conversation_id)
 
         async def rename(title: str | None) -> None:
             if title and self.engine is not None:
                 with reporting(self, "Could not rename"):
                     updated = await self.engine.rename(conversation_id, title)
                     self.conversations.update_conversation(updated)
+                    if self.conversations.query_text:  # search results show titles too: search again
+                        await self.conversations.reload()
 
         self.app.push_screen(TextPrompt("New title", known.title if known else ""), rename)
 
@@ -618,7 +620,7 @@ class ChatScreen(Screen[None]):
             await self.conversations.reload(keep=conversation_id)
             self.notify("Pinned." if not current.pinned else "Unpinned.")
 
-    def action_delete_conversation(self) -> None:
+    async def action_delete_conversation(self) -> None:
         from tui.app.screens import Confirm
 
         conversation_id = self._list_or_current()
@@ -627,7 +629,7 @@ class ChatScreen(Screen[None]):
         if self.streaming and conversation_id == self.conversation_id:
             self.notify(STREAMING_NOTE, severity="warning")
             return
-        known = self.conversations.conversations.get(conversation_id)
+        known = await self._conversation_for(conversation_id)
         title = one_line(known.title, 40) if known else "this conversation"
 
         def delete(yes: bool | None) -> None:
@@ -635,6 +637,16 @@ class ChatScreen(Screen[None]):
                 self._delete_everywhere(conversation_id, title)
 
         self.app.push_screen(Confirm(f"Delete “{title}” and all its messages?"), delete)
+
+    async def _conversation_for(self, conversation_id: int) -> Conversation | None:
+        """The conversation a list or search row names: from the loaded pages, else from the store (W10: a
+        search hit can be a chat the list has not paged in yet); None if it cannot be read."""
+        known = self.conversations.conversations.get(conversation_id)
+        if known is not None or self.engine is None:
+            return known
+        with reporting(self, "Could not read the conversation"):
+            return await self.engine.conversation(conversation_id)
+        return None
 
     @work(group="delete", exit_on_error=False)
     async def _delete_everywhere(self, conversation_id: int, title: str) -> None:
