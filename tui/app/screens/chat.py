@@ -27,6 +27,7 @@ from tui.app.widgets.conversation_list import ConversationList, Sidebar
 from tui.app.widgets.image_chips import ImageChips
 from tui.app.widgets.key_footer import KeyFooter
 from tui.app.widgets.message_pane import MessagePane
+from tui.app.widgets.message_view import MessageView
 from tui.app.widgets.queued_line import QueuedLine
 from tui.app.widgets.status_line import StatusLine
 from tui.app.widgets.tool_panel import ToolPanel
@@ -300,11 +301,18 @@ class ChatScreen(Screen[None]):
         labels = await self._branch_labels(messages)
         found = await self.pane.show(messages, labels, around=message_id)
         if found is not None and self.conversations.query_text:
-            found.mark_terms(self.conversations.query_text)
+            await self._mark_hit(found, self.conversations.query_text)
         last_answer = next((m for m in reversed(messages) if m.role == "assistant"), None)
         self.tools.show_items(last_answer.items if last_answer else [], last_answer.usage if last_answer else None)
         self._show_tool_activity(last_answer)
         await self.refresh_status(last_answer)
+
+    async def _mark_hit(self, found: MessageView, query: str) -> None:
+        """W2: highlight the search's words in the message opened from a hit. A question shows from its top
+        (the pane's scroll); in an answer, which can run for screens, its first match comes to the middle."""
+        match = await found.mark_terms(query)
+        if match is not None and found.message.role == "assistant":
+            self.pane.call_after_refresh(self.pane.scroll_to_widget, match, animate=False, center=True)
 
     async def _branch_labels(self, messages: list[Message]) -> dict[int, str]:
         """ "branch 2/3" for messages that have alternatives (edits or regenerations)."""
