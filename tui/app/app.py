@@ -245,12 +245,27 @@ class QwenApp(SpanSkippingApp[int]):
         if not isinstance(screen, ChatScreen):
             return
         for binding in screen.commands():
-            key = self.get_key_display(live_key(binding, self.settings.keys))
             yield SystemCommand(
-                binding.title, f"{binding.tooltip} ({key})", lambda a=binding.action: self.run_action(a, screen)
+                binding.title,
+                f"{binding.tooltip} ({self.command_keys(binding)})",
+                lambda a=binding.action: self.run_action(a, screen),
             )
         for title, help_text, action in TRANSFER_COMMANDS:  # palette only: no key
             yield SystemCommand(title, help_text, lambda a=action: self.run_action(a, screen))
+
+    def command_keys(self, command: Command) -> str:
+        """Every key that runs a chat command, as the person has them: its own ("alt+i / f12"), then the
+        transcript's plain key for the same action, if any ("alt+s; s in the transcript")."""
+        from tui.app.widgets.message_pane import MessagePane
+
+        keymap = self.settings.keys
+
+        def shown(binding: Binding) -> str:
+            keys = live_key(binding, keymap).key.split(",")
+            return " / ".join(self.get_key_display(Binding(key.strip(), "")) for key in keys)
+
+        plain = [shown(b) for b in _bindings(MessagePane.BINDINGS) if b.action == f"screen.{command.action}"]
+        return shown(command) + "".join(f"; {key} in the transcript" for key in plain)
 
     # ----------------------------------------------------------------- screens
     def action_help(self) -> None:

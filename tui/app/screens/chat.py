@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
@@ -142,7 +143,7 @@ class ChatScreen(Screen[None]):
         # Reading and navigation (issue 16): keys that reach the app in tmux, GNOME Terminal and macOS Terminal.
         Command(
             "f5", "focus_transcript", "Transcript", show=False, priority=True, id="chat.transcript",
-            title="Go to transcript", tooltip="Move to the transcript (its own keys: p/n, ←/→, c, k, r, w)",
+            title="Go to transcript", tooltip="Move to the transcript (its keys: p/n, ←/→, c, k, r, s, v, w)",
         ),
         Command(
             "pageup", "page_transcript(-1)", "Page up", show=False, priority=True, id="chat.page-up",
@@ -174,7 +175,7 @@ class ChatScreen(Screen[None]):
             tooltip="Pick a model (window, output, vision, thinking, price); the open chat moves to it",
         ),
         Command(
-            "alt+i", "attach_image", "Image", show=False, id="chat.image", title="Attach image",
+            "alt+i,f12", "attach_image", "Image", show=False, id="chat.image", title="Attach image",
             tooltip="Attach an image file or URL to the next message (also: /image PATH, or paste a path)",
         ),
         Command(
@@ -599,13 +600,12 @@ class ChatScreen(Screen[None]):
             return conversations.highlighted_conversation_id
         return self.conversation_id
 
-    async def action_rename_conversation(self) -> None:
+    def action_rename_conversation(self) -> None:
         from tui.app.screens import TextPrompt
 
         conversation_id = self._list_or_current()
         if conversation_id is None or self._require_engine() is None:
             return
-        known = await self._conversation_for(conversation_id)
 
         async def rename(title: str | None) -> None:
             if title and self.engine is not None:
@@ -615,7 +615,10 @@ class ChatScreen(Screen[None]):
                     if self.conversations.query_text:  # search results show titles too: search again
                         await self.conversations.reload()
 
-        self.app.push_screen(TextPrompt("New title", known.title if known else ""), rename)
+        def ask(known: Conversation | None) -> None:
+            self.app.push_screen(TextPrompt("New title", known.title if known else ""), rename)
+
+        self._with_conversation(conversation_id, ask)
 
     async def action_pin_conversation(self) -> None:
         conversation_id = self._list_or_current()
@@ -628,7 +631,7 @@ class ChatScreen(Screen[None]):
             await self.conversations.reload(keep=conversation_id)
             self.notify("Pinned." if not current.pinned else "Unpinned.")
 
-    async def action_delete_conversation(self) -> None:
+    def action_delete_conversation(self) -> None:
         from tui.app.screens import Confirm
 
         conversation_id = self._list_or_current()
@@ -637,24 +640,34 @@ class ChatScreen(Screen[None]):
         if self.streaming and conversation_id == self.conversation_id:
             self.notify(STREAMING_NOTE, severity="warning")
             return
-        known = await self._conversation_for(conversation_id)
-        title = one_line(known.title, 40) if known else "this conversation"
 
-        def delete(yes: bool | None) -> None:
-            if yes and self.engine is not None:
-                self._delete_everywhere(conversation_id, title)
+        def ask(known: Conversation | None) -> None:
+            title = one_line(known.title, 40) if known else "this conversation"
 
-        self.app.push_screen(Confirm(f"Delete “{title}” and all its messages?"), delete)
+            def delete(yes: bool | None) -> None:
+                if yes and self.engine is not None:
+                    self._delete_everywhere(conversation_id, title)
 
-    async def _conversation_for(self, conversation_id: int) -> Conversation | None:
-        """The conversation a list or search row names: from the loaded pages, else from the store (W10: a
-        search hit can be a chat the list has not paged in yet); None if it cannot be read."""
+            self.app.push_screen(Confirm(f"Delete “{title}” and all its messages?"), delete)
+
+        self._with_conversation(conversation_id, ask)
+
+    def _with_conversation(self, conversation_id: int, then: Callable[[Conversation | None], None]) -> None:
+        """Call `then` with the conversation a list or search row names: at once when the list has paged it
+        in, else once read from the store (W10: a search hit can be beyond the loaded pages)."""
         known = self.conversations.conversations.get(conversation_id)
         if known is not None or self.engine is None:
-            return known
-        with reporting(self, "Could not read the conversation"):
-            return await self.engine.conversation(conversation_id)
-        return None
+            then(known)
+        else:
+            self._read_conversation(conversation_id, then)
+
+    @work(group="read-conversation", exit_on_error=False)
+    async def _read_conversation(self, conversation_id: int, then: Callable[[Conversation | None], None]) -> None:
+        conversation = None
+        if self.engine is not None:
+            with reporting(self, "Could not read the conversation"):
+                conversation = await self.engine.conversation(conversation_id)
+        then(conversation)
 
     @work(group="delete", exit_on_error=False)
     async def _delete_everywhere(self, conversation_id: int, title: str) -> None:
@@ -687,7 +700,8 @@ class ChatScreen(Screen[None]):
         if engine is None:
             return
         if self.conversation_id is None:
-            self.notify("Send the first message, then alt+p makes this chat private (F2 sets it for new chats).")
+            key = self._key_for("chat.private")
+            self.notify(f"Send the first message, then {key} makes this chat private (F2 sets it for new chats).")
             return
         with reporting(self, "Could not change privacy"):
             conversation = await engine.conversation(self.conversation_id)
