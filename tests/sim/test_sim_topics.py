@@ -23,7 +23,8 @@ def fences(text: str) -> list[str]:
 @pytest.mark.parametrize(
     ("prompt", "language"),
     [("Write a Python function for fibonacci numbers", "python"), ("Write a fibonacci function in Rust", "rust"),
-     ("Show me a bash script that removes duplicate lines", "bash"), ("Implement a prime check", "python")],
+     ("Show me a bash script that removes duplicate lines", "bash"), ("Implement a prime check", "python"),
+     ("How do I reverse a list in Python?", "python"), ("How to read a CSV file in JavaScript", "javascript")],
 )
 def test_a_code_question_gets_one_code_block_in_its_language(sim: SimServer, prompt: str, language: str) -> None:
     text = answer_text(ask(sim, prompt))
