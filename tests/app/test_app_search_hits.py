@@ -185,3 +185,34 @@ def test_snapshot_an_answer_opened_from_a_search_hit(snap_compare, sim, tmp_path
         await pilot.pause()
 
     assert snap_compare(make_app(settings), terminal_size=size, run_before=open_hit)
+
+
+async def test_a_hit_on_another_branch_opens_that_branch_at_the_message(sim, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, sim)
+
+    async def forked(engine) -> int:
+        conversation = await engine.new_conversation()
+        first = await engine.send(conversation.id, "Tell me about walruses")
+        await first.wait()
+        question = (await engine.transcript(conversation.id))[0]
+        edit = await engine.edit(conversation.id, question.id, "Tell me about seals")
+        await edit.wait()
+        return conversation.id
+
+    conversation_id = await fill(settings, forked)
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.wait_for_engine()
+        await app.chat.open_conversation(conversation_id)
+        assert app.chat.pane.messages[0].content == "Tell me about seals", "the edit is the current branch"
+        conversations = app.chat.conversations
+        await pilot.press("ctrl+f", *"walruses")
+        await until(lambda: conversations.query_text == "walruses", pilot)
+        await app.workers.wait_for_complete()
+        # Rows are "h<chat>:<message>:<n>"; the title's hit has no message. The first hit in a message:
+        row = next(i for i, option in enumerate(conversations.options) if str(option.id).split(":")[1])
+        await pilot.press(*["down"] * (row + 1), "enter")
+        await until(lambda: app.chat.pane.messages[0].content == "Tell me about walruses", pilot)
+    async with open_engine(settings) as engine:
+        transcript = await engine.transcript(conversation_id)
+    assert transcript[0].content == "Tell me about walruses", "the conversation goes on from the branch opened"

@@ -293,11 +293,16 @@ class ChatScreen(Screen[None]):
 
     # ------------------------------------------------------------- conversations
     async def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
-        """Show a conversation's current branch (mounting only the newest messages) and its state."""
+        """Show a conversation's current branch (mounting only the newest messages) and its state; with
+        `message_id`, the branch holding that message, scrolled to it."""
         engine = self.engine
         if engine is None:
             return
         messages = await engine.transcript(conversation_id)
+        if message_id is not None and all(message.id != message_id for message in messages):
+            # A search hit on another branch: that branch is the one the person asked to see.
+            await engine.switch_branch(conversation_id, message_id)
+            messages = await engine.transcript(conversation_id)
         await self._leave_draft_for(conversation_id)  # an edit belongs to the conversation it started in
         self.conversation_id = conversation_id
         self.conversations.highlight_conversation(conversation_id)
