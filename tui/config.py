@@ -278,12 +278,18 @@ class Settings(BaseModel):
         return self.model_copy(update={**changes, "sources": sources})
 
 
+#: The built-in tools a demo offers unless tools were chosen (config, environment or --tool).
+DEMO_TOOLS = ("web_search", "code_interpreter")
+
+
 def demo_settings(settings: Settings, base_url: str) -> Settings:
     """`settings` pointed at a local simulator with the dummy key, and at the demo database unless
     one was named; every change is marked "demo", so saving the settings never writes it."""
     changes: dict[str, Any] = {"demo": True, "base_url": base_url, "api_key": SecretStr(DEMO_KEY)}
     if settings.source("db_path") == "default":
         changes["db_path"] = demo_db_path()
+    if settings.source("tools") == "default":  # so the demo shows the tool panel and sources at work
+        changes["tools"] = list(DEMO_TOOLS)
     return settings.updated("demo", **changes)
 
 

@@ -212,6 +212,15 @@ def test_saving_in_demo_mode_never_writes_the_simulator_or_the_demo_database(hom
     text = path.read_text(encoding="utf-8")
     assert "5555" not in text and "demo.db" not in text and "sk-" not in text
     assert 'theme = "ansi-dark"' in text and 'model = "from-file"' in text
+    assert "tools" not in text, "the demo's tools are the demo's, not the person's"
+
+
+def test_the_demo_offers_web_search_and_the_code_interpreter_unless_tools_were_chosen(home: Path) -> None:
+    url = "http://127.0.0.1:5555/compatible-mode/v1"
+    assert demo_settings(load_settings({}), url).tools == ["web_search", "code_interpreter"]
+    assert demo_settings(load_settings({"tools": ["web_extractor"]}), url).tools == ["web_extractor"]
+    write_config(home, "tools = []\n")
+    assert demo_settings(load_settings({}), url).tools == [], "an empty list in the config is a choice too"
 
 
 def test_a_keys_table_remaps_bindings_and_saving_keeps_it(home: Path) -> None:
