@@ -278,8 +278,10 @@ class Settings(BaseModel):
         return self.model_copy(update={**changes, "sources": sources})
 
 
-#: The built-in tools a demo offers unless tools were chosen (config, environment or --tool).
-DEMO_TOOLS = ("web_search", "code_interpreter")
+#: The built-in tools a demo offers unless tools were chosen (config, environment or --tool). Not the
+#: code interpreter: the scripted model calls every tool it is offered, and counting the words of
+#: every question in Python would be noise.
+DEMO_TOOLS = ("web_search",)
 
 
 def demo_settings(settings: Settings, base_url: str) -> Settings:

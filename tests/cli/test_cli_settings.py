@@ -215,9 +215,9 @@ def test_saving_in_demo_mode_never_writes_the_simulator_or_the_demo_database(hom
     assert "tools" not in text, "the demo's tools are the demo's, not the person's"
 
 
-def test_the_demo_offers_web_search_and_the_code_interpreter_unless_tools_were_chosen(home: Path) -> None:
+def test_the_demo_offers_web_search_unless_tools_were_chosen(home: Path) -> None:
     url = "http://127.0.0.1:5555/compatible-mode/v1"
-    assert demo_settings(load_settings({}), url).tools == ["web_search", "code_interpreter"]
+    assert demo_settings(load_settings({}), url).tools == ["web_search"]
     assert demo_settings(load_settings({"tools": ["web_extractor"]}), url).tools == ["web_extractor"]
     write_config(home, "tools = []\n")
     assert demo_settings(load_settings({}), url).tools == [], "an empty list in the config is a choice too"
