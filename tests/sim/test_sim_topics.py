@@ -124,3 +124,12 @@ def test_a_summary_request_lists_what_was_asked_in_the_conversation(sim: SimServ
     assert "Your name is **Ada**" in text and "- You asked: How do I reverse a list in Python?" in text
     assert "Summarise our conversation" not in text, "the request itself is not one of the questions"
     assert text.count("You asked") == 1
+
+
+@pytest.mark.parametrize("prompt", ["Write a Python function for fibonacci numbers", "What is 17 * 23?", "thanks!"])
+def test_web_search_is_not_used_to_write_code_work_out_a_sum_or_take_thanks(sim: SimServer, prompt: str) -> None:
+    response = ask(sim, prompt, tools=[{"type": "web_search"}, {"type": "web_extractor"}])
+
+    assert not items(response, "web_search_call") and not items(response, "web_extractor_call")
+    assert "Sources" not in answer_text(response)
+    assert items(ask(sim, "Tell me about the giant panda", tools=[{"type": "web_search"}]), "web_search_call")

@@ -14,7 +14,7 @@ from tui.sim.answers import (
     nice_to_meet_answer,
     summary_answer,
 )
-from tui.sim.topics import find_sum, sum_code, thinking_for, topic_reply
+from tui.sim.topics import find_sum, kind_of, sum_code, thinking_for, topic_reply
 
 _NAME_TOLD = re.compile(
     r"\b(?:my name is|my name's|call me|i am called|i'm called|the user's name is|the user is called)\s+"
@@ -125,11 +125,14 @@ def _tool_steps(prompt: str, tools: tuple[str, ...], thinking: bool) -> list[Ste
     slug = _slug(prompt)
     sources = (f"https://en.wikipedia.org/wiki/{slug}", f"https://www.alibabacloud.com/help/en/search?k={slug}")
     steps: list[Step] = []
-    if "web_search" in tools:
+    # Like the live model, which decides when a search helps: not to write code, work out a sum or
+    # answer thanks (the code interpreter, by contrast, is scripted to run whenever it is offered).
+    searches = kind_of(prompt) not in ("code", "sum", "thanks")
+    if "web_search" in tools and searches:
         if thinking:
             steps.append(Reasoning(f"The user asks about \"{topic}\". I should search the web for current sources first."))
         steps.append(WebSearch(query=topic, sources=sources))
-    if "web_extractor" in tools:
+    if "web_extractor" in tools and searches:
         if thinking:
             steps.append(Reasoning("The search results point to a reference page; I will extract its key points."))
         steps.append(
