@@ -132,13 +132,18 @@ async def test_a_rejected_send_gives_the_text_back_and_leaves_no_conversation(si
         assert await engine.list_conversations() == []
 
 
+async def _chat_then_key_revoked(sim_factory, tmp_path: Path, first: str):
+    """A chat answered once, then an app whose key the server no longer takes: (sim, settings, id, app)."""
+    sim = sim_factory(api_key="sk-test")
+    settings = make_settings(tmp_path, sim)
+    conversation_id = await fill(settings, lambda engine: chat(engine, first))
+    return sim, settings, conversation_id, make_app(settings.model_copy(update={"api_key": SecretStr("sk-revoked")}))
+
+
 async def test_a_rejected_send_in_an_existing_chat_gives_the_text_back_and_keeps_the_chat(
     sim_factory, tmp_path: Path
 ) -> None:
-    sim = sim_factory(api_key="sk-test")
-    settings = make_settings(tmp_path, sim)
-    conversation_id = await fill(settings, lambda engine: chat(engine, "hello"))
-    app = make_app(settings.model_copy(update={"api_key": SecretStr("sk-revoked")}))
+    _, settings, conversation_id, app = await _chat_then_key_revoked(sim_factory, tmp_path, "hello")
     async with app.run_test(size=(100, 30)) as pilot:
         await app.wait_for_engine()
         await app.chat.open_conversation(conversation_id)
@@ -155,10 +160,7 @@ async def test_a_rejected_send_in_an_existing_chat_gives_the_text_back_and_keeps
 async def test_a_rejected_edit_or_regenerate_leaves_no_branch_and_gives_the_edit_back(
     sim_factory, tmp_path: Path
 ) -> None:
-    sim = sim_factory(api_key="sk-test")
-    settings = make_settings(tmp_path, sim)
-    conversation_id = await fill(settings, lambda engine: chat(engine, "My name is Ada"))
-    app = make_app(settings.model_copy(update={"api_key": SecretStr("sk-revoked")}))
+    sim, settings, conversation_id, app = await _chat_then_key_revoked(sim_factory, tmp_path, "My name is Ada")
     async with app.run_test(size=(100, 30)) as pilot:
         await app.wait_for_engine()
         await app.chat.open_conversation(conversation_id)
