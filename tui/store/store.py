@@ -43,6 +43,7 @@ from tui.store.records import (
     item_from_row,
     item_values,
     message_from_row,
+    usage_from_row,
     usage_values,
 )
 from tui.store.recovery import UNSAVED, process_alive, recover_interrupted
@@ -67,6 +68,8 @@ WITH RECURSIVE path(id, parent_id, role, depth) AS (
 
 
 _PATH_CTE = _path_cte()
+#: The walk up from message `?` that stops after the `?` nearest messages (the end of a branch).
+_NEAR_PATH_CTE = _path_cte(stop="WHERE path.depth + 1 < ?")
 #: The head branch of conversation `?`, from its head message up.
 _HEAD_PATH_CTE = _path_cte(start="(SELECT head_message_id FROM conversations WHERE id = ?)")
 _QUALIFIED_MESSAGE_COLUMNS = ", ".join(f"m.{name.strip()}" for name in MESSAGE_COLUMNS.split(","))
@@ -581,6 +584,25 @@ class Store:
             "ORDER BY path.depth DESC",
             (message_id,),
         )
+
+    async def path_end(self, message_id: int, count: int) -> list[Message]:
+        """The last `count` messages of `path_to(message_id)` (fewer near the root), root-most first: what a
+        reader that kept the branch needs to read again after a turn (tui.chat.branch_paths)."""
+        return await self._messages(
+            f"{_NEAR_PATH_CTE} SELECT {_QUALIFIED_MESSAGE_COLUMNS} FROM path JOIN messages m ON m.id = path.id "
+            "ORDER BY path.depth DESC",
+            (message_id, count),
+        )
+
+    async def answer_usage(self, conversation_id: int) -> list[tuple[str | None, Usage]]:
+        """(model, usage) of every answer of a conversation that reported usage, all branches, oldest first:
+        what its cost is estimated from, without reading the text or items of every message."""
+        rows = await self._rows(
+            "SELECT model, input_tokens, output_tokens, cached_tokens, reasoning_tokens, x_tools FROM messages "
+            "WHERE conversation_id = ? AND role = 'assistant' AND input_tokens IS NOT NULL ORDER BY id",
+            (conversation_id,),
+        )
+        return [(row["model"], usage_from_row(row)) for row in rows]
 
     async def conversation_messages(self, conversation_id: int) -> list[Message]:
         """Every message of a conversation (all branches), in creation order."""
