@@ -123,6 +123,8 @@ def _downgraded(style: RichStyle | None) -> RichStyle | None:
 
 
 def in_sixteen_colours(app: QwenApp) -> QwenApp:
-    """`app`, drawing as a 16-colour terminal shows it (before Textual maps ANSI colours to its theme)."""
+    """`app`, drawing as a 16-colour terminal shows it (before Textual maps ANSI colours to its theme), and
+    knowing it draws in 16 colours as `TEXTUAL_COLOR_SYSTEM=standard` (or TERM=xterm, screen) tells it."""
     app._filters.insert(0, SixteenColours())
+    app.console._color_system = ColorSystem.STANDARD
     return app

@@ -19,6 +19,9 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(name, str(tmp_path / name.lower()))
     monkeypatch.setenv("TZ", "UTC")
+    # A true-colour terminal, whatever TERM the run has (TERM=xterm alone means 16 colours to Rich, and the
+    # app then drops its panel backgrounds); `in_sixteen_colours` makes a 16-colour one.
+    monkeypatch.setenv("COLORTERM", "truecolor")
     time.tzset()
     yield
     time.tzset()

@@ -20,7 +20,7 @@ def help_text(app) -> str:
 
 
 async def test_a_remapped_key_does_the_action_and_help_and_footer_show_it(sim, tmp_path: Path) -> None:
-    app = make_app(make_settings(tmp_path, sim, keys={"chat.new": "ctrl+k", "chat.tools": "f12"}))
+    app = make_app(make_settings(tmp_path, sim, keys={"chat.new": "ctrl+k", "chat.tools": "f10"}))
     async with app.run_test(size=(120, 40)) as pilot:
         await app.wait_for_engine()
         await pilot.press(*"hello", "enter")
@@ -31,16 +31,16 @@ async def test_a_remapped_key_does_the_action_and_help_and_footer_show_it(sim, t
         await pilot.press("ctrl+k")
         await until(lambda: not app.query_one(MessagePane).views, pilot)
         footer = app.query_one(KeyFooter).render().plain
-        assert "^k New" in footer and "f12 Tools" in footer and "^n" not in footer
+        assert "^k New" in footer and "f10 Tools" in footer and "^n" not in footer
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         rows = help_text(app)
-        assert "^k" in rows and "f12" in rows and "^n" not in rows and "^t" not in rows
+        assert "^k" in rows and "f10" in rows and "^n" not in rows and "^t" not in rows
         assert not app._notifications  # a clean keymap: nothing to report
 
 
 async def test_the_palette_names_the_remapped_key(sim, tmp_path: Path) -> None:
-    app = make_app(make_settings(tmp_path, sim, keys={"chat.tools": "f12"}))
+    app = make_app(make_settings(tmp_path, sim, keys={"chat.tools": "f10"}))
     async with app.run_test(size=(100, 30)) as pilot:  # the tool panel starts hidden
         await app.wait_for_engine()
         await pilot.press("ctrl+p", *"toggle tool panel")
@@ -53,7 +53,7 @@ async def test_the_palette_names_the_remapped_key(sim, tmp_path: Path) -> None:
             return [str(option.prompt) for option in options]
 
         await until(lambda: any("Toggle tool panel" in hit for hit in hits()), pilot)
-        assert any("(f12)" in hit for hit in hits())
+        assert any("(f10)" in hit for hit in hits())
         await pilot.press("enter")
         await until(lambda: app.query_one("#tools").display, pilot)
         # The conversation list's commands run from the palette too (on the open conversation).

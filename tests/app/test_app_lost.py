@@ -152,6 +152,38 @@ async def test_a_rejected_send_in_an_existing_chat_gives_the_text_back_and_keeps
         assert len(await engine.transcript(conversation_id)) == 2
 
 
+async def test_a_rejected_edit_or_regenerate_leaves_no_branch_and_gives_the_edit_back(
+    sim_factory, tmp_path: Path
+) -> None:
+    sim = sim_factory(api_key="sk-test")
+    settings = make_settings(tmp_path, sim)
+    conversation_id = await fill(settings, lambda engine: chat(engine, "My name is Ada"))
+    app = make_app(settings.model_copy(update={"api_key": SecretStr("sk-revoked")}))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_engine()
+        await app.chat.open_conversation(conversation_id)
+        composer = app.query_one(Composer)
+        composer.focus()
+        await pilot.press(*"a draft", "ctrl+o")
+        composer.clear()
+        await pilot.press(*"My name is Bo", "enter")
+        await until(lambda: composer.text == "My name is Bo" and not app.chat.streaming, pilot)
+        assert composer.editing_message_id is not None, "the failed edit is an edit of the same question again"
+        assert [m.content for m in app.chat.pane.messages][:1] == ["My name is Ada"]
+        await pilot.press("escape")
+        assert composer.text == "a draft", "cancelling it brings the draft back"
+        asked = len(sim.requests)
+        await pilot.press("ctrl+r")
+        await until(lambda: len(sim.requests) > asked and not app.chat.streaming, pilot)
+        await pilot.pause()
+        assert [m.status for m in app.chat.pane.messages] == ["complete", "complete"]
+    async with open_engine(settings) as engine:
+        messages = await engine.transcript(conversation_id)
+        assert [(m.role, m.status) for m in messages] == [("user", "complete"), ("assistant", "complete")]
+        assert await engine.siblings(messages[0].id) == [messages[0]], "no forked question was left behind"
+        assert len(await engine.siblings(messages[1].id)) == 1, "no failed answer was left beside the first"
+
+
 async def test_keys_typed_into_an_app_started_too_small_go_nowhere(sim, tmp_path: Path) -> None:
     app = make_app(make_settings(tmp_path, sim))
     async with app.run_test(size=(40, 10)) as pilot:

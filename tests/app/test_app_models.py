@@ -300,7 +300,7 @@ async def test_the_palette_opens_the_picker_and_the_attach_prompt(sim, tmp_path:
             lists = app.screen.query(CommandList)
             return [str(option.prompt) for option in lists.first().options] if lists else []
 
-        for title, key, screen in (("Choose model", "(f6)", ModelPicker), ("Attach image", "(alt+i)", ImagePrompt)):
+        for title, key, screen in (("Choose model", "(f6)", ModelPicker), ("Attach image", "(alt+i / f12)", ImagePrompt)):
             await pilot.press("ctrl+p", *title.lower())
             await until(lambda title=title: any(title in hit for hit in hits()), pilot)
             assert any(key in hit for hit in hits() if title in hit)

@@ -158,3 +158,31 @@ def test_demo_in_tmux_alt_p_makes_the_chat_private(tmp_path: Path) -> None:
     finally:
         subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True, timeout=10)
 
+
+
+def test_the_second_keys_of_alt_i_alt_s_and_alt_p_reach_the_app_in_tmux(tmp_path: Path) -> None:
+    """No alt: f12 attaches an image, and in the transcript (f5) s summarises and v makes the chat private,
+    each pressed through a tmux with default settings (as in macOS Terminal without Option-as-Meta)."""
+    socket = start_demo(tmp_path, 100, 30, "--demo --demo-speed max")
+    try:
+        press(socket, "-l", "Hello there")
+        press(socket, "Enter")
+        wait_for_screen(socket, lambda s: "[streaming" not in s and " tok" in s, timeout=30)
+        press(socket, "F12")
+        wait_for_screen(socket, lambda s: "Attach an image: file path" in s)
+        press(socket, "Escape")
+        wait_for_screen(socket, lambda s: "Attach an image: file path" not in s)
+        press(socket, "F5")
+        time.sleep(0.3)  # the focus moves to the transcript before the letter comes
+        press(socket, "v")
+        wait_for_screen(socket, lambda s: "Private: nothing of this chat is kept" in s)
+        press(socket, "F5")
+        time.sleep(0.3)
+        press(socket, "s")
+        screen = wait_for_screen(socket, lambda s: "Summarise our conversation" in s and "branch 2/2" in s, timeout=30)
+        assert "Traceback" not in screen
+        press(socket, "C-q")
+        screen = wait_for_screen(socket, lambda s: "EXITED-" in s, timeout=10)
+        assert "EXITED-0" in screen and "Traceback" not in screen
+    finally:
+        subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True, timeout=10)

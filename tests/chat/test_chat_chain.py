@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from chat_support import MakeEngine, ask
 
+from tui.chat.chain import RESPONSE_TTL_SECONDS
 from tui.chat.engine import ChatEngine
 from tui.chat.updates import ChainFallback, ResponseCreated, TurnFinished, TurnStarted
 from tui.sim import SimServer
-from tui.chat.chain import RESPONSE_TTL_SECONDS
 
 WEEK_AND_A_SECOND = RESPONSE_TTL_SECONDS + 1
 

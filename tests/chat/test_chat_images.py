@@ -92,7 +92,9 @@ async def test_images_over_the_documented_limits_get_one_clear_line(tmp_path: Pa
         big: "up to 7.5 MB (10.0 MB once encoded)",
         write(tmp_path / "anim.gif", gif_bytes(50, 50)): "is a GIF",
         write(tmp_path / "doc.png", b"%PDF-1.7 not really a png"): "not an image",
-        write(tmp_path / "dot.png", png_bytes(5, 40)): "above 10 pixels",
+        write(tmp_path / "dot.png", png_bytes(9, 40)): "at least 10 pixels",
+        write(tmp_path / "wide.webp", webp_bytes(4000, 2200)): "above 4K (3840×2160) the service reads only JPEG and PNG",
+        write(tmp_path / "wide.bmp", bmp_bytes(4000, 2200)): "only JPEG and PNG",
         write(tmp_path / "strip.png", png_bytes(4100, 20)): "200 times",
         tmp_path / "gone.png": "no such file",
     }
@@ -100,6 +102,20 @@ async def test_images_over_the_documented_limits_get_one_clear_line(tmp_path: Pa
         with pytest.raises(ImageError) as caught:
             await attach(path)
         assert words in str(caught.value) and "\n" not in str(caught.value), str(caught.value)
+
+
+async def test_images_on_the_edge_of_the_documented_limits_are_attached(tmp_path: Path) -> None:
+    # 10 pixels (the two Model Studio pages disagree on it: left to the service), exactly 200:1, and a
+    # JPEG or PNG above 4K, which the service reads up to 8K.
+    for path in (
+        write(tmp_path / "ten.png", png_bytes(10, 10)),
+        write(tmp_path / "ratio.png", png_bytes(2000, 10)),
+        write(tmp_path / "big.png", png_bytes(4000, 2200)),
+        write(tmp_path / "big.jpg", jpeg_bytes(4000, 2200)),
+        write(tmp_path / "small.webp", webp_bytes(3840, 2160)),
+    ):
+        attachment = await attach(path)
+        assert attachment.width is not None and attachment.chip.startswith(path.name)
 
 
 async def test_an_image_goes_out_as_a_data_url_and_the_model_says_what_it_received(

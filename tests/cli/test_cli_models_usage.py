@@ -105,7 +105,7 @@ def test_an_image_the_model_cannot_take_sends_nothing(cli: Cli, sim, tmp_path: P
     assert "cannot see images" in refused.stderr
     tiny = png(tmp_path / "tiny.png", 4, 4)
     refused = cli.run("ask", "--model", "qwen3.5-plus", "--image", str(tiny), "look", base_url=sim.base_url)
-    assert refused.returncode == 1 and "above 10 pixels" in refused.stderr
+    assert refused.returncode == 1 and "at least 10 pixels" in refused.stderr
     assert sim.requests == []
     assert cli.run("list").stdout == ""
 

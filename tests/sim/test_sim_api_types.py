@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from sim_wire import ask, stream
+
 from tui.api import types as t
 from tui.sim import SimServer
 

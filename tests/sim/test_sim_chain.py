@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
 from sim_wire import MODEL, answer_text, ask, completed, post, stream
+
 from tui.sim import SimClock, SimServer
 
 WEEK = 7 * 24 * 3600

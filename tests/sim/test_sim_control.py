@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
 from sim_wire import AUTH, MODEL, answer_text, post
+
 from tui.sim import SimServer
 
 WEEK = 7 * 24 * 3600

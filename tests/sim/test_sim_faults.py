@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-
 from sim_wire import AUTH, MODEL, Frame, answer_text, ask, parse_frames, post, stream, streamed_text
+
 from tui.sim import SimServer
 
 BODY = {"model": MODEL, "input": "Please briefly introduce artificial intelligence.", "stream": True}

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-
 from sim_wire import answer_text, ask, completed, stream, streamed_text
+
 from tui.sim import SimServer
 
 ALL_TOOLS = [{"type": "web_search"}, {"type": "web_extractor"}, {"type": "code_interpreter"}]

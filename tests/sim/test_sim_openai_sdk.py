@@ -11,8 +11,8 @@ import pytest
 from openai import AsyncOpenAI
 from openai.types.responses import ResponseOutputItem, ResponseStreamEvent, ResponseUsage
 from pydantic import BaseModel, ValidationError
-
 from sim_wire import MODEL, ask, stream
+
 from tui.sim import SimServer
 
 ALL_TOOLS = [{"type": "web_search"}, {"type": "web_extractor"}, {"type": "code_interpreter"}]

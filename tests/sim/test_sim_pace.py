@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-
 from sim_wire import AUTH, MODEL, parse_frames, streamed_text
+
 from tui.sim import SimServer
 from tui.sim.pace import DEMO_PACE, HumanPace, parse_demo_speed
 

@@ -6,8 +6,8 @@ import re
 import uuid
 
 import httpx
-
 from sim_wire import MODEL, answer_text, ask, completed, parse_frames, post, stream, streamed_text
+
 from tui.sim import SimServer
 
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from sim_wire import answer_text, ask, completed, stream
+
 from tui.sim import SimServer
 
 
@@ -23,7 +23,8 @@ def fences(text: str) -> list[str]:
 @pytest.mark.parametrize(
     ("prompt", "language"),
     [("Write a Python function for fibonacci numbers", "python"), ("Write a fibonacci function in Rust", "rust"),
-     ("Show me a bash script that removes duplicate lines", "bash"), ("Implement a prime check", "python")],
+     ("Show me a bash script that removes duplicate lines", "bash"), ("Implement a prime check", "python"),
+     ("How do I reverse a list in Python?", "python"), ("How to read a CSV file in JavaScript", "javascript")],
 )
 def test_a_code_question_gets_one_code_block_in_its_language(sim: SimServer, prompt: str, language: str) -> None:
     text = answer_text(ask(sim, prompt))
@@ -107,3 +108,19 @@ def test_each_kind_of_prompt_gets_a_different_shape_and_the_same_one_every_time(
     assert answers == [answer_text(ask(sim, prompt)) for prompt in prompts]
     shapes = {re.sub(r"[^#|`*\d\n-]", "", answer)[:40] for answer in answers}
     assert len(shapes) == len(prompts)
+
+
+def test_a_summary_request_lists_what_was_asked_in_the_conversation(sim: SimServer) -> None:
+    first = ask(sim, "My name is Ada")
+    second = ask(sim, "How do I reverse a list in Python?", previous_response_id=first["id"])
+    summary = ask(
+        sim,
+        "Summarise our conversation so far for a fresh start: the facts, decisions and open questions.",
+        previous_response_id=second["id"],
+    )
+    text = answer_text(summary)
+
+    assert text.startswith("Here is a compact summary")
+    assert "Your name is **Ada**" in text and "- You asked: How do I reverse a list in Python?" in text
+    assert "Summarise our conversation" not in text, "the request itself is not one of the questions"
+    assert text.count("You asked") == 1

@@ -11,7 +11,6 @@ from typing import Any
 
 from tui.store import Store
 
-
 #: The `open_store` fixture: `await open_store(path, **options)`, closed after the test.
 OpenStore = Callable[..., Awaitable[Store]]
 

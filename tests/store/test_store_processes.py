@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from store_support import OpenStore, WORKER, raw_rows
+from store_support import WORKER, OpenStore, raw_rows
 from store_worker import SEARCH
 
 from tui.store import INTERRUPTED
@@ -35,7 +35,7 @@ async def test_two_processes_writing_one_new_file_both_succeed(open_store: OpenS
     finally:
         start.touch()
     results = [worker.communicate(timeout=60) for worker in workers]
-    for worker, (_, err) in zip(workers, results):
+    for worker, (_, err) in zip(workers, results, strict=False):
         assert worker.returncode == 0, err
 
     store = await open_store(path)

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-
 from store_support import FakeClock, OpenStore, StatementLog, dead_pid, raw_execute, raw_rows
 
 from tui.store import INTERRUPTED, OutputItem, Store, TurnWriter, Usage

@@ -44,7 +44,8 @@ def _open_union(union: Any) -> Any:
 
     members = [Annotated[model, Tag(tag)] for tag, model in known.items()]
     members.append(Annotated[fallback, Tag(_UNKNOWN)])
-    return Annotated[Union[tuple(members)], Discriminator(pick)]
+    # Union over a list built at run time: there is no `X | Y` spelling for it.
+    return Annotated[Union[tuple(members)], Discriminator(pick)]  # noqa: UP007
 
 
 class _Wire(BaseModel):
@@ -124,7 +125,7 @@ class UnknownPart(_Unknown):
     """A content part of a type this module does not know (e.g. DashScope's `{"type": "text"}`)."""
 
 
-ContentPart = Union[OutputTextPart, RefusalPart, ReasoningTextPart, UnknownPart]
+ContentPart = OutputTextPart | RefusalPart | ReasoningTextPart | UnknownPart
 if not TYPE_CHECKING:
     ContentPart = _open_union(ContentPart)
 
@@ -218,7 +219,7 @@ class UnknownCodeOutput(_Unknown):
     """A code-interpreter output of a type this module does not know."""
 
 
-CodeOutput = Union[LogsOutput, ImageOutput, UnknownCodeOutput]
+CodeOutput = LogsOutput | ImageOutput | UnknownCodeOutput
 if not TYPE_CHECKING:
     CodeOutput = _open_union(CodeOutput)
 
@@ -239,15 +240,15 @@ class UnknownItem(_Unknown):
     status: str | None = None
 
 
-OutputItem = Union[
-    MessageItem,
-    ReasoningItem,
-    FunctionCallItem,
-    WebSearchCallItem,
-    WebExtractorCallItem,
-    CodeInterpreterCallItem,
-    UnknownItem,
-]
+OutputItem = (
+    MessageItem
+    | ReasoningItem
+    | FunctionCallItem
+    | WebSearchCallItem
+    | WebExtractorCallItem
+    | CodeInterpreterCallItem
+    | UnknownItem
+)
 if not TYPE_CHECKING:
     OutputItem = _open_union(OutputItem)
 
@@ -508,7 +509,8 @@ class ErrorEvent(_Event):
         """Take code/message/param from a nested `error` object; accept numbers where text is expected."""
         if not isinstance(data, dict):
             return data
-        nested = data.get("error") if isinstance(data.get("error"), dict) else {}
+        error = data.get("error")
+        nested: dict[str, Any] = error if isinstance(error, dict) else {}
         merged = {key: data.get(key) or nested.get(key) for key in ("code", "message", "param")}
         return {
             **data,
@@ -524,41 +526,41 @@ class UnknownEvent(_Unknown):
     sequence_number: int | None = None
 
 
-StreamEvent = Union[
-    ResponseCreatedEvent,
-    ResponseInProgressEvent,
-    ResponseQueuedEvent,
-    ResponseCompletedEvent,
-    ResponseFailedEvent,
-    ResponseIncompleteEvent,
-    OutputItemAddedEvent,
-    OutputItemDoneEvent,
-    ContentPartAddedEvent,
-    ContentPartDoneEvent,
-    OutputTextDeltaEvent,
-    OutputTextDoneEvent,
-    OutputTextAnnotationAddedEvent,
-    RefusalDeltaEvent,
-    RefusalDoneEvent,
-    ReasoningSummaryPartAddedEvent,
-    ReasoningSummaryPartDoneEvent,
-    ReasoningSummaryTextDeltaEvent,
-    ReasoningSummaryTextDoneEvent,
-    ReasoningTextDeltaEvent,
-    ReasoningTextDoneEvent,
-    FunctionCallArgumentsDeltaEvent,
-    FunctionCallArgumentsDoneEvent,
-    WebSearchCallInProgressEvent,
-    WebSearchCallSearchingEvent,
-    WebSearchCallCompletedEvent,
-    CodeInterpreterCallInProgressEvent,
-    CodeInterpreterCallInterpretingEvent,
-    CodeInterpreterCallCompletedEvent,
-    CodeInterpreterCallCodeDeltaEvent,
-    CodeInterpreterCallCodeDoneEvent,
-    ErrorEvent,
-    UnknownEvent,
-]
+StreamEvent = (
+    ResponseCreatedEvent
+    | ResponseInProgressEvent
+    | ResponseQueuedEvent
+    | ResponseCompletedEvent
+    | ResponseFailedEvent
+    | ResponseIncompleteEvent
+    | OutputItemAddedEvent
+    | OutputItemDoneEvent
+    | ContentPartAddedEvent
+    | ContentPartDoneEvent
+    | OutputTextDeltaEvent
+    | OutputTextDoneEvent
+    | OutputTextAnnotationAddedEvent
+    | RefusalDeltaEvent
+    | RefusalDoneEvent
+    | ReasoningSummaryPartAddedEvent
+    | ReasoningSummaryPartDoneEvent
+    | ReasoningSummaryTextDeltaEvent
+    | ReasoningSummaryTextDoneEvent
+    | ReasoningTextDeltaEvent
+    | ReasoningTextDoneEvent
+    | FunctionCallArgumentsDeltaEvent
+    | FunctionCallArgumentsDoneEvent
+    | WebSearchCallInProgressEvent
+    | WebSearchCallSearchingEvent
+    | WebSearchCallCompletedEvent
+    | CodeInterpreterCallInProgressEvent
+    | CodeInterpreterCallInterpretingEvent
+    | CodeInterpreterCallCompletedEvent
+    | CodeInterpreterCallCodeDeltaEvent
+    | CodeInterpreterCallCodeDoneEvent
+    | ErrorEvent
+    | UnknownEvent
+)
 #: The event models this module knows (all but the catch-all).
 EVENT_MODELS: tuple[type[BaseModel], ...] = get_args(StreamEvent)[:-1]
 if not TYPE_CHECKING:
@@ -588,9 +590,10 @@ def parse_event(data: str | bytes, type_hint: str | None = None) -> StreamEvent:
         except ValidationError:
             pass  # the hint lied or the body is bad: let the union report it precisely
     try:
-        return _STREAM_EVENT.validate_json(data)
+        event: StreamEvent = _STREAM_EVENT.validate_json(data)
     except ValidationError as exc:
         raise ProtocolError(_describe(exc, data)) from None
+    return event
 
 
 def _describe(exc: ValidationError, data: str | bytes) -> str:

@@ -58,6 +58,19 @@ class QwenApp(SpanSkippingApp[int]):
     MODES = {"chat": _chat_screen}
     DEFAULT_MODE = "chat"
     ESCAPE_TO_MINIMIZE = False
+    #: In 16 colours (`-sixteen-colours`, set on mount) and ANSI themes nothing dims the chat under a dialog
+    #: or the palette: a tint blends each colour toward the background, and the 16-colour downgrade then
+    #: turns text and its background into one colour (the footer's keys vanished under textual-dark).
+    #: The footer and status line lose their panel there too: it became grey, under red keys and grey text.
+    CSS = """
+    QwenApp.-sixteen-colours Dialog, QwenApp.-sixteen-colours CommandPalette, QwenApp:ansi Dialog {
+        background: transparent;
+    }
+    QwenApp.-sixteen-colours KeyFooter, QwenApp.-sixteen-colours StatusLine {
+        background: transparent;
+        & > .key-footer--key, & > .key-footer--description { background: transparent; }
+    }
+    """
     #: The chat screen repeats f1 (so the footer keeps its order) and holds f2: settings wait under dialogs.
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help", tooltip="This help"),
@@ -112,6 +125,7 @@ class QwenApp(SpanSkippingApp[int]):
         return self.settings.api_key is None and not self.settings.demo
 
     def on_mount(self) -> None:
+        self.set_class(self.console.color_system in ("standard", "windows"), "-sixteen-colours")
         self._started = True  # from now on a theme change is the person's (watch_theme saves it)
         self._handle_signals()
         problems = keymap_problems(self.settings.keys, self.binding_scopes())
@@ -231,12 +245,27 @@ class QwenApp(SpanSkippingApp[int]):
         if not isinstance(screen, ChatScreen):
             return
         for binding in screen.commands():
-            key = self.get_key_display(live_key(binding, self.settings.keys))
             yield SystemCommand(
-                binding.title, f"{binding.tooltip} ({key})", lambda a=binding.action: self.run_action(a, screen)
+                binding.title,
+                f"{binding.tooltip} ({self.command_keys(binding)})",
+                lambda a=binding.action: self.run_action(a, screen),
             )
         for title, help_text, action in TRANSFER_COMMANDS:  # palette only: no key
             yield SystemCommand(title, help_text, lambda a=action: self.run_action(a, screen))
+
+    def command_keys(self, command: Command) -> str:
+        """Every key that runs a chat command, as the person has them: its own ("alt+i / f12"), then the
+        transcript's plain key for the same action, if any ("alt+s; s in the transcript")."""
+        from tui.app.widgets.message_pane import MessagePane
+
+        keymap = self.settings.keys
+
+        def shown(binding: Binding) -> str:
+            keys = live_key(binding, keymap).key.split(",")
+            return " / ".join(self.get_key_display(Binding(key.strip(), "")) for key in keys)
+
+        plain = [shown(b) for b in _bindings(MessagePane.BINDINGS) if b.action == f"screen.{command.action}"]
+        return shown(command) + "".join(f"; {key} in the transcript" for key in plain)
 
     # ----------------------------------------------------------------- screens
     def action_help(self) -> None:

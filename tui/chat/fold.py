@@ -300,8 +300,8 @@ class TurnFold:
             entry = self._reasoning_entry(item_id, output_index)
             entry.status = item.status or ("completed" if done else entry.status)
             updates = []
-            for index, part in enumerate(item.summary):
-                updates += self._settle_summary(item_id, output_index, index, part.text)
+            for index, summary in enumerate(item.summary):
+                updates += self._settle_summary(item_id, output_index, index, summary.text)
             return updates
         item_id = getattr(item, "id", None) or f"{item.type}-{output_index}"
         call = self._tool(item_id, item.type, output_index)

@@ -1,12 +1,14 @@
 """Images attached to a message: recognise a pasted path, read the file off the event loop, check it
 against the provider's limits, and describe it (name, size, pixel dimensions) without Pillow.
 
-Limits (Model Studio, "Image and video understanding" / "Visual understanding" pages, image input):
-formats BMP, JPEG, PNG, TIFF, WEBP and HEIC; width and height above 10 pixels; the long side at most
-200 times the short one; a Base64-encoded image at most 10 MB (the encoded string, so about 7.5 MB of
-file). URLs are fetched by the service, which caps them at 10 MB too: we cannot measure one without
-downloading it, so only the scheme is checked here. Larger pictures are scaled down by the service,
-so there is no pixel maximum to refuse.
+Limits (Model Studio's "Visual understanding (Qwen-VL)" page, "File limits" > "Image limits", checked
+against a stored copy of it and of the error-code page, 2026-12): formats BMP, JPEG, PNG, TIFF, WEBP
+and HEIC up to 4K (3840x2160), and only JPEG and PNG between 4K and 8K; width and height above 10
+pixels (the error-code page says "at least 10"); the long side at most 200 times the short one; a file,
+or a URL's image, at most 10 MB, and a Base64-encoded image at most 10 MB as the encoded string (so
+about 7.5 MB of file). Beyond 8K is only advised against (time-outs), so nothing is refused for its
+pixel count. URLs are fetched by the service: we cannot measure one without downloading it, so only
+the scheme is checked here.
 """
 
 from __future__ import annotations
@@ -29,8 +31,13 @@ from tui.store.models import ImageRef
 MAX_BASE64_BYTES = 10_000_000
 #: The file size that stays within MAX_BASE64_BYTES once encoded (base64 grows data by 4/3).
 MAX_FILE_BYTES = MAX_BASE64_BYTES * 3 // 4
-MIN_SIDE = 11
+#: The vision page says both sides must be "above 10 pixels"; the error-code page says "not less than 10".
+#: Where they disagree the client refuses only what both refuse (under 10) and leaves 10 to the service.
+MIN_SIDE = 10
 MAX_ASPECT = 200
+#: Above 4K (read as a pixel count, the reading that refuses fewer pictures) only these formats are read.
+FOUR_K_PIXELS = 3840 * 2160
+LARGE_TYPES = ("image/jpeg", "image/png")
 #: MIME types the service documents for image input.
 ACCEPTED_TYPES = ("image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff", "image/heic")
 _SUFFIXES = {
@@ -224,9 +231,15 @@ def read_image(path: Path) -> Attachment:
     if dims is not None:
         width, height = dims
         if min(width, height) < MIN_SIDE:
-            raise ImageError(f"{name} is {width}×{height}; the service needs both sides above 10 pixels")
+            raise ImageError(f"{name} is {width}×{height}; the service needs both sides at least 10 pixels")
         if max(width, height) > MAX_ASPECT * min(width, height):
             raise ImageError(f"{name} is {width}×{height}; the long side may be at most 200 times the short one")
+        if width * height > FOUR_K_PIXELS and mime not in LARGE_TYPES:
+            kind = mime.removeprefix("image/").upper()
+            raise ImageError(
+                f"{name} is a {width}×{height} {kind}; above 4K (3840×2160) the service reads only JPEG and PNG: "
+                "convert it or make it smaller"
+            )
     return Attachment(
         name=name, mime=mime, data=data, sha256=hashlib.sha256(data).hexdigest(),
         width=dims[0] if dims else None, height=dims[1] if dims else None,

@@ -7,7 +7,7 @@ A turn always ends with exactly one `TurnFinished`, whatever happened.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Union
+from typing import Any
 
 from tui.chat.meter import ContextMeter
 from tui.store.models import ChainMode, Message, MessageStatus, OutputItem, Usage
@@ -181,15 +181,15 @@ class TurnFinished:
     conversation_removed: bool = False
 
 
-Update = Union[
-    TurnStarted,
-    Retrying,
-    ChainFallback,
-    ResponseCreated,
-    TextDelta,
-    ReasoningDelta,
-    ToolCallUpdated,
-    UsageUpdated,
-    ContextUpdated,
-    TurnFinished,
-]
+Update = (
+    TurnStarted
+    | Retrying
+    | ChainFallback
+    | ResponseCreated
+    | TextDelta
+    | ReasoningDelta
+    | ToolCallUpdated
+    | UsageUpdated
+    | ContextUpdated
+    | TurnFinished
+)

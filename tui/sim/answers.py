@@ -88,3 +88,18 @@ def introduction_answer() -> str:
 def greeting_answer(name: str | None) -> str:
     who = f", **{name}**" if name else ""
     return f"Hello{who}! I'm Qwen, a large language model. How can I help you today?"
+
+
+def summary_answer(questions: list[str], name: str | None) -> str:
+    """A "summarise our conversation" request: what the person asked, as a compact list (newest last)."""
+    lines = ["Here is a compact summary of our conversation so far:", ""]
+    if name:
+        lines.append(f"- Your name is **{name}**.")
+    shown = questions[-8:]
+    if len(questions) > len(shown):
+        lines.append(f"- Earlier you asked {len(questions) - len(shown)} more questions.")
+    lines += [f"- You asked: {' '.join(q.split())[:100]}" for q in shown]
+    if not questions and not name:
+        lines.append("- Nothing yet: this is the start of our conversation.")
+    lines += ["", "Open questions: none so far. We can go on from here."]
+    return "\n".join(lines) + "\n"

@@ -13,7 +13,15 @@ from typing import Any
 from tui.sim.agent import AgentRequestError, agent_reply, agent_tools
 from tui.sim.clock import SimClock
 from tui.sim.context import input_messages, is_valid_input
-from tui.sim.events import EventScript, RequestEcho, build_stream, cap_reply, compact_response, context_tokens, usage_for
+from tui.sim.events import (
+    EventScript,
+    RequestEcho,
+    build_stream,
+    cap_reply,
+    compact_response,
+    context_tokens,
+    usage_for,
+)
 from tui.sim.faults import ANSWER_FAULTS, REFUSALS, Fault, FaultQueue, make_fault
 from tui.sim.framing import batches, frame
 from tui.sim.images import BadImage, image_sizes, with_images
@@ -394,7 +402,7 @@ async def _pause(gone: asyncio.Event, seconds: float) -> None:
     """Sleep, but wake as soon as the client goes away."""
     try:
         await asyncio.wait_for(gone.wait(), timeout=max(0.0, seconds))
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
 
 
@@ -493,7 +501,7 @@ async def _respond(
     """The non-streaming answer, with its fault (stall before, truncated or dropped body)."""
     payload = json.dumps(body, ensure_ascii=False).encode()
     kind = fault.kind if fault else None
-    if kind == "stall":
+    if fault is not None and kind == "stall":
         gone = asyncio.Event()
         watcher = asyncio.create_task(_watch_disconnect(receive, gone))
         await _pause(gone, fault.seconds)

@@ -231,7 +231,7 @@ _STEP_WRITERS: dict[type, Callable[[EventScript, Any], None]] = {Reasoning: _rea
 def _message(script: EventScript, reply: Reply) -> None:
     item_id = _item_id()
     index = len(script.output)
-    part_text = {"annotations": [], "text": reply.text, "type": "output_text", "logprobs": None}
+    part_text: dict[str, Any] = {"annotations": [], "text": reply.text, "type": "output_text", "logprobs": None}
     script.add("response.output_item.added", {"item": {"id": item_id, "content": [], "role": "assistant", "status": "in_progress", "type": "message"}, "output_index": index})
     script.add("response.content_part.added", {"content_index": 0, "item_id": item_id, "output_index": index, "part": {**part_text, "text": ""}})
     # Deltas are the hot path of benchmarks: format them from a template instead of building dicts.

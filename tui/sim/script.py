@@ -12,6 +12,7 @@ from tui.sim.answers import (
     name_known_answer,
     name_unknown_answer,
     nice_to_meet_answer,
+    summary_answer,
 )
 from tui.sim.topics import find_sum, sum_code, thinking_for, topic_reply
 
@@ -105,6 +106,10 @@ _LEAD_IN = re.compile(
 )
 
 
+#: The client's "summarise into a new branch" request (and a person asking for the same thing).
+_SUMMARY = re.compile(r"\bsummari[sz]e (?:our|this|the) (?:conversation|chat)\b", re.IGNORECASE)
+
+
 def _topic(prompt: str) -> str:
     topic = _LEAD_IN.sub("", " ".join(prompt.split())).rstrip("?.! ")
     return topic if len(topic) <= 60 else topic[:57].rstrip() + "..."
@@ -165,7 +170,7 @@ def compose_reply(
         deltas = long_answer(long_deltas)
         text = "".join(deltas)
     else:
-        text = _answer_text(prompt, name, steps)
+        text = _answer_text(prompt, name, steps, context)
         deltas = split_deltas(text)
     if thinking and not any(isinstance(step, Reasoning) for step in steps):
         default = f"The user wrote: \"{_topic(prompt)}\". I will answer clearly, in Markdown."
@@ -173,7 +178,11 @@ def compose_reply(
     return Reply(steps=tuple(steps), text=text, deltas=deltas)
 
 
-def _answer_text(prompt: str, name: str | None, steps: list[Step]) -> str:
+def _answer_text(prompt: str, name: str | None, steps: list[Step], context: list[tuple[str, str]]) -> str:
+    if _SUMMARY.search(prompt):
+        # What the person asked before this request; telling a name is the summary's first line instead.
+        earlier = [text for role, text in context[:-1] if role == "user" and not _told_names(text)]
+        return summary_answer(earlier, name)
     told = _told_names(prompt)
     if told and not _NAME_ASKED.search(prompt):
         return nice_to_meet_answer(told[-1])

@@ -13,8 +13,8 @@ from uvicorn.config import LOGGING_CONFIG
 
 from tui.sim.app import LEGACY_PREFIX, NEW_PREFIX, SimApp, SimState
 from tui.sim.clock import SimClock
-from tui.sim.style import DEFAULT_STYLE, Style
 from tui.sim.pace import HumanPace
+from tui.sim.style import DEFAULT_STYLE, Style
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -117,6 +117,7 @@ _LANGUAGES = {
     "python": "python", "javascript": "javascript", "js": "javascript", "typescript": "typescript",
     "go": "go", "golang": "go", "rust": "rust", "bash": "bash", "shell": "bash", "sql": "sql",
 }
+_HOW = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we|you)|how to)\b")
 _COMPARE = re.compile(r"\b(?:compare|comparison|versus|vs\.?|difference between|differences between|table)\b")
 _LIST = re.compile(r"^(?:how (?:do|can|should) (?:i|we|you)|how to)\b|\b(?:list|steps|tips|ideas|ways to|checklist)\b")
 _SEARCH = re.compile(
@@ -135,7 +136,9 @@ def kind_of(prompt: str) -> str:
         return "thanks"
     if find_sum(prompt):
         return "sum"
-    if words & _CODE_WORDS or ("write" in words and words & set(_LANGUAGES) - {"go"}):
+    languages = words & set(_LANGUAGES) - {"go"}
+    # "How do I reverse a list in Python?" asks for code as much as "write a Python function" does.
+    if words & _CODE_WORDS or (languages and ("write" in words or _HOW.match(lowered))):
         return "code"
     if _COMPARE.search(lowered):
         return "table"
@@ -329,6 +332,16 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as file:
         return list(csv.DictReader(file))''',
         "lets the csv module handle quoting, and reads the header for the keys"),
+    _Task(frozenset({"reverse", "reversed", "reversing", "backwards"}), '''def reversed_copy(items: list[int]) -> list[int]:
+    """A new list with the items in reverse order; the original is left as it is."""
+    return items[::-1]
+
+
+numbers = [1, 2, 3]
+print(reversed_copy(numbers))  # [3, 2, 1]
+numbers.reverse()  # or reverse the list itself, in place
+print(numbers)  # [3, 2, 1]''',
+        "slices with a step of -1, which makes a reversed copy; `list.reverse()` turns the list round in place"),
     _Task(frozenset({"sort", "sorting", "sorted"}), '''def sort_by_length(words: list[str]) -> list[str]:
     """Shortest first; words of equal length stay in order."""
     return sorted(words, key=len)

@@ -42,7 +42,8 @@ def _clean(value: Any) -> Any:
 
 def clean_options(options: dict[str, Any] | None) -> dict[str, Any]:
     """A JSON-safe copy of `options` without credentials."""
-    return _clean(dict(options or {}))
+    cleaned: dict[str, Any] = _clean(dict(options or {}))
+    return cleaned
 
 
 def dump_options(options: dict[str, Any] | None) -> str:

@@ -78,6 +78,13 @@ _FINAL_STATUSES = {"complete", "incomplete", "cancelled", "failed"}
 _ITEM_CHUNK = 500
 
 
+def _inserted_id(cursor: aiosqlite.Cursor) -> int:
+    """The rowid an INSERT just made (sqlite3 leaves `lastrowid` None only when nothing was inserted)."""
+    if cursor.lastrowid is None:
+        raise StoreError("the database inserted no row")
+    return int(cursor.lastrowid)
+
+
 async def _insert_items(tx: aiosqlite.Connection, message_id: int, items: list[OutputItem]) -> None:
     """Insert a turn's output items at positions 0, 1, ... (the turn has none yet)."""
     await tx.executemany(
@@ -327,7 +334,7 @@ class Store:
         cursor = await tx.execute(
             f"INSERT INTO messages ({names}) VALUES ({marks})", (conversation_id, *values.values())
         )
-        message_id = int(cursor.lastrowid)
+        message_id = _inserted_id(cursor)
         await tx.execute(
             "UPDATE conversations SET head_message_id = ?, updated_at = ? WHERE id = ?",
             (message_id, now, conversation_id),
@@ -353,7 +360,7 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (title, now, now, model, endpoint, system_prompt, dump_options(options)),
             )
-            conversation_id = int(cursor.lastrowid)
+            conversation_id = _inserted_id(cursor)
         return await self._conversation(conversation_id)
 
     async def get_conversation(self, conversation_id: int) -> Conversation | None:
@@ -754,7 +761,8 @@ class Store:
         for counts in json.loads(f"[{row[4] or ''}]"):  # group_concat joins the turns' JSON objects with commas
             for name, count in counts.items():
                 tools[name] = tools.get(name, 0) + int(count)
-        return Usage(*(int(value) for value in row[:4]), x_tools=dict(sorted(tools.items())))
+        inputs, outputs, cached, reasoning = (int(value) for value in row[:4])
+        return Usage(inputs, outputs, cached, reasoning, x_tools=dict(sorted(tools.items())))
 
     # ------------------------------------------------------------------ search
 
@@ -843,7 +851,7 @@ class Store:
                     digest,
                 ),
             )
-            conversation_id = int(cursor.lastrowid)
+            conversation_id = _inserted_id(cursor)
             new_ids: dict[int, int] = {}
             for message in imported.messages:
                 cursor = await tx.execute(
@@ -870,7 +878,7 @@ class Store:
                         message.api,
                     ),
                 )
-                new_id = int(cursor.lastrowid)
+                new_id = _inserted_id(cursor)
                 new_ids[message.id] = new_id
                 await _insert_items(tx, new_id, message.items)
                 images = imported.images.get(message.id)

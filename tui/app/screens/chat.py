@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
@@ -27,11 +28,12 @@ from tui.app.widgets.conversation_list import ConversationList, Sidebar
 from tui.app.widgets.image_chips import ImageChips
 from tui.app.widgets.key_footer import KeyFooter
 from tui.app.widgets.message_pane import MessagePane
+from tui.app.widgets.message_view import MessageView
 from tui.app.widgets.queued_line import QueuedLine
 from tui.app.widgets.status_line import StatusLine
 from tui.app.widgets.tool_panel import ToolPanel
 from tui.chat.updates import ToolCallUpdated, TurnFinished, Update
-from tui.store.models import Message
+from tui.store.models import Conversation, Message
 from tui.text_safety import one_line
 
 if TYPE_CHECKING:
@@ -141,7 +143,7 @@ class ChatScreen(Screen[None]):
         # Reading and navigation (issue 16): keys that reach the app in tmux, GNOME Terminal and macOS Terminal.
         Command(
             "f5", "focus_transcript", "Transcript", show=False, priority=True, id="chat.transcript",
-            title="Go to transcript", tooltip="Move to the transcript (its own keys: p/n, ←/→, c, k, r, w)",
+            title="Go to transcript", tooltip="Move to the transcript (its keys: p/n, ←/→, c, k, r, s, v, w)",
         ),
         Command(
             "pageup", "page_transcript(-1)", "Page up", show=False, priority=True, id="chat.page-up",
@@ -173,7 +175,7 @@ class ChatScreen(Screen[None]):
             tooltip="Pick a model (window, output, vision, thinking, price); the open chat moves to it",
         ),
         Command(
-            "alt+i", "attach_image", "Image", show=False, id="chat.image", title="Attach image",
+            "alt+i,f12", "attach_image", "Image", show=False, id="chat.image", title="Attach image",
             tooltip="Attach an image file or URL to the next message (also: /image PATH, or paste a path)",
         ),
         Command(
@@ -202,6 +204,9 @@ class ChatScreen(Screen[None]):
         self._meter_warned: set[int] = set()
         #: The images of the last send, given back to the composer if it fails before any answer.
         self._sent_images: list[Attachment] = []
+        #: The question an edit forked from, while that edit's answer has not started (W8: a failed
+        #: edit goes back into the composer as an edit of the same question).
+        self._edited_from: int | None = None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -300,11 +305,18 @@ class ChatScreen(Screen[None]):
         labels = await self._branch_labels(messages)
         found = await self.pane.show(messages, labels, around=message_id)
         if found is not None and self.conversations.query_text:
-            found.mark_terms(self.conversations.query_text)
+            await self._mark_hit(found, self.conversations.query_text)
         last_answer = next((m for m in reversed(messages) if m.role == "assistant"), None)
         self.tools.show_items(last_answer.items if last_answer else [], last_answer.usage if last_answer else None)
         self._show_tool_activity(last_answer)
         await self.refresh_status(last_answer)
+
+    async def _mark_hit(self, found: MessageView, query: str) -> None:
+        """W2: highlight the search's words in the message opened from a hit. A question shows from its top
+        (the pane's scroll); in an answer, which can run for screens, its first match comes to the middle."""
+        match = await found.mark_terms(query)
+        if match is not None and found.message.role == "assistant":
+            self.pane.call_after_refresh(self.pane.scroll_to_widget, match, animate=False, center=True)
 
     async def _branch_labels(self, messages: list[Message]) -> dict[int, str]:
         """ "branch 2/3" for messages that have alternatives (edits or regenerations)."""
@@ -385,6 +397,7 @@ class ChatScreen(Screen[None]):
                 composer.restore(text)
             self.post_message(Problem("Not sent: the chat engine is not running (see the message above)."))
             return
+        self._edited_from = None
         try:
             created = self.conversation_id is None
             if created:
@@ -399,12 +412,13 @@ class ChatScreen(Screen[None]):
                     composer.set_images([])  # sent with this message; a send that fails gives them back
             elif kind == "edit":
                 assert text is not None and message_id is not None
-                turn = await engine.edit(self.conversation_id, message_id, text)
+                turn = await engine.edit(self.conversation_id, message_id, text, discard_if_unsent=True)
+                self._edited_from = message_id
             elif kind == "summarise":
                 turn = await engine.summarise(self.conversation_id)
             else:
                 assert message_id is not None
-                turn = await engine.regenerate(self.conversation_id, message_id)
+                turn = await engine.regenerate(self.conversation_id, message_id, discard_if_unsent=True)
         except Exception as exc:  # nothing was sent; the text goes back into the composer
             log.exception("could not start a turn")
             if text is not None and kind != "regenerate":
@@ -597,15 +611,19 @@ class ChatScreen(Screen[None]):
         conversation_id = self._list_or_current()
         if conversation_id is None or self._require_engine() is None:
             return
-        known = self.conversations.conversations.get(conversation_id)
 
         async def rename(title: str | None) -> None:
             if title and self.engine is not None:
                 with reporting(self, "Could not rename"):
                     updated = await self.engine.rename(conversation_id, title)
                     self.conversations.update_conversation(updated)
+                    if self.conversations.query_text:  # search results show titles too: search again
+                        await self.conversations.reload()
 
-        self.app.push_screen(TextPrompt("New title", known.title if known else ""), rename)
+        def ask(known: Conversation | None) -> None:
+            self.app.push_screen(TextPrompt("New title", known.title if known else ""), rename)
+
+        self._with_conversation(conversation_id, ask)
 
     async def action_pin_conversation(self) -> None:
         conversation_id = self._list_or_current()
@@ -627,14 +645,34 @@ class ChatScreen(Screen[None]):
         if self.streaming and conversation_id == self.conversation_id:
             self.notify(STREAMING_NOTE, severity="warning")
             return
+
+        def ask(known: Conversation | None) -> None:
+            title = one_line(known.title, 40) if known else "this conversation"
+
+            def delete(yes: bool | None) -> None:
+                if yes and self.engine is not None:
+                    self._delete_everywhere(conversation_id, title)
+
+            self.app.push_screen(Confirm(f"Delete “{title}” and all its messages?"), delete)
+
+        self._with_conversation(conversation_id, ask)
+
+    def _with_conversation(self, conversation_id: int, then: Callable[[Conversation | None], None]) -> None:
+        """Call `then` with the conversation a list or search row names: at once when the list has paged it
+        in, else once read from the store (W10: a search hit can be beyond the loaded pages)."""
         known = self.conversations.conversations.get(conversation_id)
-        title = one_line(known.title, 40) if known else "this conversation"
+        if known is not None or self.engine is None:
+            then(known)
+        else:
+            self._read_conversation(conversation_id, then)
 
-        def delete(yes: bool | None) -> None:
-            if yes and self.engine is not None:
-                self._delete_everywhere(conversation_id, title)
-
-        self.app.push_screen(Confirm(f"Delete “{title}” and all its messages?"), delete)
+    @work(group="read-conversation", exit_on_error=False)
+    async def _read_conversation(self, conversation_id: int, then: Callable[[Conversation | None], None]) -> None:
+        conversation = None
+        if self.engine is not None:
+            with reporting(self, "Could not read the conversation"):
+                conversation = await self.engine.conversation(conversation_id)
+        then(conversation)
 
     @work(group="delete", exit_on_error=False)
     async def _delete_everywhere(self, conversation_id: int, title: str) -> None:
@@ -667,7 +705,8 @@ class ChatScreen(Screen[None]):
         if engine is None:
             return
         if self.conversation_id is None:
-            self.notify("Send the first message, then alt+p makes this chat private (F2 sets it for new chats).")
+            key = self._key_for("chat.private")
+            self.notify(f"Send the first message, then {key} makes this chat private (F2 sets it for new chats).")
             return
         with reporting(self, "Could not change privacy"):
             conversation = await engine.conversation(self.conversation_id)
@@ -893,7 +932,10 @@ class ChatScreen(Screen[None]):
             await self.open_conversation(self.conversation_id)
         # A message queued meanwhile comes back too, after the failed one (it was written later).
         self._take_back_queued()
-        if finished.unsent_text:
+        edited_from, self._edited_from = self._edited_from, None
+        if finished.unsent_text and edited_from is not None:
+            self.composer.start_editing(edited_from, finished.unsent_text)  # the draft is put aside again
+        elif finished.unsent_text:
             self.composer.restore(finished.unsent_text)
         if self._sent_images and not self.composer.images:
             self.composer.set_images(self._sent_images)

@@ -15,6 +15,7 @@ tests/app/test_app_answer_blocks.py is what to run on a Textual upgrade.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -29,8 +30,9 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import RenderOptions, Visual
+from textual.widget import Widget
 from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownBlock
+from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
 # Textual exports its block classes only through this table (the module defining them is private).
 MarkdownBulletList = Markdown.BLOCKS["bullet_list_open"]
@@ -38,6 +40,8 @@ MarkdownOrderedList = Markdown.BLOCKS["ordered_list_open"]
 MarkdownParagraph = Markdown.BLOCKS["paragraph_open"]
 MarkdownTable = Markdown.BLOCKS["table_open"]
 MarkdownListItem = Markdown.BLOCKS["list_item_unordered_open"].__base__
+#: How the words of a search show where an answer (or question) opened from a search hit matches.
+MATCH_STYLE = "reverse"
 
 
 def _segments(content: Content, style: Style, options: RenderOptions) -> list[Segment]:
@@ -307,12 +311,69 @@ class CompactTable(MarkdownTable):
         return (selection.extract(visual.plain), "\n") if isinstance(visual, TableGrid) else None
 
 
+class MarkedFence(MarkdownFence):
+    """A code block whose search match stays highlighted when its code is coloured again (a theme or
+    style change recolours it through `set_content`)."""
+
+    def set_content(self, content: Content) -> None:
+        marks = getattr(self._markdown, "marks", None)
+        super().set_content(content.highlight_regex(marks, style=MATCH_STYLE) if marks is not None else content)
+
+
 class AnswerMarkdown(Markdown):
-    """Textual's Markdown with the compact list and table blocks above."""
+    """Textual's Markdown with the compact list and table blocks above, and search matches it can mark."""
 
     BLOCKS = {
         **Markdown.BLOCKS,
         "bullet_list_open": CompactBulletList,
         "ordered_list_open": CompactOrderedList,
         "table_open": CompactTable,
+        "fence": MarkedFence,
+        "code_block": MarkedFence,
     }
+
+    #: The search whose matches are highlighted (set by `mark`), else None.
+    marks: re.Pattern[str] | None = None
+
+    async def mark(self, pattern: re.Pattern[str]) -> Widget | None:
+        """Highlight every match of `pattern` in the rendered blocks (once they are built); the first
+        block holding one, to scroll to, or None."""
+        self.marks = pattern
+        first: Widget | None = None
+        async with self.lock:  # a document still being built is marked once it is
+            for block in self.query(MarkdownBlock):
+                if _mark_block(block, pattern) and first is None:
+                    first = block
+        return first
+
+
+def _marked(content: Content, pattern: re.Pattern[str]) -> Content:
+    return content.highlight_regex(pattern, style=MATCH_STYLE)
+
+
+def _mark_block(block: MarkdownBlock, pattern: re.Pattern[str]) -> bool:
+    """Highlight `pattern` in one block's own text (code, a compact list or table, a paragraph or
+    heading); whether it matched. Blocks that only hold other blocks have no text of their own."""
+    if isinstance(block, MarkedFence):
+        if not pattern.search(block.code):
+            return False
+        block.set_content(block._highlighted_code)
+        return True
+    visual = block.visual
+    if isinstance(visual, HangingItems):
+        if not any(pattern.search(text.plain) for _, text in visual.items):
+            return False
+        block.update(HangingItems([(marker, _marked(text, pattern)) for marker, text in visual.items]))
+        return True
+    if isinstance(visual, TableGrid):
+        cells = [cell.plain for row in [visual.headers, *visual.rows] for cell in row]
+        if not any(pattern.search(cell) for cell in cells):
+            return False
+        headers = [_marked(cell, pattern) for cell in visual.headers]
+        block.update(TableGrid(headers, [[_marked(cell, pattern) for cell in row] for row in visual.rows]))
+        return True
+    content = block._content
+    if not pattern.search(content.plain):
+        return False
+    block.set_content(_marked(content, pattern))
+    return True

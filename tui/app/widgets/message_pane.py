@@ -101,6 +101,14 @@ class MessagePane(VerticalScroll):
         Binding("k", "screen.copy_code", "Copy code", show=False, id="transcript.copy-code"),
         Binding("r", "screen.toggle_reasoning", "Reasoning", show=False, id="transcript.reasoning"),
         Binding("w", "screen.toggle_wrap", "Wrap code", show=False, id="transcript.wrap"),
+        Binding(
+            "s", "screen.summarise", "Summarise", show=False, id="transcript.summarise",
+            tooltip="Summarise this chat into a new branch (the old one stays)",
+        ),
+        Binding(
+            "v", "screen.toggle_private", "Private", show=False, id="transcript.private",
+            tooltip="Make this chat private (nothing kept on the server), or not",
+        ),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

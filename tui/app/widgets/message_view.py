@@ -17,7 +17,7 @@ from textual.widgets.markdown import MarkdownStream
 
 from tui.api.errors import advice_for
 from tui.app.segments import open_marker, safe_cut, split_segments
-from tui.app.widgets.answer_blocks import AnswerMarkdown
+from tui.app.widgets.answer_blocks import MATCH_STYLE, AnswerMarkdown
 from tui.app.widgets.image_chips import ImageChips
 from tui.app.widgets.source_list import SourceList
 from tui.chat.sources import message_sources
@@ -212,14 +212,26 @@ class MessageView(Vertical):
             parts.append((f"  {self.branch_label}", "$text-muted"))
         return Content.assemble(*parts)
 
-    def mark_terms(self, query: str) -> None:
-        """Highlight the words of a search in this question (opened from a search hit)."""
+    async def mark_terms(self, query: str) -> Widget | None:
+        """Highlight the words of a search in this message (opened from a search hit): in a question's
+        text, or in an answer's rendered Markdown (mounting its earlier parts if a match is there).
+        Returns the widget showing the first match, to scroll to."""
         words = [re.escape(word) for word in re.findall(r"\w+", query)]
-        if not words or self.message.role == "assistant" or not self.is_mounted:
-            return
-        text = Content(strip_controls(self.message.content))
-        marked = text.highlight_regex(f"(?i){'|'.join(words)}", style="reverse")
-        self.query_one(".user-text", Static).update(marked)
+        if not words or not self.is_mounted:
+            return None
+        pattern = re.compile("|".join(words), re.IGNORECASE)
+        if self.message.role != "assistant":
+            text = Content(strip_controls(self.message.content))
+            question = self.query_one(".user-text", Static)
+            question.update(text.highlight_regex(pattern, style=MATCH_STYLE))
+            return question
+        if any(pattern.search(segment) for segment in self.segments[: self.hidden_segments]):
+            await self.show_hidden_segments()
+        first: Widget | None = None
+        for markdown in self.query(AnswerMarkdown):
+            found = await markdown.mark(pattern)
+            first = first or found
+        return first
 
     def set_branch_label(self, label: str) -> None:
         if label == self.branch_label:
