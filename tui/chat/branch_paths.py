@@ -45,10 +45,8 @@ class BranchPaths:
         """The messages from the root down to `message_id` (of `conversation_id`), with usage and items."""
         end = await self._store.path_end(message_id, END_READ)
         kept = self._kept.get(conversation_id)
-        path = self._joined(kept, end) if kept is not None else None
-        if path is None:
-            path = end if end and end[0].parent_id is None else await self._store.path_to(message_id)
-            kept = _Kept(path)
+        if kept is None or not self._join(kept, end):
+            kept = _Kept(end if end and end[0].parent_id is None else await self._store.path_to(message_id))
         self._kept[conversation_id] = kept
         self._kept.move_to_end(conversation_id)
         while len(self._kept) > KEPT_CONVERSATIONS:
@@ -60,9 +58,9 @@ class BranchPaths:
         self._kept.pop(conversation_id, None)
 
     @staticmethod
-    def _joined(kept: _Kept, end: list[Message]) -> list[Message] | None:
+    def _join(kept: _Kept, end: list[Message]) -> bool:
         """Join the freshly read `end` of a branch onto the kept messages before its oldest one that is kept
-        (updating `kept`), or None when they do not meet."""
+        (updating `kept`); False when they do not meet."""
         for index, message in enumerate(end):
             place = kept.places.get(message.id)
             if place is None:
@@ -71,12 +69,12 @@ class BranchPaths:
             # Ids are taken again after the newest messages are deleted (another process deleted the
             # conversation and started one): the same id must be the same message.
             if same.created_at != message.created_at or same.parent_id != message.parent_id:
-                return None
+                return False
             for gone in kept.messages[place:]:
                 kept.places.pop(gone.id, None)
             del kept.messages[place:]
             for offset, fresh in enumerate(end[index:]):
                 kept.places[fresh.id] = place + offset
             kept.messages += end[index:]
-            return kept.messages
-        return None
+            return True
+        return False
