@@ -128,3 +128,48 @@ async def test_a_conversation_deleted_and_started_again_elsewhere_is_read_afresh
     await ask(engine, again.id, "and this one")
     assert sent(sim) == (await stored(engine, again.id))[:-1]
     assert not any("old question" in str(content) for _, content in sent(sim))
+
+
+async def test_the_cost_of_a_long_conversation_reads_only_the_new_answers_and_stays_right(
+    engine: ChatEngine, make_engine: MakeEngine, sim: SimServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cost the status line shows after each turn is the sum over every answer of every branch, read
+    from the new answers only (pricing every row each turn grew with the sitting: 4 ms at 500 turns)."""
+    built = 0
+    usage_from_row = tui.store.store.usage_from_row
+
+    def counted(row: Any) -> Any:
+        nonlocal built
+        built += 1
+        return usage_from_row(row)
+
+    monkeypatch.setattr(tui.store.store, "usage_from_row", counted)
+
+    async def whole(conversation_id: int) -> Any:
+        """The cost priced from every stored answer, as a fresh engine on the same file prices it."""
+        fresh = await make_engine(sim)
+        return await fresh.conversation_cost(conversation_id)
+
+    conversation = await engine.new_conversation()
+    read: list[int] = []
+    for n in range(1, 13):
+        await ask(engine, conversation.id, f"question {n}")
+        built = 0
+        cost = await engine.conversation_cost(conversation.id)
+        read.append(built)
+        assert cost.amount > 0
+    assert read[1:] == [1] * 11, read  # the one new answer
+    assert cost == await whole(conversation.id)
+    # Another branch's answer, another process's answers: all counted.
+    branch = await engine.transcript(conversation.id)
+    await (await engine.regenerate(conversation.id, branch[-1].id)).wait()
+    other = await make_engine(sim)
+    await ask(other, conversation.id, "from elsewhere")
+    after = await engine.conversation_cost(conversation.id)
+    assert after == await whole(conversation.id) and after.amount > cost.amount
+    # The conversation deleted elsewhere and its ids taken again: priced afresh.
+    await other.delete(conversation.id)
+    again = await other.new_conversation()
+    assert again.id == conversation.id
+    await ask(other, again.id, "a new start")
+    assert await engine.conversation_cost(again.id) == await whole(again.id)

@@ -20,7 +20,8 @@ from tui.catalog import Catalog, shipped_catalog
 from tui.chat.agent_tools import AgentTools, builtin_entries
 from tui.chat.branch_paths import BranchPaths
 from tui.chat.chain import ChainState, TurnOptions, chain_state, plan_chain, turn_options
-from tui.chat.cost import Cost, total_cost, turn_cost
+from tui.chat.cost import Cost, turn_cost
+from tui.chat.cost_tally import CostTally
 from tui.chat.errors import EngineError
 from tui.chat.functions import Consent, FunctionLoop, FunctionRunner, function_specs
 from tui.chat.images import Attachment, DataUrlCache
@@ -101,6 +102,8 @@ class ChatEngine:
         self._data_urls = DataUrlCache()
         #: The branches of the conversations in use, read whole once and then only at their end.
         self._paths = BranchPaths(store)
+        #: The conversations' estimated costs, summed once and then added to with each new answer.
+        self._costs = CostTally(store)
         #: Asked before a local function runs (the app's dialog, `ask`'s flags); None denies every call.
         self.consent: Consent | None = None
         #: Whether "always for this conversation" answers given earlier count (`ask` asks its flags only).
@@ -342,8 +345,7 @@ class ChatEngine:
     async def conversation_cost(self, conversation_id: int) -> Cost:
         """The estimated cost of every answer of the conversation, on every branch (all of them were paid for)."""
         await self.conversation(conversation_id)
-        turns = [(usage, model) for model, usage in await self.store.answer_usage(conversation_id)]
-        return total_cost(turns, self.settings.catalog, self.settings.currency)
+        return await self._costs.cost(conversation_id, self.settings.catalog, self.settings.currency)
 
     async def shutdown(self, timeout: float = 5.0) -> None:
         """Cancel every answer still streaming and wait (bounded) until each is stored as cancelled."""
@@ -560,6 +562,7 @@ class ChatEngine:
         stored = [m.response_id for m in messages if m.response_id and m.stored and m.api != "chat"]
         await self.store.delete_conversation(conversation_id)
         self._paths.forget(conversation_id)
+        self._costs.forget(conversation_id)
         if not remote or not stored:
             return RemoteCleanup()
         return await self._delete_remote(stored)

@@ -601,15 +601,26 @@ class Store:
             (message_id, count),
         )
 
-    async def answer_usage(self, conversation_id: int) -> list[tuple[str | None, Usage]]:
-        """(model, usage) of every answer of a conversation that reported usage, all branches, oldest first:
-        what its cost is estimated from, without reading the text or items of every message."""
+    async def answer_usage(self, conversation_id: int, *, after: int = 0) -> list[tuple[int, str | None, Usage]]:
+        """(id, model, usage) of every answer of a conversation that reported usage, all branches, oldest first
+        (only those with an id above `after`): what its cost is estimated from, without their text or items."""
         rows = await self._rows(
-            "SELECT model, input_tokens, output_tokens, cached_tokens, reasoning_tokens, x_tools FROM messages "
-            "WHERE conversation_id = ? AND role = 'assistant' AND input_tokens IS NOT NULL ORDER BY id",
+            "SELECT id, model, input_tokens, output_tokens, cached_tokens, reasoning_tokens, x_tools FROM messages "
+            "WHERE conversation_id = ? AND role = 'assistant' AND input_tokens IS NOT NULL AND id > ? ORDER BY id",
+            (conversation_id, after),
+        )
+        return [(row["id"], row["model"], usage_from_row(row)) for row in rows]
+
+    async def answer_usage_tally(self, conversation_id: int) -> tuple[int, int, int]:
+        """How many answers of a conversation reported usage, the newest one's id and their tokens in all:
+        whether what `answer_usage` gave before still holds, in one aggregate."""
+        row = await self._row(
+            "SELECT count(*), coalesce(max(id), 0), coalesce(sum(input_tokens + coalesce(output_tokens, 0)), 0) "
+            "FROM messages WHERE conversation_id = ? AND role = 'assistant' AND input_tokens IS NOT NULL",
             (conversation_id,),
         )
-        return [(row["model"], usage_from_row(row)) for row in rows]
+        assert row is not None  # an aggregate always returns its one row
+        return int(row[0]), int(row[1]), int(row[2])
 
     async def conversation_messages(self, conversation_id: int) -> list[Message]:
         """Every message of a conversation (all branches), in creation order."""
