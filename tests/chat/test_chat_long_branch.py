@@ -28,29 +28,36 @@ async def stored(engine: ChatEngine, conversation_id: int) -> list[tuple[str, An
     return [(m.role, m.content) for m in await engine.transcript(conversation_id) if m.content]
 
 
+class RowsRead:
+    """Counts the records a function of tui.store.store builds from database rows (one per row read)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+        self.count = 0
+        real = getattr(tui.store.store, name)
+
+        def counted(row: Any) -> Any:
+            self.count += 1
+            return real(row)
+
+        monkeypatch.setattr(tui.store.store, name, counted)
+
+
 async def test_a_turn_on_a_long_branch_reads_no_more_messages_than_on_a_short_one(
     engine: ChatEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A send and what the app reads after it (chain state, context meter, cost) read the end of the
+    """A send and what the app reads after it (chain state, context meter, usage, cost) read the end of the
     branch, not all of it: the 500th turn of a sitting cost 2.4x the CPU of the 10th (bench/soak.py)."""
-    built = 0
-    message_from_row = tui.store.store.message_from_row
-
-    def counted(row: Any) -> Any:
-        nonlocal built
-        built += 1
-        return message_from_row(row)
-
-    monkeypatch.setattr(tui.store.store, "message_from_row", counted)
+    rows = RowsRead(monkeypatch, "message_from_row")
     conversation = await engine.new_conversation()
     reads: list[int] = []
     for n in range(1, 25):
-        built = 0
+        rows.count = 0
         await ask(engine, conversation.id, f"question {n}")
         await engine.chain_state(conversation.id)
         await engine.context_meter(conversation.id)
+        await engine.conversation_usage(conversation.id)
         await engine.conversation_cost(conversation.id)
-        reads.append(built)
+        reads.append(rows.count)
     assert reads[-1] == reads[END_READ], reads  # flat once the branch is longer than what is read again
     assert reads[-1] < 2 * 24
 
@@ -135,15 +142,7 @@ async def test_the_cost_of_a_long_conversation_reads_only_the_new_answers_and_st
 ) -> None:
     """The cost the status line shows after each turn is the sum over every answer of every branch, read
     from the new answers only (pricing every row each turn grew with the sitting: 4 ms at 500 turns)."""
-    built = 0
-    usage_from_row = tui.store.store.usage_from_row
-
-    def counted(row: Any) -> Any:
-        nonlocal built
-        built += 1
-        return usage_from_row(row)
-
-    monkeypatch.setattr(tui.store.store, "usage_from_row", counted)
+    rows = RowsRead(monkeypatch, "usage_from_row")
 
     async def whole(conversation_id: int) -> Any:
         """The cost priced from every stored answer, as a fresh engine on the same file prices it."""
@@ -154,9 +153,9 @@ async def test_the_cost_of_a_long_conversation_reads_only_the_new_answers_and_st
     read: list[int] = []
     for n in range(1, 13):
         await ask(engine, conversation.id, f"question {n}")
-        built = 0
+        rows.count = 0
         cost = await engine.conversation_cost(conversation.id)
-        read.append(built)
+        read.append(rows.count)
         assert cost.amount > 0
     assert read[1:] == [1] * 11, read  # the one new answer
     assert cost == await whole(conversation.id)
