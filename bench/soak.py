@@ -120,6 +120,13 @@ def main(argv: list[str] | None = None) -> int:
           f" growth {growth:+.1f} MB (target <= {RSS_GROWTH_TARGET_MB:g}) {'ok' if growth <= RSS_GROWTH_TARGET_MB else 'OVER'}")
     print(f"  CPU per turn, turns {early.start + 1}-{early.stop}: {early_cpu:.0f} ms (sd {early_spread:.0f});"
           f" turns {late.start + 1}-{late.stop}: {late_cpu:.0f} ms; ratio {late_cpu / early_cpu:.2f}")
+    if len(cpu) >= 55 + w:
+        # Near turn 10 the transcript's window (tui.app.widgets.message_pane) is not full yet: at these
+        # answers it mounts 20 messages then and 30 from about turn 15, each a few widgets every frame lays out.
+        full = slice(50 - w // 2, 50 - w // 2 + w)
+        full_cpu = statistics.mean(cpu[full]) * 1000
+        print(f"  CPU per turn with the window full, turns {full.start + 1}-{full.stop}: {full_cpu:.0f} ms;"
+              f" ratio of the last turns to it {late_cpu / full_cpu:.2f}")
     print(f"  wall per turn: {statistics.mean(wall[early]) * 1000:.0f} ms early, {statistics.mean(wall[late]) * 1000:.0f} ms late;"
           f" whole soak {time.perf_counter() - started:.0f} s")
     return 0

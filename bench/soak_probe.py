@@ -10,7 +10,8 @@ last checkpoint it lists the allocations that grew most, by file and line.
 
 The collector runs as under the `qwen-tui` command (raised thresholds, imports frozen: tui.collector).
 tracemalloc starts at the second checkpoint (tracing slows every allocation), so its figures are what
-the turns after it left alive.
+the turns after it left alive; with three or more checkpoints it starts at the first, and the listing
+is what grew from the second to the last (allocations the turns between made and kept).
 """
 
 from __future__ import annotations
@@ -255,8 +256,11 @@ async def probe(
                                     f"{type(o).__qualname__}" + (f"{list(o)[:3]}" if isinstance(o, dict) else "")
                                     for o in reversed(chain)))
                             del found
-                if trace and n == checkpoints[1] and not tracemalloc.is_tracing():
-                    tracemalloc.start(12)
+                if trace and n == checkpoints[0] and len(checkpoints) > 2:
+                    tracemalloc.start(12)  # so that the second checkpoint's snapshot holds what was made since
+                if trace and n == checkpoints[1]:
+                    if not tracemalloc.is_tracing():
+                        tracemalloc.start(12)
                     before["snapshot"] = tracemalloc.take_snapshot()
                 elif n == checkpoints[-1] and tracemalloc.is_tracing():
                     snapshot = tracemalloc.take_snapshot()

@@ -173,3 +173,22 @@ async def test_newest_leaf_of_a_long_branch_is_one_query(store: Store) -> None:
         leaf = await store.newest_leaf(root)
     assert leaf == parent
     assert log.count() == 1
+
+
+async def test_the_end_of_a_path_and_the_usage_of_every_answer(store: Store) -> None:
+    """`path_end` reads the last messages of a branch only (what a kept branch needs again after a turn);
+    `answer_usage` gives every branch's answers' usage without their text, and its tally in one aggregate."""
+    conversation, q1, a1, q2, a2, a2_again = await _regenerated(store)
+    assert [m.content for m in await store.path_end(a2, 2)] == ["q2", "a2"]
+    assert [m.content for m in await store.path_end(a2, 3)] == ["a1", "q2", "a2"]
+    assert [m.content for m in await store.path_end(a2, 10)] == ["q1", "a1", "q2", "a2"]  # up to the root
+    ended = (await store.path_end(a2_again, 1))[0]
+    assert (ended.id, ended.status, ended.content) == (a2_again, "complete", "a2 regenerated")
+    assert await store.answer_usage(conversation.id) == []
+    assert await store.answer_usage_tally(conversation.id) == (0, 0, 0)
+    usage = Usage(input_tokens=120, output_tokens=30, cached_tokens=100, reasoning_tokens=0, x_tools={"web_search": 1})
+    turn = await store.start_assistant(conversation.id, parent_id=q2.id, model="qwen-plus", mode="chain", stored=True)
+    await store.turn_writer(turn.id).finish("complete", usage=usage)
+    assert await store.answer_usage(conversation.id) == [(turn.id, "qwen-plus", usage)]
+    assert await store.answer_usage(conversation.id, after=turn.id) == []
+    assert await store.answer_usage_tally(conversation.id) == (1, turn.id, 150)

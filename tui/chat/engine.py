@@ -18,8 +18,10 @@ from tui.api.errors import ApiError
 from tui.api.mcp import McpTool, list_tools
 from tui.catalog import Catalog, shipped_catalog
 from tui.chat.agent_tools import AgentTools, builtin_entries
+from tui.chat.branch_paths import BranchPaths
 from tui.chat.chain import ChainState, TurnOptions, chain_state, plan_chain, turn_options
-from tui.chat.cost import Cost, total_cost, turn_cost
+from tui.chat.cost import Cost, turn_cost
+from tui.chat.cost_tally import CostTally
 from tui.chat.errors import EngineError
 from tui.chat.functions import Consent, FunctionLoop, FunctionRunner, function_specs
 from tui.chat.images import Attachment, DataUrlCache
@@ -79,6 +81,22 @@ def title_from(text: str) -> str:
     return cut.rstrip(" ,.;:") + "…"
 
 
+def branch_usage(path: Sequence[Message]) -> Usage:
+    """The usage of every answer of `path` added up (tools counted by name, in name order)."""
+    used = [message.usage for message in path if message.usage is not None]
+    tools: dict[str, int] = {}
+    for usage in used:
+        for name, count in usage.x_tools.items():
+            tools[name] = tools.get(name, 0) + count
+    return Usage(
+        sum(usage.input_tokens for usage in used),
+        sum(usage.output_tokens for usage in used),
+        sum(usage.cached_tokens for usage in used),
+        sum(usage.reasoning_tokens for usage in used),
+        dict(sorted(tools.items())),
+    )
+
+
 class ChatEngine:
     """Conversations, turns and branches over one `Store` and one `ResponsesClient`."""
 
@@ -98,6 +116,10 @@ class ChatEngine:
         self._flush_interval = flush_interval
         self._running: dict[int, Turn] = {}
         self._data_urls = DataUrlCache()
+        #: The branches of the conversations in use, read whole once and then only at their end.
+        self._paths = BranchPaths(store)
+        #: The conversations' estimated costs, summed once and then added to with each new answer.
+        self._costs = CostTally(store)
         #: Asked before a local function runs (the app's dialog, `ask`'s flags); None denies every call.
         self.consent: Consent | None = None
         #: Whether "always for this conversation" answers given earlier count (`ask` asks its flags only).
@@ -255,7 +277,7 @@ class ChatEngine:
         options = self._options(conversation)
         if store is not None:
             options = replace(options, store=store)
-        path = path if path is not None else await self.store.path_to(user.id)
+        path = path if path is not None else await self._paths.path_to(conversation.id, user.id)
         api = self.api_for(options.model)
         # Chat Completions keeps nothing on the server: those turns always replay.
         mode, previous = plan_chain(path, self._clock(), store=options.store and api == "responses")
@@ -325,9 +347,10 @@ class ChatEngine:
 
     async def context_meter(self, conversation_id: int) -> ContextMeter | None:
         """How full the model's window is after the branch's last answer that reported usage (None: no answer yet)."""
-        for message in reversed(await self.transcript(conversation_id)):
+        conversation = await self.conversation(conversation_id)
+        for message in reversed(await self._head_path(conversation)):
             if message.role == "assistant" and message.usage is not None:
-                model = message.model or (await self.conversation(conversation_id)).model
+                model = message.model or conversation.model
                 return meter_for(message.usage, model, self.settings.catalog.lookup(model).context_window)
         return None
 
@@ -338,9 +361,7 @@ class ChatEngine:
     async def conversation_cost(self, conversation_id: int) -> Cost:
         """The estimated cost of every answer of the conversation, on every branch (all of them were paid for)."""
         await self.conversation(conversation_id)
-        messages = await self.store.conversation_messages(conversation_id)
-        turns = [(m.usage, m.model) for m in messages if m.role == "assistant"]
-        return total_cost(turns, self.settings.catalog, self.settings.currency)
+        return await self._costs.cost(conversation_id, self.settings.catalog, self.settings.currency)
 
     async def shutdown(self, timeout: float = 5.0) -> None:
         """Cancel every answer still streaming and wait (bounded) until each is stored as cancelled."""
@@ -489,10 +510,14 @@ class ChatEngine:
         """
         if isinstance(conversation, int):
             conversation = await self.conversation(conversation)
-        path: list[Message] = []
-        if conversation.head_message_id is not None:
-            path = await self.store.path_to(conversation.head_message_id)
+        path = await self._head_path(conversation)
         return chain_state(path, self._clock(), store=not self.is_private(conversation))
+
+    async def _head_path(self, conversation: Conversation) -> list[Message]:
+        """The conversation's current branch, root first (kept between turns: see `BranchPaths`)."""
+        if conversation.head_message_id is None:
+            return []
+        return await self._paths.path_to(conversation.id, conversation.head_message_id)
 
     # --- reading and managing (thin passthroughs so front ends never touch the store) --------
 
@@ -552,6 +577,8 @@ class ChatEngine:
         messages = await self.store.conversation_messages(conversation_id)
         stored = [m.response_id for m in messages if m.response_id and m.stored and m.api != "chat"]
         await self.store.delete_conversation(conversation_id)
+        self._paths.forget(conversation_id)
+        self._costs.forget(conversation_id)
         if not remote or not stored:
             return RemoteCleanup()
         return await self._delete_remote(stored)
@@ -591,4 +618,6 @@ class ChatEngine:
         return await self.store.import_json(data)
 
     async def conversation_usage(self, conversation_id: int) -> Usage:
-        return await self.store.conversation_usage(conversation_id)
+        """Token usage summed over the current branch (as `Store.conversation_usage`, from the kept branch:
+        summed in SQL it walked the branch each turn, 1.2 ms at 500 turns)."""
+        return branch_usage(await self._head_path(await self.conversation(conversation_id)))

@@ -42,15 +42,7 @@ def message_from_row(row: sqlite3.Row) -> Message:
     A turn left pending/streaming with no live writer reads as the incomplete turn it is (see `settled`),
     also where the file cannot be written to record that.
     """
-    usage = None
-    if row["input_tokens"] is not None:
-        usage = Usage(
-            input_tokens=row["input_tokens"],
-            output_tokens=row["output_tokens"] or 0,
-            cached_tokens=row["cached_tokens"] or 0,
-            reasoning_tokens=row["reasoning_tokens"] or 0,
-            x_tools=json.loads(row["x_tools"] or "{}"),
-        )
+    usage = usage_from_row(row) if row["input_tokens"] is not None else None
     status, error = settled(row["status"], row["writer_pid"]) or (row["status"], row["error"])
     return Message(
         id=row["id"],
@@ -70,6 +62,17 @@ def message_from_row(row: sqlite3.Row) -> Message:
         mode=row["mode"],
         usage=usage,
         api=row["api"],
+    )
+
+
+def usage_from_row(row: sqlite3.Row) -> Usage:
+    """The `Usage` of a row holding the token columns (input_tokens not null) and x_tools."""
+    return Usage(
+        input_tokens=row["input_tokens"],
+        output_tokens=row["output_tokens"] or 0,
+        cached_tokens=row["cached_tokens"] or 0,
+        reasoning_tokens=row["reasoning_tokens"] or 0,
+        x_tools=json.loads(row["x_tools"] or "{}"),
     )
 
 

@@ -43,6 +43,7 @@ from tui.store.records import (
     item_from_row,
     item_values,
     message_from_row,
+    usage_from_row,
     usage_values,
 )
 from tui.store.recovery import UNSAVED, process_alive, recover_interrupted
@@ -67,6 +68,8 @@ WITH RECURSIVE path(id, parent_id, role, depth) AS (
 
 
 _PATH_CTE = _path_cte()
+#: The walk up from message `?` that stops after the `?` nearest messages (the end of a branch).
+_NEAR_PATH_CTE = _path_cte(stop="WHERE path.depth + 1 < ?")
 #: The head branch of conversation `?`, from its head message up.
 _HEAD_PATH_CTE = _path_cte(start="(SELECT head_message_id FROM conversations WHERE id = ?)")
 _QUALIFIED_MESSAGE_COLUMNS = ", ".join(f"m.{name.strip()}" for name in MESSAGE_COLUMNS.split(","))
@@ -588,6 +591,36 @@ class Store:
             "ORDER BY path.depth DESC",
             (message_id,),
         )
+
+    async def path_end(self, message_id: int, count: int) -> list[Message]:
+        """The last `count` messages of `path_to(message_id)` (fewer near the root), root-most first: what a
+        reader that kept the branch needs to read again after a turn (tui.chat.branch_paths)."""
+        return await self._messages(
+            f"{_NEAR_PATH_CTE} SELECT {_QUALIFIED_MESSAGE_COLUMNS} FROM path JOIN messages m ON m.id = path.id "
+            "ORDER BY path.depth DESC",
+            (message_id, count),
+        )
+
+    async def answer_usage(self, conversation_id: int, *, after: int = 0) -> list[tuple[int, str | None, Usage]]:
+        """(id, model, usage) of every answer of a conversation that reported usage, all branches, oldest first
+        (only those with an id above `after`): what its cost is estimated from, without their text or items."""
+        rows = await self._rows(
+            "SELECT id, model, input_tokens, output_tokens, cached_tokens, reasoning_tokens, x_tools FROM messages "
+            "WHERE conversation_id = ? AND role = 'assistant' AND input_tokens IS NOT NULL AND id > ? ORDER BY id",
+            (conversation_id, after),
+        )
+        return [(row["id"], row["model"], usage_from_row(row)) for row in rows]
+
+    async def answer_usage_tally(self, conversation_id: int) -> tuple[int, int, int]:
+        """How many answers of a conversation reported usage, the newest one's id and their tokens in all:
+        whether what `answer_usage` gave before still holds, in one aggregate."""
+        row = await self._row(
+            "SELECT count(*), coalesce(max(id), 0), coalesce(sum(input_tokens + coalesce(output_tokens, 0)), 0) "
+            "FROM messages WHERE conversation_id = ? AND role = 'assistant' AND input_tokens IS NOT NULL",
+            (conversation_id,),
+        )
+        assert row is not None  # an aggregate always returns its one row
+        return int(row[0]), int(row[1]), int(row[2])
 
     async def conversation_messages(self, conversation_id: int) -> list[Message]:
         """Every message of a conversation (all branches), in creation order."""

@@ -123,11 +123,18 @@ class MessagePane(VerticalScroll):
         #: The person moved the view (scrolled, selected, opened a reasoning box) since the transcript
         #: was shown or last followed its end: layouts that settle later must not pull it back.
         self._held = False
+        #: After mounting earlier messages in place: the message that was at the top and its row on screen.
+        self._kept_place: tuple[MessageView, int] | None = None
+        self._keeping = False
 
     def compose(self):
         yield Static("", classes="load-earlier", markup=False)
         yield Static(EMPTY_TEXT, classes="empty", markup=False)
         yield Static("", classes="load-later", markup=False)
+
+    def on_mount(self) -> None:
+        # After each layout (the mounted messages' heights are only known then): see `_keep_place`.
+        self.screen.screen_layout_refresh_signal.subscribe(self, lambda _screen: self._keep_place(), immediate=True)
 
     # ---------------------------------------------------------------- contents
     @property
@@ -221,19 +228,37 @@ class MessagePane(VerticalScroll):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
+        if not self._keeping:
+            self._kept_place = None  # moved by the person (or a new message): nothing to keep any more
         if new <= 0 < old and (self.first_mounted or any(view.hidden_segments for view in self.views)):
             self.run_worker(self._load_earlier_in_place(), group="load-earlier", exclusive=True)
 
     async def _load_earlier_in_place(self) -> None:
         """Scrolled to the top: mount what came before it, above, and keep showing what was on screen
         (Home, by contrast, shows the top of what it mounted)."""
-        height = self.virtual_size.height
+        views = self.views
+        if views:
+            self._kept_place = (views[0], views[0].virtual_region.y - round(self.scroll_y))
         await self.action_load_earlier()
 
-        def keep_place() -> None:  # once laid out: scrolled down by as much as was mounted above
-            self.scroll_to(y=self.virtual_size.height - height, animate=False, immediate=True)
-
-        self.call_after_refresh(keep_place)
+    def _keep_place(self) -> None:
+        """Keep the message that was at the top on its row, at each layout until the view is moved otherwise:
+        the mounted messages take more than one layout to reach their height, and the place restored once,
+        after the first refresh, showed the oldest lines for a few frames (and was off when they settled late)."""
+        if self._kept_place is None:
+            return
+        view, offset = self._kept_place
+        if not view.is_attached:
+            self._kept_place = None
+            return
+        y = view.virtual_region.y - offset
+        if y == round(self.scroll_y):
+            return
+        self._keeping = True
+        try:
+            self.scroll_to(y=y, animate=False, immediate=True)
+        finally:
+            self._keeping = False
 
     async def action_jump_latest(self) -> None:
         """End: the newest messages, following the stream; the selection goes (actions act on the last)."""
@@ -242,6 +267,7 @@ class MessagePane(VerticalScroll):
         self.anchor()
 
     def watch_virtual_size(self) -> None:
+        self._keep_place()
         self.follow_end()
 
     def follow_end(self) -> None:
