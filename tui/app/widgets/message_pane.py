@@ -280,7 +280,10 @@ class MessagePane(VerticalScroll):
             self.anchor()
         elif not overflowing and self.is_anchored:
             self.anchor(False)
-            self.scroll_to(y=0, animate=False, immediate=True, release_anchor=False)
+            # Not `scroll_to(immediate=True, release_anchor=False)`: Textual 8.2.8 drops that flag on its
+            # way to `_scroll_to` and releases the anchor, which held the view at the top for the rest of
+            # a stream once trimmed segments let a tall pane's content fit (bench/render.py at 120x40).
+            self._scroll_to(y=0, animate=False, release_anchor=False)
 
     async def append(self, message: Message, *, live: bool = False) -> MessageView:
         """Add a message at the end (a sent question, or a `live` answer about to stream) and follow it."""
