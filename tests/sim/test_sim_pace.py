@@ -3,6 +3,7 @@ spread over time; only lower bounds on time (a loaded machine can only make thin
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 
@@ -118,3 +119,31 @@ def test_demo_speed_max_means_at_once() -> None:
 def test_a_demo_speed_that_is_not_a_speed_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="speed"):
         parse_demo_speed(text)
+
+
+def test_chat_completions_streams_at_the_same_pace_as_the_responses_api(sim_factory: Callable[..., SimServer]) -> None:
+    """Models served through /chat/completions stream at the demo's pace (and `--speed`) too."""
+    sim = sim_factory(pace=FAST_DEMO)
+    body = {"model": "qwen-plus", "messages": [{"role": "user", "content": "Tell me about the giant panda"}], "stream": True}
+    arrivals: list[float] = []
+    text = ""
+    start = time.monotonic()
+    with httpx.stream("POST", f"{sim.base_url}/chat/completions", json=body, headers=AUTH, timeout=30) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: {"):
+                delta = (json.loads(line[6:])["choices"] or [{}])[0].get("delta", {})
+                if delta.get("content"):
+                    arrivals.append(time.monotonic() - start)
+                    text += delta["content"]
+    words = len(text.split())
+    assert arrivals[0] >= FAST_DEMO.thinking_seconds * 0.9
+    assert arrivals[-1] - arrivals[0] >= words / FAST_DEMO.words_per_second * (1 - FAST_DEMO.jitter) * 0.9
+
+
+def test_chat_completions_serve_the_long_answer_at_a_steady_speed(sim_factory: Callable[..., SimServer]) -> None:
+    sim = sim_factory(speed=200, long_answer=100)
+    body = {"model": "qwen-plus", "messages": [{"role": "user", "content": "long please"}], "stream": True}
+    start = time.monotonic()
+    with httpx.stream("POST", f"{sim.base_url}/chat/completions", json=body, headers=AUTH, timeout=30) as response:
+        chunks = [line for line in response.iter_lines() if '"content":"' in line]
+    assert len(chunks) >= 100 and time.monotonic() - start >= 100 / 200 * 0.9

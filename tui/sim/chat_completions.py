@@ -11,11 +11,13 @@ import asyncio
 import json
 import time
 import uuid
+import zlib
 from typing import TYPE_CHECKING, Any
 
 from tui.sim.events import usage_for
 from tui.sim.faults import ANSWER_FAULTS, REFUSALS
 from tui.sim.images import BadImage, image_sizes, with_images
+from tui.sim.pace import Pacer, choose_pacer
 from tui.sim.script import Reasoning, Reply, compose_reply, split_deltas
 
 if TYPE_CHECKING:
@@ -113,7 +115,7 @@ async def serve_chat(state: SimState, scope: Scope, receive: Receive, send: Send
         return
     context = [(str(m.get("role")), _text(m.get("content"))) for m in messages if isinstance(m, dict)]
     thinking = body.get("enable_thinking") is True
-    reply = with_images(compose_reply(context, thinking=thinking), sizes)
+    reply = with_images(compose_reply(context, thinking=thinking, long_deltas=state.long_answer), sizes)
     usage = usage_for(context, reply)
     if body.get("stream") is not True:
         message = {"role": "assistant", "content": reply.text}
@@ -141,7 +143,44 @@ async def serve_chat(state: SimState, scope: Scope, receive: Receive, send: Send
 
             await send({"type": "http.response.body", "body": b"".join(blocks[:cut]), "more_body": True})
             raise AbruptClose("drop fault")
-    await send({"type": "http.response.body", "body": b"".join(blocks)})
+    pacer = choose_pacer(state.pace, state.speed, zlib.crc32(reply.text.encode()))
+    if pacer is None or fault is not None:
+        await send({"type": "http.response.body", "body": b"".join(blocks)})
+        return
+    await _paced(send, receive, blocks, _chunk_delays(reply, thinking, pacer))
+
+
+def _chunk_delays(reply: Reply, thinking: bool, pacer: Pacer) -> list[float]:
+    """The pause before each block of `chat_chunks`, as the Responses stream of the same reply has them
+    (`--speed`, or the demo's human pace): the role chunk opens the answer, then each delta."""
+    reasoning = " ".join(step.text for step in reply.steps if isinstance(step, Reasoning))
+    thoughts = split_deltas(reasoning) if thinking and reasoning else ()
+    delays = [pacer("response.output_item.added", "")]
+    delays += [pacer("response.reasoning_text.delta", _dumps({"delta": d})) for d in thoughts]
+    delays += [pacer("response.output_text.delta", _dumps({"delta": d})) for d in reply.deltas]
+    return delays
+
+
+async def _paced(send: Send, receive: Receive, blocks: list[bytes], delays: list[float]) -> None:
+    """Each block after its delay, on a schedule (slow writes do not add up); stops if the client goes."""
+    from tui.sim.app import _pause, _watch_disconnect
+
+    gone = asyncio.Event()
+    watcher = asyncio.create_task(_watch_disconnect(receive, gone))
+    loop = asyncio.get_running_loop()
+    due = loop.time()
+    try:
+        for index, block in enumerate(blocks):
+            if gone.is_set():
+                return
+            delay = delays[index] if index < len(delays) else 0.0
+            if delay > 0:
+                due += delay
+                await _pause(gone, due - loop.time())
+            await send({"type": "http.response.body", "body": block, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        watcher.cancel()
 
 
 async def serve_models(send: Send, request_id: str) -> None:
