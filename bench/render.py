@@ -6,7 +6,11 @@ the app writes. Prints launch to ready, submit to fully shown, bytes written per
 seconds (the slow stream's too: issue 16 wants it no dearer than a raw-text CLI), peak RSS, and CPU
 used once the stream has ended; each against its target. Run it at 80x24 and at --size 120x40.
 
-    .venv/bin/python bench/render.py [--deltas 2000] [--size 80x24] [--slow-speed 100] [--runs 3]
+    .venv/bin/python bench/render.py [--deltas 2000] [--size 80x24] [--slow-speed 100] [--runs 3] [--llm PATH]
+
+With --llm (the llm CLI's executable, installed anywhere), each slow run is followed by the llm CLI
+printing the same stream raw in the same pty, and the app's slow-stream CPU is also given as a ratio
+to it: the same-minute baseline issue 16 means, where an absolute target moves with the machine.
 
 Each figure is the median of --runs runs (CPU time of one launch varies by ~0.1 s from run to run on
 a shared machine), with the range shown beside it. CPU figures are absolute, so the bench also times a
@@ -243,6 +247,43 @@ def run_once(deltas: int, speed: float | None, size: tuple[int, int], workdir: P
     return run
 
 
+def run_llm(llm: Path, deltas: int, speed: float | None, size: tuple[int, int], workdir: Path) -> float:
+    """CPU seconds (launch included) of the llm CLI printing the same answer, raw, in the same pty.
+
+    Simon Willison's `llm` (any install, e.g. `python3 -m venv /tmp/llm && /tmp/llm/bin/pip install llm`)
+    talks to the simulator's compatible-mode /chat/completions, which streams the same --long answer at
+    the same --speed: the raw-text floor issue 16 compares the app's slow stream against.
+    """
+    sim, base_url = start_sim(deltas, speed)
+    home = workdir / "llm"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "extra-openai-models.yaml").write_text(
+        f"- model_id: qwen-sim\n  model_name: qwen-plus\n  api_base: \"{base_url}\"\n  api_key_name: sim\n"
+    )
+    (home / "keys.json").write_text('{"sim": "sk-bench-not-a-real-key"}')
+    env = {**bench_env(workdir), "LLM_USER_PATH": str(home)}
+    terminal = Terminal([str(llm), "-m", "qwen-sim", "--no-log", "Write the long answer please"], env, size)
+    pid = 0
+    try:
+        timeout = 30 if speed is None else deltas / speed * 3 + 10
+        deadline = time.perf_counter() + timeout
+        pid = 0
+        while pid == 0 and time.perf_counter() < deadline:  # wait4, not poll: its rusage is the CPU figure
+            terminal.read(0.05)
+            pid, status, usage = os.wait4(terminal.process.pid, os.WNOHANG)
+        terminal.drain(quiet=0.1, limit=1)
+        if pid == 0 or status != 0 or not last_words(deltas).search(bytes(terminal.output)):
+            raise SystemExit("llm did not print the whole answer:\n" + bytes(terminal.output)[-500:].decode(errors="replace"))
+        return usage.ru_utime + usage.ru_stime
+    finally:
+        if pid == 0:
+            os.killpg(terminal.process.pid, signal.SIGKILL)
+            terminal.process.wait()
+        os.close(terminal.master)
+        sim.terminate()
+        sim.wait(5)
+
+
 #: A fixed amount of pure-Python work, timed in a fresh interpreter as the machine's speed of the moment.
 REFERENCE_LOOP = "import resource; sum(i * i for i in range(2_000_000)); r = resource.getrusage(resource.RUSAGE_SELF); print(r.ru_utime + r.ru_stime)"
 
@@ -267,6 +308,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="80x24", help="terminal COLUMNSxROWS (default 80x24, the SSH case)")
     parser.add_argument("--slow-speed", type=float, default=100.0, help="deltas per second of the second run")
     parser.add_argument("--runs", type=int, default=3, help="runs of each kind; figures are medians (default 3)")
+    parser.add_argument(
+        "--llm", type=Path, default=None,
+        help="the llm CLI's executable: also time it printing the slow stream raw, the baseline of the slow-stream CPU",
+    )
     args = parser.parse_args(argv)
     columns, rows = (int(part) for part in args.size.lower().split("x"))
     if not QWEN_TUI.exists():
@@ -278,8 +323,11 @@ def main(argv: list[str] | None = None) -> int:
         for n in range(args.runs):
             references.append(reference_seconds())
             fast.append(run_once(args.deltas, None, (columns, rows), Path(tmp) / f"max-{n}"))
-        for n in range(args.runs):
+        llm_cpu: list[float] = []
+        for n in range(args.runs):  # interleaved, so both see the machine in the same state
             slow.append(run_once(args.deltas, args.slow_speed, (columns, rows), Path(tmp) / f"slow-{n}"))
+            if args.llm is not None:
+                llm_cpu.append(run_llm(args.llm, args.deltas, args.slow_speed, (columns, rows), Path(tmp) / f"llm-{n}"))
     print(
         f"qwen-tui render bench: {args.deltas}-delta Markdown answer, terminal {columns}x{rows}, TERM=xterm-256color,"
         f" median of {args.runs} run{'s' if args.runs > 1 else ''} [range]"
@@ -309,6 +357,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  (CPU at ready: {median(fast, 'launch_cpu_s'):.2f} s; slow run: submit to fully shown"
           f" {median(slow, 'shown_s'):.2f} s, launch {median(slow, 'launch_s'):.2f} s; slow stream CPU is"
           f" {median(slow, 'stream_cpu_s') / median(fast, 'stream_cpu_s'):.1f}x the max-speed stream's)")
+    if llm_cpu:
+        app_cpu = median(slow, "stream_cpu_s")
+        baseline = statistics.median(llm_cpu)
+        print(f"  llm CLI printing the same slow stream raw, CPU incl. launch (s) {baseline:9.3f}"
+              f" [{min(llm_cpu):.3f}-{max(llm_cpu):.3f}]  the app's slow stream is {app_cpu / baseline:.2f}x that"
+              f" ({'ok' if app_cpu <= baseline else 'OVER'}: target <= 1.00x)")
     print(f"  (machine speed: the reference loop took {statistics.median(references):.3f} s of CPU"
           f" [{min(references):.3f}-{max(references):.3f}] before the max-speed runs; lower is faster)")
     for note in [note for run in fast + slow for note in run.notes]:
