@@ -7,7 +7,7 @@ import json
 import logging
 import uuid
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from tui.sim.agent import AgentRequestError, agent_reply, agent_tools
@@ -482,17 +482,22 @@ async def _send_range(
                 return
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         return
+    paced = ((pacer(event_type, data), frame(seq, event_type, data)) for seq, (event_type, data) in
+             enumerate(events[start:stop], start))
+    await send_on_schedule(send, paced, gone)
+
+
+async def send_on_schedule(send: Send, paced: Iterable[tuple[float, bytes]], gone: asyncio.Event) -> None:
+    """Each body part after its delay, until the client goes (the Responses and Chat Completions streams)."""
     loop = asyncio.get_running_loop()
     due = loop.time()  # a schedule, not a sleep per event: slow writes do not add up to a slower pace
-    for seq in range(start, stop):
+    for delay, body in paced:
         if gone.is_set():
             return
-        event_type, data = events[seq]
-        delay = pacer(event_type, data)
         if delay > 0:
             due += delay
             await _pause(gone, due - loop.time())
-        await send({"type": "http.response.body", "body": frame(seq, event_type, data), "more_body": True})
+        await send({"type": "http.response.body", "body": body, "more_body": True})
 
 
 async def _respond(

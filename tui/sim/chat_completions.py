@@ -12,6 +12,7 @@ import json
 import time
 import uuid
 import zlib
+from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
 from tui.sim.events import usage_for
@@ -162,23 +163,15 @@ def _chunk_delays(reply: Reply, thinking: bool, pacer: Pacer) -> list[float]:
 
 
 async def _paced(send: Send, receive: Receive, blocks: list[bytes], delays: list[float]) -> None:
-    """Each block after its delay, on a schedule (slow writes do not add up); stops if the client goes."""
-    from tui.sim.app import _pause, _watch_disconnect
+    """Each block after its delay (the blocks after the last delta: at once); stops if the client goes."""
+    from tui.sim.app import _watch_disconnect, send_on_schedule
 
     gone = asyncio.Event()
     watcher = asyncio.create_task(_watch_disconnect(receive, gone))
-    loop = asyncio.get_running_loop()
-    due = loop.time()
     try:
-        for index, block in enumerate(blocks):
-            if gone.is_set():
-                return
-            delay = delays[index] if index < len(delays) else 0.0
-            if delay > 0:
-                due += delay
-                await _pause(gone, due - loop.time())
-            await send({"type": "http.response.body", "body": block, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
+        await send_on_schedule(send, zip_longest(delays, blocks, fillvalue=0.0), gone)
+        if not gone.is_set():
+            await send({"type": "http.response.body", "body": b""})
     finally:
         watcher.cancel()
 
