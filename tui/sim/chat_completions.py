@@ -12,7 +12,6 @@ import json
 import time
 import uuid
 import zlib
-from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
 from tui.sim.events import usage_for
@@ -169,7 +168,8 @@ async def _paced(send: Send, receive: Receive, blocks: list[bytes], delays: list
     gone = asyncio.Event()
     watcher = asyncio.create_task(_watch_disconnect(receive, gone))
     try:
-        await send_on_schedule(send, zip_longest(delays, blocks, fillvalue=0.0), gone)
+        padded = delays + [0.0] * (len(blocks) - len(delays))
+        await send_on_schedule(send, zip(padded, blocks, strict=True), gone)
         if not gone.is_set():
             await send({"type": "http.response.body", "body": b""})
     finally:
