@@ -117,9 +117,10 @@ _LANGUAGES = {
     "python": "python", "javascript": "javascript", "js": "javascript", "typescript": "typescript",
     "go": "go", "golang": "go", "rust": "rust", "bash": "bash", "shell": "bash", "sql": "sql",
 }
-_HOW = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we|you)|how to)\b")
+#: A how-to question; with a language named it asks for code, else for steps (`_LIST`).
+_HOW = re.compile(r"^(?:how (?:do|can|should) (?:i|we|you)|how to)\b")
 _COMPARE = re.compile(r"\b(?:compare|comparison|versus|vs\.?|difference between|differences between|table)\b")
-_LIST = re.compile(r"^(?:how (?:do|can|should) (?:i|we|you)|how to)\b|\b(?:list|steps|tips|ideas|ways to|checklist)\b")
+_LIST = re.compile(_HOW.pattern + r"|\b(?:list|steps|tips|ideas|ways to|checklist)\b")
 _SEARCH = re.compile(
     r"\b(?:latest|news|today|tonight|yesterday|this (?:week|month|year)|current(?:ly)?|right now|who won|"
     r"weather|forecast|price of|stock|released?|score|20(?:2[4-9]|3\d))\b"
