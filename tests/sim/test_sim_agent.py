@@ -50,3 +50,18 @@ def test_image_tools_have_no_status_events_and_a_json_string_output(sim: SimServ
     item = next(item for item in completed(frames)["output"] if item["type"] == "web_search_image_call")
     results = json.loads(item["output"])
     assert [set(entry) for entry in results] == [{"title", "url", "index"}] * 3
+
+
+def test_asking_for_an_offered_function_by_name_calls_it_without_searching_the_web_first_or_after(sim: SimServer) -> None:
+    """A person who writes "use shell to run ..." wants the shell, not sources about the words; with
+    web_search offered as well, neither the call turn nor the answer after the output searches."""
+    tools = [FN, {"type": "web_search"}]
+    first = completed(stream(sim, "use shell to run `echo hi`", tools=tools))
+    assert [item["type"] for item in first["output"]] == ["function_call"]
+    call = first["output"][0]
+    output = {"type": "function_call_output", "call_id": call["call_id"], "output": "hi"}
+    second = completed(stream(sim, [output], tools=tools, previous_response_id=first["id"]))
+    assert [item["type"] for item in second["output"]] == ["message"]
+    # A question that names no function is still searched, with the same tools offered.
+    searched = completed(stream(sim, "what is new in Qwen 3", tools=tools))
+    assert [item["type"] for item in searched["output"]] == ["web_search_call", "message"]

@@ -231,10 +231,22 @@ def _outputs_since_prompt(context: list[tuple[str, str]]) -> list[str]:
     return outputs[::-1]
 
 
+def _named(declared: tuple[dict[str, Any], ...], prompt: str) -> list[dict[str, Any]]:
+    return [tool for tool in declared if re.search(rf"\b{re.escape(tool['name'])}\b", prompt)]
+
+
+def without_search_for_functions(tools: tuple[str, ...], agent: AgentTools, prompt: str) -> tuple[str, ...]:
+    """The built-in tools the model uses for `prompt`: one that asks for an offered function by name
+    ("use shell to run ...") gets the function called, not a web search first (nor one after its output)."""
+    if not _named(agent.functions, prompt):
+        return tools
+    return tuple(tool for tool in tools if tool not in ("web_search", "web_extractor"))
+
+
 def _function_calls(declared: tuple[dict[str, Any], ...], prompt: str, outputs: list[str]) -> list[FunctionCall]:
     """Functions named in the prompt are called (several at once if several are named); with "again"
     or "twice" in the prompt the first of them is called once more after its output came back."""
-    named = [tool for tool in declared if re.search(rf"\b{re.escape(tool['name'])}\b", prompt)]
+    named = _named(declared, prompt)
     if not named:
         return []
     if not outputs:

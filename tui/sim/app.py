@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from tui.sim.agent import AgentRequestError, agent_reply, agent_tools
+from tui.sim.agent import AgentRequestError, agent_reply, agent_tools, without_search_for_functions
 from tui.sim.clock import SimClock
 from tui.sim.context import input_messages, is_valid_input
 from tui.sim.events import (
@@ -295,8 +295,9 @@ class SimApp:
             images = image_sizes(body["input"])
         except BadImage as exc:
             raise HttpError("invalid_parameter", str(exc), param="input") from None
-        reply = with_images(compose_reply(context, tools=tools, thinking=thinking, long_deltas=state.long_answer), images)
         prompt = next((text for role, text in reversed(context) if role == "user"), "")
+        tools = without_search_for_functions(tools, agent, prompt)
+        reply = with_images(compose_reply(context, tools=tools, thinking=thinking, long_deltas=state.long_answer), images)
         reply = agent_reply(reply, agent, context, _topic(prompt) or "your question")
         reply, cut = cap_reply(reply, body.get("max_output_tokens") if isinstance(body.get("max_output_tokens"), int) else None)
         incomplete = "max_output_tokens" if cut else None
