@@ -7,7 +7,10 @@ engine's turn (HTTP, SSE, fold), the worker that publishes each update, Markdown
 message loop, and the timers; the screen's own update timer (layout and paint) is also counted apart.
 Timing every callback adds CPU of its own, so read the shares, not the total (bench/render.py gives that).
 
-    .venv/bin/python bench/stream_profile.py [--size 80x24] [--deltas 2000] [--speed 100] [--top 20]
+    .venv/bin/python bench/stream_profile.py [--size 80x24] [--deltas 2000] [--speed 100] [--top 20] [--cprofile FILE]
+
+With --cprofile FILE, cProfile also runs from submit to the stream's end and its stats are written to
+FILE (read them with `python -m pstats FILE`); it slows the app down several times, so read its shares only.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import cProfile
 import os
 import signal
 import sys
@@ -49,14 +53,21 @@ def inside(report: str, argv: list[str]) -> int:
     spent: dict[str, float] = collections.defaultdict(float)
     runs: collections.Counter[str] = collections.Counter()
     state = {"on": False, "start": 0.0}
+    stats = os.environ.get("QWEN_TUI_BENCH_CPROFILE")
+    profiler = cProfile.Profile() if stats else None
 
     def start(*_: object) -> None:
         spent.clear()
         runs.clear()
         state.update(on=True, start=time.thread_time())
+        if profiler is not None:
+            profiler.enable()
 
     def write(*_: object) -> None:
         state["on"] = False
+        if profiler is not None and stats:
+            profiler.disable()
+            profiler.dump_stats(stats)
         total = time.thread_time() - state["start"]
         with open(report, "w") as out:
             out.write(f"{total}\n")
@@ -107,7 +118,10 @@ def outside(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="qwen-tui-profile-") as tmp:
         report = Path(tmp) / "report.tsv"
         command = [sys.executable, __file__, "--inside", str(report), "--base-url", base_url, "--db", str(Path(tmp) / "p.db")]
-        terminal = Terminal(command, bench_env(Path(tmp)), (columns, rows))
+        env = bench_env(Path(tmp))
+        if args.cprofile:
+            env["QWEN_TUI_BENCH_CPROFILE"] = str(Path(args.cprofile).resolve())
+        terminal = Terminal(command, env, (columns, rows))
         try:
             if terminal.wait_for(READY_MARKER, 0, 20) is None:
                 raise SystemExit("the app never drew its composer")
@@ -154,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deltas", type=int, default=2000)
     parser.add_argument("--speed", type=float, default=100.0)
     parser.add_argument("--top", type=int, default=20)
+    parser.add_argument("--cprofile", metavar="FILE", help="also write cProfile stats of submit to stream end to FILE")
     return outside(parser.parse_args(argv))
 
 
