@@ -13,7 +13,6 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Collapsible, Markdown, Static
-from textual.widgets.markdown import MarkdownStream
 
 from tui.api.errors import advice_for
 from tui.app.segments import open_marker, safe_cut, split_segments
@@ -89,7 +88,7 @@ def status_hint(status: str, error: str | None) -> str:
 
 
 class MessageView(Vertical):
-    """A transcript entry. Assistant answers start from an empty `Markdown` fed by a `MarkdownStream`."""
+    """A transcript entry. Assistant answers start from an empty `Markdown` that each flush appends to."""
 
     DEFAULT_CSS = """
     MessageView {
@@ -144,7 +143,8 @@ class MessageView(Vertical):
         #: An answer about to stream: it starts empty and `begin_stream` feeds it.
         self.live = live
         self.branch_label = branch_label
-        self._stream: MarkdownStream | None = None
+        #: The segment that streamed text is appended to (None once the stream ended).
+        self._live: Markdown | None = None
         self._pending: list[str] = []
         #: Streamed text held back while it opens an inline marker (`**Start`) not closed yet.
         self._held = ""
@@ -260,19 +260,8 @@ class MessageView(Vertical):
         return True
 
     async def begin_stream(self) -> None:
-        """Attach a `MarkdownStream` to the empty answer."""
-        await self._stream_into(self.query(".answer").last(Markdown))
-
-    async def _stream_into(self, widget: Markdown) -> None:
-        """Make `widget` the live segment's stream target, and let the stream's task start.
-
-        Stopping a `MarkdownStream` whose task has not run yet raises `CancelledError` (which would
-        silently end the turn's worker with the answer unfinished on screen). That happens when the
-        next flush or the end of the stream comes before the event loop has turned once: the whole
-        answer already queued, or a pause such as a garbage collection.
-        """
-        self._stream = Markdown.get_stream(widget)
-        await asyncio.sleep(0)
+        """Make the empty answer the live segment."""
+        self._live = self.query(".answer").last(Markdown)
 
     def show_update(self, update: Update) -> None:
         """While this answer streams: take its text and reasoning (subscribed to the turn's updates)."""
@@ -324,7 +313,7 @@ class MessageView(Vertical):
         if self._reasoning_dirty:
             self._reasoning_dirty = False
             await self._show_reasoning()
-        if (self._pending or self._held) and self._stream is not None:
+        if (self._pending or self._held) and self._live is not None:
             text = self._held + "".join(self._pending)
             self._pending.clear()
             self._held = ""
@@ -341,22 +330,24 @@ class MessageView(Vertical):
             await self._write(text)
 
     async def _write(self, text: str) -> None:
-        """Stream `text` into the live segment; past a safe boundary, seal it and go on in new segments."""
-        assert self._stream is not None
+        """Append `text` to the live segment; past a safe boundary, seal it and go on in new segments.
+
+        Appended here, inside the flush's `batch_update`, not through a `MarkdownStream`: its task
+        appended after the batch had ended, and the new blocks were laid out and painted twice.
+        """
+        assert self._live is not None
         current = self.segments[-1]
         combined = current + text
         cut = safe_cut(combined, start=len(current))
         if cut is None:
             self.segments[-1] = combined
-            await self._stream.write(text)
+            await self._live.append(text)
             return
         self.segments[-1] = combined[:cut]
-        sealed = self._stream.markdown_widget
-        await self._stream.stop()
+        sealed = self._live
         new = split_segments(combined[cut:])
         self.segments += new
         if len(new) < MOUNTED_SEGMENTS:
-            # Appended here rather than through the stream, so it is done before the flush's frame.
             # (When a burst brings enough new segments, the sealed one is unmounted below instead.)
             await sealed.append(combined[len(current) : cut])
         # Only the newest segments get widgets; finished ones render whole, the last one streams on.
@@ -372,8 +363,8 @@ class MessageView(Vertical):
         live = answer_markdown("")
         await self.mount_all([*widgets, live], before=self.query_one(SourceList))
         if new[-1]:
-            await live.append(new[-1])  # before the flush's frame, like the sealed segment's tail
-        await self._stream_into(live)
+            await live.append(new[-1])
+        self._live = live
         await self._trim_segments()
 
     async def _trim_segments(self) -> None:
@@ -402,9 +393,7 @@ class MessageView(Vertical):
             self._flush_timer.stop()
             self._flush_timer = None
         await self._flush(final=True)
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
+        self._live = None
         shown = self.message.content  # what was streamed, controls already stripped
         self.message = final
         stored = strip_controls(final.content)
