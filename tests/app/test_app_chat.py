@@ -346,7 +346,7 @@ async def test_full_collections_run_while_a_long_answer_streams(sim_factory, tmp
 
     collections: list[int] = []
     real_collect = gc.collect
-    monkeypatch.setattr(tui.app.turn_feed, "FULL_COLLECTION_SECONDS", 0.1)
+    monkeypatch.setattr(tui.app.turn_feed, "STREAMING_COLLECTION_SECONDS", 0.1)
     monkeypatch.setattr(gc, "collect", lambda *args: collections.append(1) or real_collect(*args))
     # A 4 s answer: a full collection of the test process's heap can itself take a few tenths of a second,
     # more on a loaded machine (a 2 s answer saw only 2 collections there).
