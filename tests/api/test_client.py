@@ -264,6 +264,31 @@ async def test_expired_previous_id_after_seven_days(sim: SimServer) -> None:
             await client.create(request("Do you remember my name?", previous_response_id=first.id))
 
 
+async def test_a_trickling_stream_is_read_in_gaps_and_still_gives_every_event_in_order(
+    sim_factory: Callable[..., SimServer],
+) -> None:
+    """At a model's pace (here 200 deltas/s) the client reads every `READ_GAP` what arrived meanwhile:
+    the text is the same as the same answer sent at once, it still arrives piece by piece while the
+    stream goes on, and in far fewer pieces than there are deltas (one wake-up per piece)."""
+    import itertools
+    import time
+
+    sim = sim_factory(long_answer=200)
+    async with client_for(sim.base_url) as client:
+        at_once = text_of(await collect(client, request("Write the long answer")))
+        sim.speed = 200
+        arrivals: list[float] = []
+        events: list = []
+        async for event in client.stream(request("Write the long answer")):
+            events.append(event)
+            if isinstance(event, t.OutputTextDeltaEvent):
+                arrivals.append(time.perf_counter())
+    assert text_of(events) == at_once and events[-1].type == "response.completed"
+    # Deltas handed over together (one read's worth) come within microseconds of each other.
+    pieces = 1 + sum(later - earlier > 0.002 for earlier, later in itertools.pairwise(arrivals))
+    assert 3 <= pieces < len(arrivals) / 2, (pieces, len(arrivals))
+
+
 async def test_cancelling_the_consumer_stops_the_stream_and_the_client_stays_usable(
     sim_factory: Callable[..., SimServer],
 ) -> None:
