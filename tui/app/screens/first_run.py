@@ -52,7 +52,7 @@ class FirstRunScreen(Screen[None]):
 
     BINDINGS = [
         Binding("d", "app.start_demo", "Start the demo", id="first-run.demo"),
-        Binding("q", "app.quit", "Quit", id="first-run.quit"),
+        Binding("q", "app.quit", "Quit", id="first-run.quit", show=False),  # the footer shows ^q Quit
         Binding("f1", "app.help", "Help", id="first-run.help"),
     ]
 

@@ -22,6 +22,8 @@ from tui.chat.models import ModelRow, merged_models, price_text, thinking_modes,
 
 log = logging.getLogger("tui.app")
 
+#: Columns a model's details are indented by: under its name, past the current-model marker.
+DETAIL_INDENT = 4
 #: Asks the service for the names it serves (the engine's `served_models`); raises when it cannot.
 ServedModels = Callable[[], Awaitable[list[str]]]
 
@@ -105,10 +107,14 @@ class ModelPicker(Dialog[str | None]):
 
     def on_mount(self) -> None:
         self._show(keep=self.current)
+        self.call_after_refresh(self._show)  # again once the list's width is known (the details wrap to it)
         self.query_one("#model-filter", Input).focus()
         if self._served is not None:
             self.query_one("#service-note", Label).update("Asking the service for its model list…")
             self._fetch_served()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show)
 
     @property
     def options(self) -> OptionList:
@@ -127,7 +133,12 @@ class ModelPicker(Dialog[str | None]):
         if info.name == self.current:
             first.append(("  (current)", "$text-accent"))
         style = "$text-warning" if not info.known else "$text-muted"
-        return Content.assemble(*first, "\n", (describe_row(row, self.currency), style))
+        details = Content.styled(describe_row(row, self.currency), style)
+        # Wrapped here, under the name with a hanging indent: wrapped by the list, its lines began at
+        # the left edge and ran into the next model's name at 80 columns.
+        width = self.options.scrollable_content_region.width - DETAIL_INDENT
+        lines = details.wrap(width) if width >= 20 else [details]
+        return Content.assemble(*first, "\n", Content("\n").join(line.pad_left(DETAIL_INDENT) for line in lines))
 
     def _show(self, keep: str | None = None) -> None:
         """List the rows matching the filter, keeping `keep` (or the highlighted model) highlighted."""
