@@ -28,7 +28,8 @@ TurnKind = Literal["send", "edit", "regenerate", "summarise"]
 FULL_COLLECTION_SECONDS = 5.0
 #: While an answer streams, a full collection this often (see `TurnFeed.stream`). Each takes 20-40 ms
 #: once a stream has made its ~50k objects; every 10 s rather than 5 s halves that share of a slow
-#: stream's CPU (bench/stream_profile.py), and the peak memory of a 20 s answer stays the same.
+#: stream's CPU (bench/stream_profile.py), for ~2 MB more at the peak of a 20 s answer (72 -> 74 MB
+#: at 80x24 in bench/render.py).
 STREAMING_COLLECTION_SECONDS = 10.0
 #: `time.monotonic()` of the last full collection made here.
 _collected_at = 0.0

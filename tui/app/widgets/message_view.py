@@ -332,8 +332,9 @@ class MessageView(Vertical):
     async def _write(self, text: str) -> None:
         """Append `text` to the live segment; past a safe boundary, seal it and go on in new segments.
 
-        Appended here, inside the flush's `batch_update`, not through a `MarkdownStream`: its task
-        appended after the batch had ended, and the new blocks were laid out and painted twice.
+        Appended here, inside the flush's `batch_update`, not through a `MarkdownStream`: its own task
+        appended after the flush had ended, and stopping it before that task had run raised
+        `CancelledError` (the whole answer already queued, or a garbage collection in between).
         """
         assert self._live is not None
         current = self.segments[-1]
@@ -348,7 +349,7 @@ class MessageView(Vertical):
         new = split_segments(combined[cut:])
         self.segments += new
         if len(new) < MOUNTED_SEGMENTS:
-            # (When a burst brings enough new segments, the sealed one is unmounted below instead.)
+            # The sealed segment's tail; when a burst brings enough new segments it is unmounted below instead.
             await sealed.append(combined[len(current) : cut])
         # Only the newest segments get widgets; finished ones render whole, the last one streams on.
         # The live one starts empty and its text is appended: a Markdown built from text resumes
