@@ -83,18 +83,9 @@ def title_from(text: str) -> str:
 
 def branch_usage(path: Sequence[Message]) -> Usage:
     """The usage of every answer of `path` added up (tools counted by name, in name order)."""
-    used = [message.usage for message in path if message.usage is not None]
-    tools: dict[str, int] = {}
-    for usage in used:
-        for name, count in usage.x_tools.items():
-            tools[name] = tools.get(name, 0) + count
-    return Usage(
-        sum(usage.input_tokens for usage in used),
-        sum(usage.output_tokens for usage in used),
-        sum(usage.cached_tokens for usage in used),
-        sum(usage.reasoning_tokens for usage in used),
-        dict(sorted(tools.items())),
-    )
+    total = sum((message.usage for message in path if message.usage is not None), Usage())
+    total.x_tools = dict(sorted(total.x_tools.items()))
+    return total
 
 
 class ChatEngine:
