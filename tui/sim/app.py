@@ -7,7 +7,8 @@ import json
 import logging
 import uuid
 import zlib
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from tui.sim.agent import AgentRequestError, agent_reply, agent_tools, without_search_for_functions
@@ -399,6 +400,17 @@ async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
     gone.set()
 
 
+@asynccontextmanager
+async def watching_disconnect(receive: Receive) -> AsyncIterator[asyncio.Event]:
+    """An event set once the client goes away, watched while the block runs."""
+    gone = asyncio.Event()
+    watcher = asyncio.create_task(_watch_disconnect(receive, gone))
+    try:
+        yield gone
+    finally:
+        watcher.cancel()
+
+
 async def _pause(gone: asyncio.Event, seconds: float) -> None:
     """Sleep, but wake as soon as the client goes away."""
     try:
@@ -426,9 +438,7 @@ async def _stream(
         }
     )
     events = script.events
-    gone = asyncio.Event()
-    watcher = asyncio.create_task(_watch_disconnect(receive, gone))
-    try:
+    async with watching_disconnect(receive) as gone:
         last = len(events) - 1  # response.completed (or .incomplete)
         positions = script.text_delta_positions
         cut = last
@@ -457,8 +467,6 @@ async def _stream(
         on_complete()
         await _send_range(send, events, last, last + 1, pacer, gone)
         await send({"type": "http.response.body", "body": b""})
-    finally:
-        watcher.cancel()
 
 
 def _failure(kind: str, final_data: str, seq: int, style: Style) -> tuple[str, str]:
@@ -508,10 +516,8 @@ async def _respond(
     payload = json.dumps(body, ensure_ascii=False).encode()
     kind = fault.kind if fault else None
     if fault is not None and kind == "stall":
-        gone = asyncio.Event()
-        watcher = asyncio.create_task(_watch_disconnect(receive, gone))
-        await _pause(gone, fault.seconds)
-        watcher.cancel()
+        async with watching_disconnect(receive) as gone:
+            await _pause(gone, fault.seconds)
         if gone.is_set():
             return
     if kind == "malformed":

@@ -163,17 +163,13 @@ def _chunk_delays(reply: Reply, thinking: bool, pacer: Pacer) -> list[float]:
 
 async def _paced(send: Send, receive: Receive, blocks: list[bytes], delays: list[float]) -> None:
     """Each block after its delay (the blocks after the last delta: at once); stops if the client goes."""
-    from tui.sim.app import _watch_disconnect, send_on_schedule
+    from tui.sim.app import send_on_schedule, watching_disconnect
 
-    gone = asyncio.Event()
-    watcher = asyncio.create_task(_watch_disconnect(receive, gone))
-    try:
+    async with watching_disconnect(receive) as gone:
         padded = delays + [0.0] * (len(blocks) - len(delays))
         await send_on_schedule(send, zip(padded, blocks, strict=True), gone)
         if not gone.is_set():
             await send({"type": "http.response.body", "body": b""})
-    finally:
-        watcher.cancel()
 
 
 async def serve_models(send: Send, request_id: str) -> None:
