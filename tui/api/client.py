@@ -108,8 +108,6 @@ class ResponsesClient:
         #: Longest silence while a tool item is open (its run may send nothing for minutes).
         self.tool_timeout = max(timeout, tool_timeout)
         self.rate_limit_budget = rate_limit_budget
-        #: Seconds between reads of a trickling stream (`READ_GAP`); 0 reads each event as it comes.
-        self.read_gap = READ_GAP
         # A stream's socket reads may wait the tool limit; the stream enforces the shorter one itself
         # when no tool runs, and the wait for the reply's head is bounded by `timeout` in `_open`.
         self._stream_timeout = httpx.Timeout(timeout, connect=connect_timeout, read=self.tool_timeout)
@@ -260,9 +258,9 @@ class ResponsesClient:
                 batch = decoder.feed(chunk)
                 if batch:
                     yield batch
-                if waits >= 2 and self.read_gap:
+                if waits >= 2:
                     waits = 0
-                    await asyncio.sleep(self.read_gap)
+                    await asyncio.sleep(READ_GAP)
         except (httpx.TimeoutException, TimeoutError):
             raise StreamDropped(f"no data from the server for {limit:g} s", status=response.status_code) from None
         except httpx.HTTPError as exc:
