@@ -267,7 +267,6 @@ def run_llm(llm: Path, deltas: int, speed: float | None, size: tuple[int, int], 
     try:
         timeout = 30 if speed is None else deltas / speed * 3 + 10
         deadline = time.perf_counter() + timeout
-        pid = 0
         while pid == 0 and time.perf_counter() < deadline:  # wait4, not poll: its rusage is the CPU figure
             terminal.read(0.05)
             pid, status, usage = os.wait4(terminal.process.pid, os.WNOHANG)
